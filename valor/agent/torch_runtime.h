@@ -9,10 +9,10 @@ namespace valor::agent {
 
 struct TorchRuntime {
   std::string torch_version;
-  std::string blas_name;     // "OpenBLAS", "reference BLAS", "MKL", ... or "none loaded"
-  std::string blas_path;     // real path of the mapped BLAS shared object
-  std::string blas_config;   // openblas_get_config() when OpenBLAS is loaded
-  std::string lapack_path;   // real path of the mapped LAPACK shared object
+  std::string blas_name;    // "OpenBLAS", "reference BLAS", "MKL", ... or "none loaded"
+  std::string blas_path;    // real path of the mapped BLAS shared object
+  std::string blas_config;  // openblas_get_config() when OpenBLAS is loaded
+  std::string lapack_path;  // real path of the mapped LAPACK shared object
   int torch_intra_op_threads = 0;
   int torch_inter_op_threads = 0;
   int blas_threads = 0;  // 0 when the BLAS cannot report it

@@ -269,8 +269,8 @@ void Config::merge_file(const std::filesystem::path& path) {
   merge_toml(text.str(), path.string());
 }
 
-void Config::apply_override(std::string_view assignment) {
-  const std::string where = fmt::format("--set {}", assignment);
+void Config::apply_override(std::string_view assignment, const std::string& origin) {
+  const std::string where = origin.empty() ? fmt::format("--set {}", assignment) : origin;
   const auto eq = assignment.find('=');
   if (eq == std::string_view::npos) {
     fail("{}: expected section.key=value", where);

@@ -76,7 +76,8 @@ class Config {
   void merge_toml(std::string_view text, const std::string& source);
   void merge_file(const std::filesystem::path& path);
   // Applies one "section.key=value" override, the value parsed according to the key's type.
-  void apply_override(std::string_view assignment);
+  // `origin` names who set it (default: "--set section.key=value").
+  void apply_override(std::string_view assignment, const std::string& origin = "");
 
   bool get_bool(std::string_view name) const;
   int64_t get_int(std::string_view name) const;

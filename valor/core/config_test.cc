@@ -71,6 +71,8 @@ TEST(ConfigTest, OverridesParseByType) {
   EXPECT_EQ(config.get_string("train.head"), "mse");
   EXPECT_EQ(config.get_string("run.name"), "breakout test");
   EXPECT_EQ(config.origin("run.seed"), "--set run.seed=12");
+  config.apply_override("run.seed=13", "the sweep");
+  EXPECT_EQ(config.origin("run.seed"), "the sweep");
 }
 
 TEST(ConfigTest, UnknownOverrideKeyNamesItAndTheClosestKeys) {

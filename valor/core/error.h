@@ -30,9 +30,9 @@ namespace detail {
 }  // namespace valor
 
 // An internal invariant; always on (Release too), since a wrong number is worse than a crash.
-#define VALOR_CHECK(condition, ...)                                                        \
-  do {                                                                                     \
-    if (!(condition)) {                                                                    \
+#define VALOR_CHECK(condition, ...)                                                               \
+  do {                                                                                            \
+    if (!(condition)) {                                                                           \
       ::valor::detail::check_failed(#condition, __FILE__, __LINE__, fmt::format("" __VA_ARGS__)); \
-    }                                                                                      \
+    }                                                                                             \
   } while (false)

@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# End-to-end tests of the valor command line: cli_test.sh CASE PATH_TO_VALOR
+# Each case checks exit statuses and the words a user relies on in the output.
+set -uo pipefail
+case_name=$1
+valor=$2
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cd "$work"
+
+fail() { echo "FAIL [$case_name]: $*" >&2; exit 1; }
+# run_valor EXPECTED_STATUS ARGS... : runs valor, keeps stdout/stderr in out.txt/err.txt.
+run_valor() {
+  local want=$1; shift
+  "$valor" "$@" >out.txt 2>err.txt
+  local got=$?
+  [ "$got" -eq "$want" ] || { cat out.txt err.txt >&2; fail "valor $* exited $got, expected $want"; }
+}
+expect_in() {  # expect_in FILE TEXT
+  grep -qF -- "$2" "$1" || { cat "$1" >&2; fail "expected '$2' in $1"; }
+}
+
+case "$case_name" in
+  help)
+    run_valor 0 --help
+    expect_in out.txt "demo"
+    expect_in out.txt "config"
+    for cmd in demo plot version "config show" "config list"; do
+      run_valor 0 $cmd --help
+      expect_in out.txt "Usage"
+    done
+    ;;
+  usage_errors)
+    run_valor 2
+    run_valor 2 no-such-command
+    run_valor 2 config show demo --no-such-flag
+    run_valor 2 config show no-such-preset
+    expect_in err.txt "unknown preset 'no-such-preset'"
+    expect_in err.txt "demo"
+    ;;
+  version)
+    run_valor 0 version
+    expect_in out.txt "valor 0."
+    expect_in out.txt "LibTorch 1."
+    expect_in out.txt "BLAS OpenBLAS"
+    expect_in out.txt "intra-op 1"
+    ;;
+  config_unknown_key)
+    run_valor 2 config show demo --set no.such.key=1
+    expect_in err.txt "no.such.key"
+    expect_in err.txt "closest valid keys"
+    run_valor 2 config show demo --set value.bins=1
+    expect_in err.txt "value.bins"
+    expect_in err.txt "an integer in [2, 100000]"
+    printf '[value]\nbins = 21\nbinz = 3\n' > user.toml
+    run_valor 2 config show demo --config user.toml
+    expect_in err.txt "user.toml:3"
+    expect_in err.txt "value.bins"
+    run_valor 2 config show --config missing.toml
+    expect_in err.txt "missing.toml"
+    ;;
+  config_show)
+    run_valor 0 config list
+    expect_in out.txt "demo"
+    run_valor 0 config show demo --set value.bins=21 --set run.seed=4
+    expect_in out.txt "[value]"
+    expect_in out.txt "bins = 21  # set by --set value.bins=21"
+    expect_in out.txt "# Seed from which"
+    expect_in out.txt "v_min = -10.0  # set by configs/demo.toml:"
+    # The printed configuration is itself a valid configuration file that resolves the same.
+    cp out.txt resolved.toml
+    run_valor 0 config show --config resolved.toml
+    grep -v '^#' resolved.toml | sed 's/  # set by.*//' > a.txt
+    grep -v '^#' out.txt | sed 's/  # set by.*//' > b.txt
+    diff a.txt b.txt >&2 || fail "config show output does not round-trip"
+    ;;
+  demo)
+    run_valor 0 demo --set demo.steps=300 --set demo.seeds=2
+    expect_in out.txt "two-hot"
+    expect_in out.txt "HL-Gauss"
+    expect_in out.txt "C51 projection"
+    expect_in out.txt "hl_gauss"
+    expect_in out.txt "Plot:"
+    sweep=$(ls -d runs/demo-*)
+    [ -d "$sweep" ] || fail "no runs/demo-<timestamp> folder"
+    for run in mse-seed0 mse-seed1 two_hot-seed0 hl_gauss-seed1; do
+      for f in config.toml metrics.csv log.txt summary.json; do
+        [ -s "$sweep/$run/$f" ] || fail "missing $sweep/$run/$f"
+      done
+    done
+    expect_in "$sweep/hl_gauss-seed1/config.toml" "head = 'hl_gauss'  # set by valor demo"
+    expect_in "$sweep/hl_gauss-seed1/config.toml" 'seed = 1'
+    expect_in "$sweep/mse-seed0/summary.json" '"final_estimate"'
+    [ "$(wc -l < "$sweep/mse-seed0/metrics.csv")" -gt 100 ] || fail "too few metric rows"
+    [ -s "$sweep/abs_error.png" ] || fail "no plot"
+    # An explicit --out that already holds a run is refused, not overwritten.
+    run_valor 0 demo --out mine --set demo.steps=10 --set demo.seeds=1
+    run_valor 2 demo --out mine
+    expect_in err.txt "already holds a run"
+    run_valor 2 demo --set value.v_min=20
+    expect_in err.txt "value.v_min"
+    ;;
+  plot)
+    run_valor 0 demo --out d --set demo.steps=200 --set demo.seeds=2 --set demo.head=mse
+    run_valor 0 plot d --metric estimate --out curves/estimate.png
+    [ -s curves/estimate.png ] || fail "no PNG written"
+    expect_in out.txt "2 runs plotted"
+    run_valor 0 plot d/mse-seed0 d/mse-seed1 --metric loss --out loss.png
+    [ -s loss.png ] || fail "no PNG written"
+    run_valor 2 plot d --metric no_such_metric --out x.png
+    expect_in err.txt "no_such_metric"
+    expect_in err.txt "abs_error"
+    run_valor 2 plot nowhere
+    expect_in err.txt "nowhere"
+    # Without gnuplot on PATH the message says how to install it.
+    PATH=/nonexistent run_valor 1 plot d --metric estimate --out y.png
+    expect_in err.txt "apt-get install gnuplot-nox"
+    ;;
+  *)
+    fail "unknown case"
+    ;;
+esac
+echo "PASS [$case_name]"

@@ -1,0 +1,17 @@
+# cmake -DSOURCE_DIR=... -P check_readme.cmake
+# The README's test command must be the one .ci/run runs, so the documented command is the tested one.
+file(STRINGS "${SOURCE_DIR}/.ci/run" ci_lines REGEX "^tools/install-deps")
+list(LENGTH ci_lines n)
+if(NOT n EQUAL 1)
+  message(FATAL_ERROR ".ci/run must have exactly one line starting with tools/install-deps")
+endif()
+file(READ "${SOURCE_DIR}/README.md" readme)
+string(FIND "${readme}" "${ci_lines}" at)
+if(at EQUAL -1)
+  message(FATAL_ERROR "README.md does not contain the command .ci/run runs:\n${ci_lines}")
+endif()
+string(FIND "${readme}" "build/bin/valor demo" demo_at)
+if(demo_at EQUAL -1 OR demo_at GREATER at)
+  message(FATAL_ERROR "README.md must open with the demo command, then the test command")
+endif()
+message(STATUS "README commands match .ci/run")
