@@ -116,6 +116,41 @@ case "$case_name" in
     PATH=/nonexistent run_valor 1 plot d --metric estimate --out y.png
     expect_in err.txt "apt-get install gnuplot-nox"
     ;;
+  env)
+    run_valor 0 env list
+    for name in asterix breakout freeway seaquest space_invaders; do expect_in out.txt "$name"; done
+    expect_in out.txt "4x10x10"
+    run_valor 0 env play breakout --seed 3 --episodes 2
+    expect_in out.txt "episode    2: return"
+    expect_in out.txt "mean return over 2 episodes"
+    cp out.txt first.txt
+    run_valor 0 env play breakout --seed 3 --episodes 2
+    diff first.txt out.txt >&2 || fail "env play is not deterministic for a seed"
+    run_valor 0 env render space_invaders --seed 1 --steps 3 --minimal-actions
+    expect_in out.txt "step 3 action"
+    run_valor 2 env play pong
+    expect_in err.txt "unknown environment 'pong'"
+    expect_in err.txt "seaquest"
+    run_valor 2 env play breakout --sticky 1.5
+    expect_in err.txt "sticky"
+    run_valor 2 env play breakout --episodes 0
+    ;;
+  check_golden)
+    shared=${VALOR_SHARED_DIR:?}/golden
+    run_valor 0 env check-golden "$shared/minatar/breakout.jsonl" "$shared/minatar/freeway.jsonl"
+    expect_in out.txt "checked 12 trajectories, 36000 steps, 0 mismatches"
+    # A golden file it has never seen (other seeds), then one with an edited reward.
+    testdata=${VALOR_SOURCE_DIR:?}/valor/env/testdata
+    run_valor 0 env check-golden "$testdata/minatar_seaquest_unseen.jsonl"
+    expect_in out.txt "checked 2 trajectories, 3000 steps, 0 mismatches"
+    head -n 1 "$shared/minatar/asterix.jsonl" | sed 's/"r":0.0/"r":1.0/' > edited.jsonl
+    run_valor 1 env check-golden edited.jsonl
+    expect_in out.txt "1 mismatches"
+    expect_in out.txt "first mismatch: edited.jsonl:1: step 0: field r"
+    { head -n 1 "$shared/minatar/asterix.jsonl"; echo '{"game": "asterix", "seed": '; } > bad.jsonl
+    run_valor 2 env check-golden bad.jsonl
+    expect_in err.txt "bad.jsonl:2: malformed golden line"
+    ;;
   *)
     fail "unknown case"
     ;;

@@ -1,0 +1,115 @@
+#include "valor/env/golden.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "valor/core/error.h"
+#include "valor/env/minatar.h"
+
+namespace valor::env {
+namespace {
+
+namespace fs = std::filesystem;
+using ::testing::HasSubstr;
+
+const fs::path kShared = VALOR_SHARED_DIR "/golden";
+const fs::path kTestData = VALOR_SOURCE_DIR "/valor/env/testdata";
+
+class MinAtarGoldenTest : public ::testing::TestWithParam<std::string> {};
+
+// Every shared golden segment is reproduced exactly: observations, rewards, terminal flags and
+// observations after reset.
+TEST_P(MinAtarGoldenTest, SharedTracesReplayWithoutMismatch) {
+  const GoldenReport report = check_golden_file(kShared / "minatar" / (GetParam() + ".jsonl"));
+  EXPECT_EQ(report.format, "minatar");
+  EXPECT_EQ(report.trajectories, 6u);
+  EXPECT_EQ(report.steps, 6u * 3000u);
+  EXPECT_EQ(report.mismatches, 0u) << report.first_mismatch;
+}
+
+// Traces recorded from the original MinAtar with seeds the shared files do not use
+// (tools/record-minatar-golden.py; one segment with sticky actions and ramping, one without).
+TEST_P(MinAtarGoldenTest, UnseenSeedsReplayWithoutMismatch) {
+  const GoldenReport report =
+      check_golden_file(kTestData / ("minatar_" + GetParam() + "_unseen.jsonl"));
+  EXPECT_EQ(report.trajectories, 2u);
+  EXPECT_EQ(report.steps, 2u * 1500u);
+  EXPECT_EQ(report.mismatches, 0u) << report.first_mismatch;
+}
+
+INSTANTIATE_TEST_SUITE_P(Games, MinAtarGoldenTest, ::testing::ValuesIn(minatar_game_names()),
+                         [](const auto& info) { return info.param; });
+
+class GoldenFileTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("valor_golden_" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) +
+            "_" + ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  fs::path write(const std::string& text) {
+    const fs::path p = dir_ / "trace.jsonl";
+    std::ofstream(p) << text;
+    return p;
+  }
+  // The first line of a shared MinAtar file, for making edited copies.
+  static std::string first_breakout_line() {
+    std::ifstream in(kShared / "minatar" / "breakout.jsonl");
+    std::string line;
+    std::getline(in, line);
+    return line;
+  }
+  std::string error_of(const fs::path& p) {
+    try {
+      check_golden_file(p);
+    } catch (const Error& e) {
+      return e.what();
+    }
+    ADD_FAILURE() << "expected valor::Error";
+    return "";
+  }
+  fs::path dir_;
+};
+
+TEST_F(GoldenFileTest, AnEditedObservationIsReportedAtItsStepAndField) {
+  std::string line = first_breakout_line();
+  // Step 0's observation: drop its first listed cell.
+  const auto obs = line.find("\"obs\":[", line.find("\"steps\""));
+  const auto comma = line.find(',', obs);
+  line.erase(obs + 7, comma - obs - 6);
+  const GoldenReport report = check_golden_file(write(line + "\n"));
+  EXPECT_EQ(report.mismatches, 1u);
+  EXPECT_THAT(report.first_mismatch, HasSubstr("trace.jsonl:1: step 0: field obs"));
+  EXPECT_EQ(report.steps, 1u);  // the diverged trajectory stops there
+}
+
+TEST_F(GoldenFileTest, AnEditedRewardIsReported) {
+  std::string line = first_breakout_line();
+  const auto r = line.find("\"r\":0.0");
+  line.replace(r, 7, "\"r\":1.0");
+  const GoldenReport report = check_golden_file(write(line + "\n"));
+  EXPECT_EQ(report.mismatches, 1u);
+  EXPECT_THAT(report.first_mismatch, HasSubstr("field r: expected 1, got 0"));
+}
+
+TEST_F(GoldenFileTest, MalformedLinesNameTheLine) {
+  const std::string good = first_breakout_line();
+  EXPECT_THAT(error_of(write(good + "\n{not json\n")), HasSubstr("trace.jsonl:2: malformed"));
+  EXPECT_THAT(error_of(write("{\"game\":\"breakout\"}\n")),
+              AllOf(HasSubstr("trace.jsonl:1"), HasSubstr("missing field")));
+  EXPECT_THAT(error_of(write("{\"something\":1}\n")), HasSubstr("not a golden trajectory"));
+  EXPECT_THAT(error_of(write("\n\n")), HasSubstr("holds no trajectories"));
+  EXPECT_THAT(error_of(dir_ / "missing.jsonl"), HasSubstr("cannot read"));
+  std::string bad_game = good;
+  bad_game.replace(bad_game.find("breakout"), 8, "pong");
+  EXPECT_THAT(error_of(write(bad_game + "\n")), HasSubstr("unknown MinAtar game 'pong'"));
+}
+
+}  // namespace
+}  // namespace valor::env

@@ -1,0 +1,264 @@
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <fstream>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "valor/core/numpy_random.h"
+#include "valor/env/minatar.h"
+
+namespace valor::env {
+namespace {
+
+std::vector<int> active_cells(const MinAtarGame& game) {
+  std::vector<uint8_t> grid(100 * game.channels());
+  game.state(grid);
+  std::vector<int> cells;
+  for (int i = 0; i < static_cast<int>(grid.size()); ++i) {
+    if (grid[i]) cells.push_back(i);
+  }
+  return cells;
+}
+
+std::string describe(const std::vector<int>& cells) {
+  return fmt::format("[{}]", fmt::join(cells, ","));
+}
+
+// Replays one golden segment against the game alone, drawing the sticky action exactly as
+// minatar.Environment.act does. Returns "" when every step matches, else the first mismatch.
+std::string replay_segment(const nlohmann::json& segment, int& steps_checked) {
+  const auto seed = segment.at("seed").get<uint32_t>();
+  const double sticky = segment.at("sticky_action_prob").get<double>();
+  auto game = make_breakout_game(segment.at("ramping").get<bool>());
+  NumpyRandomState rng(seed);
+  NumpyRandomState actions(segment.at("action_seed").get<uint32_t>());
+  if (game->channels() != segment.at("channels").get<int>()) return "channel count differs";
+  game->reset(rng);
+  auto cells = active_cells(*game);
+  if (cells != segment.at("reset_obs").get<std::vector<int>>()) {
+    return "reset_obs: got " + describe(cells);
+  }
+  int last = 0;
+  const auto& steps = segment.at("steps");
+  for (size_t k = 0; k < steps.size(); ++k) {
+    const auto& step = steps[k];
+    const std::string where = "step " + std::to_string(k) + ": ";
+    // The recorded action is the one given, before the sticky-action substitution.
+    int a = static_cast<int>(actions.randint(6));
+    if (a != step.at("a").get<int>()) return where + "given action " + std::to_string(a);
+    if (rng.rand() < sticky) a = last;
+    last = a;
+    bool terminal = false;
+    const float r = game->act(a, rng, terminal);
+    if (r != step.at("r").get<float>()) return where + "reward " + std::to_string(r);
+    if (terminal != step.at("t").get<bool>()) return where + "terminal " + std::to_string(terminal);
+    cells = active_cells(*game);
+    if (cells != step.at("obs").get<std::vector<int>>())
+      return where + "obs: got " + describe(cells);
+    if (terminal) {
+      game->reset(rng);
+      cells = active_cells(*game);
+      if (cells != step.at("reset_obs").get<std::vector<int>>()) {
+        return where + "reset_obs: got " + describe(cells);
+      }
+    }
+    ++steps_checked;
+  }
+  return "";
+}
+
+TEST(MinAtarBreakoutTest, MatchesGoldenTrajectories) {
+  std::ifstream in(VALOR_SHARED_DIR "/golden/minatar/breakout.jsonl");
+  ASSERT_TRUE(in) << "cannot open the golden breakout trajectories";
+  std::string line;
+  int segments = 0;
+  while (std::getline(in, line)) {
+    const auto segment = nlohmann::json::parse(line);
+    int steps_checked = 0;
+    const std::string mismatch = replay_segment(segment, steps_checked);
+    EXPECT_EQ(mismatch, "") << "segment " << segments << " (seed " << segment.at("seed")
+                            << ", sticky " << segment.at("sticky_action_prob") << ")";
+    EXPECT_EQ(steps_checked, static_cast<int>(segment.at("steps").size()));
+    ++segments;
+  }
+  EXPECT_EQ(segments, 6);
+}
+
+// Cells of channel c in the state grid, as y * 10 + x.
+std::vector<int> channel_cells(const MinAtarGame& game, int c) {
+  std::vector<int> out;
+  for (int i : active_cells(game)) {
+    if (i % game.channels() == c) out.push_back(i / game.channels());
+  }
+  return out;
+}
+
+constexpr int kNoop = 0, kLeft = 1, kRight = 3;
+constexpr int kPaddle = 0, kBall = 1, kTrail = 2, kBrick = 3;
+
+// Finds a seed whose first draw starts the ball on the given side (randint(2) == right).
+uint32_t seed_starting(bool right) {
+  for (uint32_t s = 0;; ++s) {
+    NumpyRandomState probe(s);
+    if ((probe.randint(2) == 1) == right) return s;
+  }
+}
+
+TEST(MinAtarBreakoutTest, StartsWithThreeRowsOfBricksAndBallOnASide) {
+  auto game = make_breakout_game(true);
+  NumpyRandomState rng(seed_starting(false));
+  game->reset(rng);
+  EXPECT_EQ(game->channels(), 4);
+  EXPECT_EQ(std::vector<int>(game->minimal_actions().begin(), game->minimal_actions().end()),
+            (std::vector<int>{0, 1, 3}));  // n, l, r
+  EXPECT_EQ(channel_cells(*game, kBrick).size(), 30u);
+  EXPECT_EQ(channel_cells(*game, kBrick).front(), 10);
+  EXPECT_EQ(channel_cells(*game, kBrick).back(), 39);
+  EXPECT_EQ(channel_cells(*game, kBall), std::vector<int>{30});  // (y 3, x 0)
+  EXPECT_EQ(channel_cells(*game, kTrail), std::vector<int>{30});
+  EXPECT_EQ(channel_cells(*game, kPaddle), std::vector<int>{94});
+
+  NumpyRandomState rng2(seed_starting(true));
+  game->reset(rng2);
+  EXPECT_EQ(channel_cells(*game, kBall), std::vector<int>{39});  // (y 3, x 9)
+}
+
+TEST(MinAtarBreakoutTest, BallBouncesOffPaddleAndWallAndBreaksABrick) {
+  // From the left, the ball falls down-right: (3,0) -> (4,1) -> ... -> (8,5), then row 9 at x 6.
+  auto game = make_breakout_game(false);
+  NumpyRandomState rng(seed_starting(false));
+  game->reset(rng);
+  bool terminal = false;
+  for (int k = 0; k < 5; ++k) EXPECT_EQ(game->act(kNoop, rng, terminal), 0.0f);
+  EXPECT_EQ(channel_cells(*game, kBall), std::vector<int>{85});
+  EXPECT_EQ(channel_cells(*game, kTrail), std::vector<int>{74});
+  // The paddle moves to x 5, under the ball's old x: the ball is reflected vertically
+  // (down-right becomes up-right) and stays on row 8.
+  EXPECT_EQ(game->act(kRight, rng, terminal), 0.0f);
+  EXPECT_FALSE(terminal);
+  EXPECT_EQ(channel_cells(*game, kPaddle), std::vector<int>{95});
+  EXPECT_EQ(channel_cells(*game, kBall), std::vector<int>{86});  // (8, 6)
+  // Up-right: (7,7), (6,8), (5,9).
+  for (int k = 0; k < 3; ++k) game->act(kNoop, rng, terminal);
+  EXPECT_EQ(channel_cells(*game, kBall), std::vector<int>{59});
+  game->act(kNoop, rng, terminal);  // new x 10 is clamped to 9, direction becomes up-left
+  EXPECT_EQ(channel_cells(*game, kBall), std::vector<int>{49});
+  // Next: (3, 8) is a brick: +1, the brick goes, the ball stays on row 4 heading down-left.
+  EXPECT_EQ(game->act(kNoop, rng, terminal), 1.0f);
+  EXPECT_EQ(channel_cells(*game, kBall), std::vector<int>{48});
+  EXPECT_EQ(channel_cells(*game, kBrick).size(), 29u);
+  EXPECT_FALSE(terminal);
+  // Down-left from (4,8) to (8,4), then row 9 at x 3 with the paddle elsewhere: game over.
+  for (int k = 0; k < 4; ++k) game->act(kNoop, rng, terminal);
+  EXPECT_EQ(channel_cells(*game, kBall), std::vector<int>{84});
+  EXPECT_FALSE(terminal);
+  EXPECT_EQ(game->act(kRight, rng, terminal), 0.0f);  // paddle to x 6
+  EXPECT_TRUE(terminal);
+  EXPECT_EQ(channel_cells(*game, kBall), std::vector<int>{93});
+  // A finished game ignores further actions.
+  terminal = false;
+  EXPECT_EQ(game->act(kLeft, rng, terminal), 0.0f);
+  EXPECT_TRUE(terminal);
+  EXPECT_EQ(channel_cells(*game, kPaddle), std::vector<int>{96});
+}
+
+TEST(MinAtarBreakoutTest, PaddleEdgeSendsTheBallBack) {
+  // Ball from the left reaches (8,5) heading down-right; a paddle at x 6 (its new x), not under
+  // the ball's old x, sends it back up-left.
+  auto game = make_breakout_game(false);
+  NumpyRandomState rng(seed_starting(false));
+  game->reset(rng);
+  bool terminal = false;
+  game->act(kRight, rng, terminal);  // paddle 5
+  for (int k = 0; k < 4; ++k) game->act(kNoop, rng, terminal);
+  EXPECT_EQ(channel_cells(*game, kBall), std::vector<int>{85});
+  game->act(kRight, rng, terminal);  // paddle 6 == new x
+  EXPECT_FALSE(terminal);
+  EXPECT_EQ(channel_cells(*game, kBall), std::vector<int>{86});
+  game->act(kNoop, rng, terminal);  // up-left: (7, 5)
+  EXPECT_EQ(channel_cells(*game, kBall), std::vector<int>{75});
+}
+
+// Plays a digit string of actions; returns the summed reward and leaves the last terminal flag.
+float play(MinAtarGame& game, NumpyRandomState& rng, const std::string& actions, bool& terminal) {
+  float total = 0.0f;
+  for (const char a : actions) total += game.act(a - '0', rng, terminal);
+  return total;
+}
+
+// The action strings and expected cells below were recorded from MinAtar 1.0.15's breakout.py
+// with a paddle-tracking policy, cut to the step where the rare rule fires.
+
+// Right after breaking a brick (strike still set), the ball moves into the next brick's cell
+// without breaking it, and keeps doing so while it meets bricks on consecutive steps.
+TEST(MinAtarBreakoutTest, BallPassesThroughBricksRightAfterAStrike) {
+  const std::string actions =
+      "3301110333333111033301111111110333333333011111111103333333330111111111033333333301111111"
+      "113301103333333330111111111033333332300301111111112333333333110330111111111133333333";
+  auto game = make_breakout_game(true);
+  NumpyRandomState rng(1);  // the ball starts on the right
+  game->reset(rng);
+  bool terminal = false;
+  EXPECT_EQ(play(*game, rng, actions.substr(0, actions.size() - 1), terminal), 15.0f);
+  EXPECT_EQ(active_cells(*game), (std::vector<int>{43, 47, 51, 55, 67, 71, 79, 83, 87, 91, 110, 113,
+                                                   115, 119, 123, 127, 159, 388}));
+  EXPECT_EQ(play(*game, rng, actions.substr(actions.size() - 1), terminal), 0.0f);
+  EXPECT_FALSE(terminal);
+  EXPECT_EQ(active_cells(*game), (std::vector<int>{43, 47, 51, 55, 67, 71, 79, 83, 87, 91, 114, 115,
+                                                   119, 123, 127, 157, 159, 392}));
+  EXPECT_EQ(channel_cells(*game, kBall), std::vector<int>{39});
+  EXPECT_EQ(channel_cells(*game, kBrick).back(), 39);  // the ball sits on an unbroken brick
+}
+
+// When the ball comes down to the paddle row with no brick left, three full rows come back.
+TEST(MinAtarBreakoutTest, ClearingAllBricksRefillsThem) {
+  const std::string actions =
+      "3113330111111333411103333333330111111111033333333301111111110333333333011111111103333333"
+      "3311033011111111103333333330111111111301033333333301111111113301103333333331030111111111"
+      "0333333333151111111133330111133333011111333333011111103333333331110333011111111153333333"
+      "33011111111133011033333333311011111113330111033333333311110333311111033333111111";
+  auto game = make_breakout_game(true);
+  NumpyRandomState rng(0);  // the ball starts on the left
+  game->reset(rng);
+  bool terminal = false;
+  EXPECT_EQ(play(*game, rng, actions.substr(0, actions.size() - 1), terminal), 30.0f);
+  EXPECT_EQ(active_cells(*game), (std::vector<int>{302, 337, 376}));
+  EXPECT_EQ(play(*game, rng, actions.substr(actions.size() - 1), terminal), 0.0f);
+  EXPECT_FALSE(terminal);
+  EXPECT_EQ(channel_cells(*game, kBrick).size(), 30u);
+  EXPECT_EQ(channel_cells(*game, kBall), std::vector<int>{83});  // bounced off the paddle
+  EXPECT_EQ(channel_cells(*game, kPaddle), std::vector<int>{93});
+}
+
+// reset() leaves nothing of the previous episode behind: a used game and a fresh one, reset from
+// equal generators, play on identically.
+TEST(MinAtarBreakoutTest, ResetForgetsThePreviousEpisode) {
+  auto used = make_breakout_game(true);
+  auto fresh = make_breakout_game(true);
+  NumpyRandomState rng(5), actions(6);
+  used->reset(rng);
+  bool terminal = false;
+  for (int k = 0; k < 500; ++k) used->act(static_cast<int>(actions.randint(6)), rng, terminal);
+  NumpyRandomState rng_used(7), rng_fresh(7);
+  used->reset(rng_used);
+  fresh->reset(rng_fresh);
+  bool terminal_fresh = false;
+  for (int k = 0; k < 300; ++k) {
+    ASSERT_EQ(active_cells(*used), active_cells(*fresh)) << "step " << k;
+    const int a = static_cast<int>(actions.randint(6));
+    ASSERT_EQ(used->act(a, rng_used, terminal), fresh->act(a, rng_fresh, terminal_fresh));
+    ASSERT_EQ(terminal, terminal_fresh);
+    if (terminal) {
+      used->reset(rng_used);
+      fresh->reset(rng_fresh);
+    }
+  }
+}
+
+}  // namespace
+}  // namespace valor::env

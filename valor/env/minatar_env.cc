@@ -1,0 +1,160 @@
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <string>
+
+#include "valor/core/error.h"
+#include "valor/env/minatar.h"
+
+namespace valor::env {
+
+namespace {
+
+using GameFactory = std::unique_ptr<MinAtarGame> (*)(bool);
+
+struct GameEntry {
+  const char* name;
+  GameFactory make;
+};
+
+constexpr GameEntry kGames[] = {
+    {"asterix", make_asterix_game},
+    {"breakout", make_breakout_game},
+    {"freeway", make_freeway_game},
+    {"seaquest", make_seaquest_game},
+    {"space_invaders", make_space_invaders_game},
+};
+
+constexpr int kCells = kMinAtarSize * kMinAtarSize;
+
+std::unique_ptr<MinAtarGame> make_game(std::string_view name, bool ramping) {
+  for (const auto& entry : kGames) {
+    if (name == entry.name) return entry.make(ramping);
+  }
+  fail("unknown MinAtar game '{}'; games: {}", name, fmt::join(minatar_game_names(), ", "));
+}
+
+}  // namespace
+
+const std::vector<std::string>& minatar_game_names() {
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> v;
+    for (const auto& entry : kGames) v.emplace_back(entry.name);
+    return v;
+  }();
+  return names;
+}
+
+MinAtarEnv::MinAtarEnv(std::string_view game, const MinAtarOptions& options, uint32_t seed)
+    : game_(make_game(game, options.difficulty_ramping)), options_(options), rng_(seed) {
+  if (!(options.sticky_action_prob >= 0.0 && options.sticky_action_prob <= 1.0)) {
+    fail("MinAtar sticky_action_prob must be in [0, 1], got {}", options.sticky_action_prob);
+  }
+  channels_ = game_->channels();
+  grid_.assign(static_cast<size_t>(kCells * channels_), 0);
+  spec_.name = std::string(game);
+  spec_.obs_shape = {channels_, kMinAtarSize, kMinAtarSize};
+  spec_.num_actions = options.minimal_action_set ? static_cast<int>(game_->minimal_actions().size())
+                                                 : kMinAtarFullActions;
+  spec_.obs_low.assign(spec_.obs_size(), 0.0f);
+  spec_.obs_high.assign(spec_.obs_size(), 1.0f);
+}
+
+void MinAtarEnv::seed(uint64_t seed) {
+  if (seed > 0xffffffffULL) {
+    fail("MinAtar seeds must be below 2^32 (numpy's RandomState limit), got {}", seed);
+  }
+  rng_ = NumpyRandomState(static_cast<uint32_t>(seed));
+  // A re-seeded environment behaves as a newly built one, whose sticky memory is action 0.
+  last_action_ = 0;
+  episode_over_ = true;
+}
+
+void MinAtarEnv::reset() {
+  game_->reset(rng_);
+  game_->state(grid_);
+  episode_over_ = false;
+}
+
+StepResult MinAtarEnv::step(int action) {
+  if (action < 0 || action >= spec_.num_actions) {
+    fail("{}: action {} out of range; accepted: 0..{}", spec_.name, action, spec_.num_actions - 1);
+  }
+  if (episode_over_) fail("{}: step() after the episode ended; call reset() first", spec_.name);
+  int a =
+      options_.minimal_action_set ? game_->minimal_actions()[static_cast<size_t>(action)] : action;
+  // minatar.Environment.act draws the sticky-action uniform on every step, even when p is 0.
+  if (rng_.rand() < options_.sticky_action_prob) a = last_action_;
+  last_action_ = a;
+  bool terminal = false;
+  StepResult result;
+  result.reward = game_->act(a, rng_, terminal);
+  result.terminated = terminal;
+  game_->state(grid_);
+  episode_over_ = terminal;
+  return result;
+}
+
+void MinAtarEnv::observe(std::span<float> out) const {
+  VALOR_CHECK(out.size() == grid_.size(), "observation buffer has {} floats, need {}", out.size(),
+              grid_.size());
+  const size_t c_count = static_cast<size_t>(channels_);
+  for (size_t cell = 0; cell < kCells; ++cell) {
+    const uint8_t* g = grid_.data() + cell * c_count;
+    for (size_t c = 0; c < c_count; ++c) out[c * kCells + cell] = g[c] ? 1.0f : 0.0f;
+  }
+}
+
+size_t MinAtarEnv::packed_obs_bytes() const { return (grid_.size() + 7) / 8; }
+
+// Bit k of the packed form is element k of the CHW observation (k = c * 100 + y * 10 + x).
+void MinAtarEnv::observe_packed(std::span<uint8_t> out) const {
+  VALOR_CHECK(out.size() == packed_obs_bytes(), "packed buffer has {} bytes, need {}", out.size(),
+              packed_obs_bytes());
+  std::fill(out.begin(), out.end(), uint8_t{0});
+  const size_t c_count = static_cast<size_t>(channels_);
+  for (size_t cell = 0; cell < kCells; ++cell) {
+    for (size_t c = 0; c < c_count; ++c) {
+      if (grid_[cell * c_count + c]) {
+        const size_t k = c * kCells + cell;
+        out[k >> 3] = static_cast<uint8_t>(out[k >> 3] | (1u << (k & 7)));
+      }
+    }
+  }
+}
+
+void unpack_minatar_observation(std::span<const uint8_t> packed, int channels,
+                                std::span<float> out) {
+  const size_t n = static_cast<size_t>(channels) * kCells;
+  VALOR_CHECK(out.size() == n && packed.size() == (n + 7) / 8, "packed observation sizes");
+  for (size_t k = 0; k < n; ++k) out[k] = static_cast<float>((packed[k >> 3] >> (k & 7)) & 1u);
+}
+
+void MinAtarEnv::active_cells(std::vector<int>& out) const {
+  out.clear();
+  for (size_t i = 0; i < grid_.size(); ++i) {
+    if (grid_[i]) out.push_back(static_cast<int>(i));
+  }
+}
+
+std::string MinAtarEnv::render() const {
+  // One character per cell: '.' empty, otherwise the highest channel present as 0-9 / a-z.
+  std::string s;
+  const size_t c_count = static_cast<size_t>(channels_);
+  for (int y = 0; y < kMinAtarSize; ++y) {
+    for (int x = 0; x < kMinAtarSize; ++x) {
+      char ch = '.';
+      const size_t cell = static_cast<size_t>(y * kMinAtarSize + x);
+      for (size_t c = 0; c < c_count; ++c) {
+        if (grid_[cell * c_count + c]) {
+          ch = c < 10 ? static_cast<char>('0' + c) : static_cast<char>('a' + c - 10);
+        }
+      }
+      s += ch;
+    }
+    s += '\n';
+  }
+  return s;
+}
+
+}  // namespace valor::env

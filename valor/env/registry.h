@@ -1,0 +1,35 @@
+// Every environment valor knows, by name: the MinAtar games ("breakout", ...), classic control
+// ("CartPole-v1", ...), the built-in tabular MDPs ("gridworld-4x4", "cliff", "chain", "garnet",
+// ...) and gridworlds from map files ("gridworld:PATH").
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "valor/env/env.h"
+#include "valor/env/minatar.h"
+
+namespace valor::env {
+
+// "gridworld:PATH" names a gridworld read from an ASCII map file (docs/tabular.md).
+inline constexpr std::string_view kGridworldFilePrefix = "gridworld:";
+// Time limits of the built-in tabular MDPs that have no terminal state.
+inline constexpr int kChainEpisodeSteps = 100;   // chain: Strens' 5-state chain
+inline constexpr int kGarnetEpisodeSteps = 200;  // garnet: 100 states, 4 actions, branching 5
+
+struct EnvOptions {
+  MinAtarOptions minatar;  // MinAtar only
+};
+
+struct EnvInfo {
+  std::string name;
+  std::string family;  // "minatar", "classic_control", "tabular"
+};
+
+std::vector<EnvInfo> list_envs();
+// valor::Error for an unknown name, listing the valid ones.
+std::unique_ptr<Env> make_env(std::string_view name, const EnvOptions& options = {});
+
+}  // namespace valor::env
