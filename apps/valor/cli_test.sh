@@ -134,6 +134,22 @@ case "$case_name" in
     run_valor 2 env play breakout --sticky 1.5
     expect_in err.txt "sticky"
     run_valor 2 env play breakout --episodes 0
+    run_valor 2 env play CartPole-v1 --sticky 0.2
+    expect_in err.txt "MinAtar games only"
+    # Gridworlds from ASCII map files.
+    printf 'S..\n.#G\n' > good.txt
+    run_valor 0 env play gridworld:good.txt --episodes 3 --seed 1
+    expect_in out.txt "mean return over 3 episodes"
+    printf 'S..\n.xG\n' > bad.txt
+    run_valor 2 env play gridworld:bad.txt
+    expect_in err.txt "bad.txt:2:2"
+    printf 'S.#\n.#G\n' > walled.txt
+    run_valor 2 env render gridworld:walled.txt
+    expect_in err.txt "walled.txt"
+    run_valor 2 env play gridworld:missing.txt
+    expect_in err.txt "missing.txt"
+    run_valor 0 env play CartPole-v1 --episodes 2
+    run_valor 0 env render cliff --steps 2
     ;;
   check_golden)
     shared=${VALOR_SHARED_DIR:?}/golden
