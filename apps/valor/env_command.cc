@@ -150,26 +150,43 @@ int bench_env(std::vector<std::string> names, const std::string& json_path, doub
   if (names.empty()) {
     for (const auto& info : env::list_envs()) names.push_back(info.name);
   }
+  for (const auto& name : names) env::make_env(name);  // validate every name before timing
   nlohmann::json results = nlohmann::json::array();
-  fmt::print("{:<18} {:>16} {:>22} {:>22}\n", "environment", "1 env, 1 thread",
-             fmt::format("{} envs, 1 thread", batch), fmt::format("{} envs, 2 threads", batch));
+  fmt::print("{:<18} {:>12} {:>12} {:>12} {:>16} {:>16}\n", "environment", "1 env", "1 env",
+             "1 env", fmt::format("{} envs", batch), fmt::format("{} envs", batch));
+  fmt::print("{:<18} {:>12} {:>12} {:>12} {:>16} {:>16}\n", "", "native obs", "packed obs",
+             "float obs", "1 thread", "2 threads");
+  using env::ObservationForm;
   for (const auto& name : names) {
-    env::make_env(name);  // validates the name before timing anything
-    const env::Throughput single = env::measure_single_env(name, {}, seconds);
-    const env::Throughput one = env::measure_vector_env(name, {}, batch, 1, seconds);
-    const env::Throughput two = env::measure_vector_env(name, {}, batch, 2, seconds);
-    fmt::print("{:<18} {:>16.4g} {:>22.4g} {:>22.4g}\n", name, single.steps_per_second(),
-               one.steps_per_second(), two.steps_per_second());
-    for (const auto* t : {&single, &one, &two}) {
-      results.push_back({{"env", t->name},
-                         {"batch", t->batch},
-                         {"threads", t->threads},
-                         {"steps", t->steps},
-                         {"seconds", t->seconds},
-                         {"steps_per_second", t->steps_per_second()}});
+    std::vector<env::Throughput> rows;
+    const bool packed = env::make_env(name)->packed_obs_bytes() > 0;
+    rows.push_back(env::measure_single_env(name, {}, seconds, 0, ObservationForm::kNative));
+    if (packed) {
+      rows.push_back(env::measure_single_env(name, {}, seconds, 0, ObservationForm::kPacked));
+      rows.push_back(env::measure_single_env(name, {}, seconds, 0, ObservationForm::kFloat));
+    }
+    rows.push_back(env::measure_vector_env(name, {}, batch, 1, seconds));
+    rows.push_back(env::measure_vector_env(name, {}, batch, 2, seconds));
+    auto rate = [](const env::Throughput& t) {
+      return fmt::format("{:.4g}", t.steps_per_second());
+    };
+    fmt::print("{:<18} {:>12} {:>12} {:>12} {:>16} {:>16}\n", name, rate(rows[0]),
+               packed ? rate(rows[1]) : "-", packed ? rate(rows[2]) : "(native)",
+               rate(rows[rows.size() - 2]), rate(rows.back()));
+    for (const auto& t : rows) {
+      results.push_back({{"env", t.name},
+                         {"observation", env::observation_form_name(t.form)},
+                         {"batch", t.batch},
+                         {"threads", t.threads},
+                         {"steps", t.steps},
+                         {"seconds", t.seconds},
+                         {"steps_per_second", t.steps_per_second()}});
     }
   }
-  fmt::print("(steps per second, random actions, observation written every step)\n");
+  fmt::print(
+      "(steps per second with random actions, the observation written to a buffer every step; "
+      "native: MinAtar's 10x10xC byte grid as Python's state() returns it, float for the others; "
+      "batches write float observations)\n");
   if (!json_path.empty()) {
     write_file_atomically(json_path, results.dump(2) + "\n");
     fmt::print("wrote {}\n", json_path);

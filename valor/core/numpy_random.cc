@@ -85,25 +85,9 @@ void NumpyRandomState::twist() {
   pos_ = 0;
 }
 
-uint32_t NumpyRandomState::u32() {
-  if (pos_ == kN) twist();
-  uint32_t y = key_[pos_++];
-  y ^= y >> 11;
-  y ^= (y << 7) & 0x9d2c5680u;
-  y ^= (y << 15) & 0xefc60000u;
-  y ^= y >> 18;
-  return y;
-}
-
 uint64_t NumpyRandomState::next_u64() {
   const uint64_t high = u32();
   return (high << 32) | u32();
-}
-
-double NumpyRandomState::rand() {
-  const uint32_t a = u32() >> 5;
-  const uint32_t b = u32() >> 6;
-  return (a * 67108864.0 + b) / 9007199254740992.0;
 }
 
 std::vector<double> NumpyRandomState::rand(std::size_t n) {

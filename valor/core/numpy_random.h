@@ -55,4 +55,21 @@ class NumpyRandomState {
   int pos_;
 };
 
+// Inline: MinAtar draws on every step, so these sit on the hottest path of the environments.
+inline uint32_t NumpyRandomState::u32() {
+  if (pos_ == kStateWords) twist();
+  uint32_t y = key_[static_cast<size_t>(pos_++)];
+  y ^= y >> 11;
+  y ^= (y << 7) & 0x9d2c5680u;
+  y ^= (y << 15) & 0xefc60000u;
+  y ^= y >> 18;
+  return y;
+}
+
+inline double NumpyRandomState::rand() {
+  const uint32_t a = u32() >> 5;
+  const uint32_t b = u32() >> 6;
+  return (a * 67108864.0 + b) / 9007199254740992.0;
+}
+
 }  // namespace valor

@@ -69,7 +69,9 @@ class MinAtarEnv : public Env {
 
   int channels() const { return channels_; }
   // The boolean grid, index (y * 10 + x) * C + c, as the Python state() returns it.
-  std::span<const uint8_t> grid() const { return grid_; }
+  std::span<const uint8_t> grid() const;
+  // Writes that grid (100 * C bytes) into `out`: MinAtar's native observation.
+  void observe_grid(std::span<uint8_t> out) const;
   // Flat indices of the true cells of the grid, ascending (the golden files' format).
   void active_cells(std::vector<int>& out) const;
   NumpyRandomState& rng() { return rng_; }
@@ -82,7 +84,8 @@ class MinAtarEnv : public Env {
   NumpyRandomState rng_;
   int last_action_ = 0;  // sticky-action memory; like MinAtar, not cleared by reset()
   bool episode_over_ = true;
-  std::vector<uint8_t> grid_;
+  mutable std::vector<uint8_t> grid_;  // drawn from the game on demand (see grid())
+  mutable bool grid_stale_ = true;
 };
 
 // Unpacks an observation written by observe_packed into CHW floats (for replay sampling).

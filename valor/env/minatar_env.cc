@@ -1,6 +1,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cstring>
 #include <string>
 
 #include "valor/core/error.h"
@@ -72,7 +73,7 @@ void MinAtarEnv::seed(uint64_t seed) {
 
 void MinAtarEnv::reset() {
   game_->reset(rng_);
-  game_->state(grid_);
+  grid_stale_ = true;
   episode_over_ = false;
 }
 
@@ -90,19 +91,50 @@ StepResult MinAtarEnv::step(int action) {
   StepResult result;
   result.reward = game_->act(a, rng_, terminal);
   result.terminated = terminal;
-  game_->state(grid_);
+  grid_stale_ = true;  // the grid is drawn only when an observation is asked for
   episode_over_ = terminal;
   return result;
+}
+
+std::span<const uint8_t> MinAtarEnv::grid() const {
+  if (grid_stale_) {
+    game_->state(grid_);
+    grid_stale_ = false;
+  }
+  return grid_;
+}
+
+void MinAtarEnv::observe_grid(std::span<uint8_t> out) const {
+  VALOR_CHECK(out.size() == grid_.size(), "grid buffer has {} bytes, need {}", out.size(),
+              grid_.size());
+  game_->state(out);
+}
+
+// Most cells are empty: clear the output, then visit the set bytes of the grid eight at a time.
+template <typename SetElement>
+void for_each_set_element(std::span<const uint8_t> grid, size_t channels, SetElement&& set) {
+  const uint8_t* g = grid.data();
+  const size_t n = grid.size();
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    uint64_t word;
+    std::memcpy(&word, g + i, 8);
+    if (word == 0) continue;
+    for (size_t j = i; j < i + 8; ++j) {
+      if (g[j]) set((j % channels) * kCells + j / channels);
+    }
+  }
+  for (; i < n; ++i) {
+    if (g[i]) set((i % channels) * kCells + i / channels);
+  }
 }
 
 void MinAtarEnv::observe(std::span<float> out) const {
   VALOR_CHECK(out.size() == grid_.size(), "observation buffer has {} floats, need {}", out.size(),
               grid_.size());
-  const size_t c_count = static_cast<size_t>(channels_);
-  for (size_t cell = 0; cell < kCells; ++cell) {
-    const uint8_t* g = grid_.data() + cell * c_count;
-    for (size_t c = 0; c < c_count; ++c) out[c * kCells + cell] = g[c] ? 1.0f : 0.0f;
-  }
+  std::fill(out.begin(), out.end(), 0.0f);
+  float* o = out.data();
+  for_each_set_element(grid(), static_cast<size_t>(channels_), [o](size_t k) { o[k] = 1.0f; });
 }
 
 size_t MinAtarEnv::packed_obs_bytes() const { return (grid_.size() + 7) / 8; }
@@ -112,15 +144,10 @@ void MinAtarEnv::observe_packed(std::span<uint8_t> out) const {
   VALOR_CHECK(out.size() == packed_obs_bytes(), "packed buffer has {} bytes, need {}", out.size(),
               packed_obs_bytes());
   std::fill(out.begin(), out.end(), uint8_t{0});
-  const size_t c_count = static_cast<size_t>(channels_);
-  for (size_t cell = 0; cell < kCells; ++cell) {
-    for (size_t c = 0; c < c_count; ++c) {
-      if (grid_[cell * c_count + c]) {
-        const size_t k = c * kCells + cell;
-        out[k >> 3] = static_cast<uint8_t>(out[k >> 3] | (1u << (k & 7)));
-      }
-    }
-  }
+  uint8_t* o = out.data();
+  for_each_set_element(grid(), static_cast<size_t>(channels_), [o](size_t k) {
+    o[k >> 3] = static_cast<uint8_t>(o[k >> 3] | (1u << (k & 7)));
+  });
 }
 
 void unpack_minatar_observation(std::span<const uint8_t> packed, int channels,
@@ -132,6 +159,7 @@ void unpack_minatar_observation(std::span<const uint8_t> packed, int channels,
 
 void MinAtarEnv::active_cells(std::vector<int>& out) const {
   out.clear();
+  grid();
   for (size_t i = 0; i < grid_.size(); ++i) {
     if (grid_[i]) out.push_back(static_cast<int>(i));
   }
@@ -139,6 +167,7 @@ void MinAtarEnv::active_cells(std::vector<int>& out) const {
 
 std::string MinAtarEnv::render() const {
   // One character per cell: '.' empty, otherwise the highest channel present as 0-9 / a-z.
+  grid();
   std::string s;
   const size_t c_count = static_cast<size_t>(channels_);
   for (int y = 0; y < kMinAtarSize; ++y) {

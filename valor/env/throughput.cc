@@ -3,6 +3,7 @@
 #include <chrono>
 #include <vector>
 
+#include "valor/core/error.h"
 #include "valor/core/random.h"
 #include "valor/env/vector_env.h"
 
@@ -13,27 +14,62 @@ double now_seconds() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 
+// Random steps, writing the observation with `observe` after each step and each reset.
+template <typename Observe>
+void random_steps(Env& env, Rng& rng, uint64_t steps, Observe&& observe) {
+  const auto num_actions = static_cast<uint64_t>(env.spec().num_actions);
+  for (uint64_t k = 0; k < steps; ++k) {
+    const StepResult r = env.step(static_cast<int>(rng.below(num_actions)));
+    observe();
+    if (r.terminated || r.truncated) {
+      env.reset();
+      observe();
+    }
+  }
+}
+
 }  // namespace
 
+const char* observation_form_name(ObservationForm form) {
+  switch (form) {
+    case ObservationForm::kFloat:
+      return "float";
+    case ObservationForm::kPacked:
+      return "packed";
+    case ObservationForm::kNative:
+      return "native";
+  }
+  return "?";
+}
+
 Throughput measure_single_env(const std::string& name, const EnvOptions& options,
-                              double min_seconds, uint64_t seed) {
+                              double min_seconds, uint64_t seed, ObservationForm form) {
   auto env = make_env(name, options);
-  const auto num_actions = static_cast<uint64_t>(env->spec().num_actions);
+  auto* minatar = dynamic_cast<MinAtarEnv*>(env.get());
+  if (form == ObservationForm::kNative && minatar == nullptr) form = ObservationForm::kFloat;
+  if (form == ObservationForm::kPacked && env->packed_obs_bytes() == 0) {
+    fail("{} has no packed observation", name);
+  }
   std::vector<float> obs(env->spec().obs_size());
+  std::vector<uint8_t> bytes(minatar ? minatar->grid().size() : env->packed_obs_bytes());
+  std::vector<uint8_t> packed(env->packed_obs_bytes());
   Rng rng(seed, 1);
   env->seed(seed);
   env->reset();
-  Throughput t{name, 1, 1, 0, 0};
+  Throughput t{name, form, 1, 1, 0, 0};
   const double start = now_seconds();
   constexpr uint64_t kChunk = 2000;
   do {
-    for (uint64_t k = 0; k < kChunk; ++k) {
-      const StepResult r = env->step(static_cast<int>(rng.below(num_actions)));
-      env->observe(obs);
-      if (r.terminated || r.truncated) {
-        env->reset();
-        env->observe(obs);
-      }
+    switch (form) {
+      case ObservationForm::kFloat:
+        random_steps(*env, rng, kChunk, [&] { env->observe(obs); });
+        break;
+      case ObservationForm::kPacked:
+        random_steps(*env, rng, kChunk, [&] { env->observe_packed(packed); });
+        break;
+      case ObservationForm::kNative:
+        random_steps(*env, rng, kChunk, [&] { minatar->observe_grid(bytes); });
+        break;
     }
     t.steps += kChunk;
     t.seconds = now_seconds() - start;
@@ -50,7 +86,7 @@ Throughput measure_vector_env(const std::string& name, const EnvOptions& options
   std::vector<int32_t> actions(batch);
   Rng rng(seed, 1);
   vec.seed_and_reset(seed);
-  Throughput t{name, batch, threads, 0, 0};
+  Throughput t{name, ObservationForm::kFloat, batch, threads, 0, 0};
   const double start = now_seconds();
   constexpr uint64_t kChunk = 50;
   do {

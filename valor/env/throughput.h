@@ -1,5 +1,5 @@
 // Steps per second of an environment under a random policy, the observation written to a buffer
-// every step (what `valor bench env` reports).
+// every step (what `valor bench env` reports). Vector measurements write float observations.
 #pragma once
 
 #include <cstdint>
@@ -9,8 +9,15 @@
 
 namespace valor::env {
 
+// What a single-environment measurement writes every step: the float observation networks read
+// (observe), the bit-packed form replay stores (MinAtar), or the environment's native form
+// (MinAtar: the 10x10xC byte grid that Python's state() returns; others: the float observation).
+enum class ObservationForm { kFloat, kPacked, kNative };
+const char* observation_form_name(ObservationForm form);
+
 struct Throughput {
   std::string name;
+  ObservationForm form = ObservationForm::kFloat;
   size_t batch = 1;  // 1: a single Env stepped directly; else a VectorEnv of that size
   int threads = 1;
   uint64_t steps = 0;
@@ -19,8 +26,10 @@ struct Throughput {
 };
 
 // Steps for at least `min_seconds` (in chunks, timed with a steady clock).
+// valor::Error for kPacked on an environment without a packed observation.
 Throughput measure_single_env(const std::string& name, const EnvOptions& options,
-                              double min_seconds, uint64_t seed = 0);
+                              double min_seconds, uint64_t seed = 0,
+                              ObservationForm form = ObservationForm::kFloat);
 Throughput measure_vector_env(const std::string& name, const EnvOptions& options, size_t batch,
                               int threads, double min_seconds, uint64_t seed = 0);
 
