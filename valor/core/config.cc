@@ -46,13 +46,13 @@ std::string value_to_toml(const ConfigValue& v) {
 const char* type_name(ConfigType type) {
   switch (type) {
     case ConfigType::kBool:
-      return "boolean";
+      return "a boolean";
     case ConfigType::kInt:
-      return "integer";
+      return "an integer";
     case ConfigType::kFloat:
-      return "number";
+      return "a number";
     case ConfigType::kString:
-      return "string";
+      return "a string";
   }
   return "?";
 }
@@ -235,7 +235,7 @@ void Config::merge_toml(std::string_view text, const std::string& source) {
       }
       const ConfigKey& key = require_key(name, where);
       auto wrong_type = [&](const std::string& got) {
-        fail("{}: key '{}' must be a {} ({}), got a {}", where, name, type_name(key.type),
+        fail("{}: key '{}' must be {} ({}), got a TOML {}", where, name, type_name(key.type),
              key.accepted(), got);
       };
       switch (key.type) {
