@@ -1,10 +1,7 @@
-#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <array>
 #include <cstdlib>
-#include <fstream>
-#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -13,8 +10,6 @@
 
 namespace valor::env {
 namespace {
-
-using nlohmann::json;
 
 constexpr int kC = 7;  // chicken, car, speed1..speed5
 constexpr int kChicken = 0;
@@ -66,79 +61,6 @@ void expect_trail(const std::vector<uint8_t>& grid, int y, int car_x, int speed)
           << "lane " << y << " x " << x << " channel " << c << " (speed " << speed << ")";
     }
   }
-}
-
-struct Replay {
-  size_t steps = 0;
-  size_t mismatches = 0;
-  std::string first_mismatch;
-};
-
-// Drives the game as minatar.Environment and the recorder did (golden/README.md): one generator
-// for the game and the sticky draw, actions from their own generator, sticky memory kept across
-// resets. Stops at the first mismatch, since what follows a divergence cannot be compared.
-Replay replay_segment(const json& line) {
-  Replay out;
-  auto game = make_freeway_game(line.at("ramping").get<bool>());
-  const double sticky = line.at("sticky_action_prob").get<double>();
-  NumpyRandomState rng(line.at("seed").get<uint32_t>());
-  NumpyRandomState actions(line.at("action_seed").get<uint32_t>());
-  auto fail_at = [&](size_t step, const char* field, const json& expected, const json& got) {
-    out.mismatches = 1;
-    out.first_mismatch = fmt::format("step {}: field {}: expected {}, got {}", step, field,
-                                     expected.dump(), got.dump());
-    return out;
-  };
-  if (line.at("channels").get<int>() != game->channels()) {
-    return fail_at(0, "channels", line.at("channels"), game->channels());
-  }
-  game->reset(rng);
-  if (json(active_cells(grid_of(*game))) != line.at("reset_obs")) {
-    return fail_at(0, "reset_obs", line.at("reset_obs"), active_cells(grid_of(*game)));
-  }
-  int last = 0;
-  const json& steps = line.at("steps");
-  for (size_t k = 0; k < steps.size(); ++k) {
-    const json& s = steps[k];
-    int a = static_cast<int>(actions.randint(6));
-    if (a != s.at("a").get<int>()) return fail_at(k, "a", s.at("a"), a);
-    if (rng.rand() < sticky) a = last;
-    last = a;
-    bool terminal = false;
-    const float r = game->act(a, rng, terminal);
-    ++out.steps;
-    if (static_cast<double>(r) != s.at("r").get<double>()) return fail_at(k, "r", s.at("r"), r);
-    if (terminal != s.at("t").get<bool>()) return fail_at(k, "t", s.at("t"), terminal);
-    const auto cells = active_cells(grid_of(*game));
-    if (json(cells) != s.at("obs")) return fail_at(k, "obs", s.at("obs"), cells);
-    if (terminal) {
-      game->reset(rng);
-      const auto after = active_cells(grid_of(*game));
-      if (json(after) != s.at("reset_obs"))
-        return fail_at(k, "reset_obs", s.at("reset_obs"), after);
-    }
-  }
-  return out;
-}
-
-TEST(MinAtarFreeway, MatchesGoldenTrajectories) {
-  const std::string path = VALOR_SHARED_DIR "/golden/minatar/freeway.jsonl";
-  std::ifstream in(path);
-  ASSERT_TRUE(in) << "cannot read " << path;
-  std::string text;
-  int segments = 0;
-  while (std::getline(in, text)) {
-    if (text.empty()) continue;
-    const json line = json::parse(text);
-    ++segments;
-    const Replay result = replay_segment(line);
-    EXPECT_EQ(result.mismatches, 0u)
-        << path << " segment " << segments << " (seed " << line.at("seed") << ", sticky "
-        << line.at("sticky_action_prob") << ", ramping " << line.at("ramping")
-        << "): " << result.first_mismatch;
-    EXPECT_EQ(result.steps, line.at("steps").size()) << "segment " << segments;
-  }
-  EXPECT_EQ(segments, 6);
 }
 
 TEST(MinAtarFreeway, ResetDrawsSpeedsThenDirections) {

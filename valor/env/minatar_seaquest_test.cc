@@ -1,9 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
-#include <fstream>
 #include <memory>
-#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -21,90 +19,6 @@ std::vector<int> active_cells(const MinAtarGame& game) {
     if (grid[i]) cells.push_back(i);
   }
   return cells;
-}
-
-std::string describe(const std::vector<int>& cells) {
-  std::string s = "[";
-  for (size_t i = 0; i < cells.size(); ++i) {
-    if (i > 0) s += ',';
-    s += std::to_string(cells[i]);
-  }
-  s += ']';
-  return s;
-}
-
-// Replays one golden segment against the game alone, drawing the sticky action exactly as
-// minatar.Environment.act does. Returns "" when every step matches, else the first mismatch.
-std::string replay_segment(const nlohmann::json& segment, int& steps_checked) {
-  const auto seed = segment.at("seed").get<uint32_t>();
-  const double sticky = segment.at("sticky_action_prob").get<double>();
-  auto game = make_seaquest_game(segment.at("ramping").get<bool>());
-  NumpyRandomState rng(seed);
-  NumpyRandomState actions(segment.at("action_seed").get<uint32_t>());
-  if (game->channels() != segment.at("channels").get<int>()) return "channel count differs";
-  game->reset(rng);
-  auto cells = active_cells(*game);
-  const auto expected_reset = segment.at("reset_obs").get<std::vector<int>>();
-  if (cells != expected_reset) {
-    return "reset_obs: expected " + describe(expected_reset) + ", got " + describe(cells);
-  }
-  int last = 0;
-  const auto& steps = segment.at("steps");
-  for (size_t k = 0; k < steps.size(); ++k) {
-    const auto& step = steps[k];
-    const std::string where = "step " + std::to_string(k) + ": ";
-    // The recorded action is the one given; the sticky draw may replace it by the last one.
-    int a = static_cast<int>(actions.randint(6));
-    if (a != step.at("a").get<int>()) return where + "given action " + std::to_string(a);
-    if (rng.rand() < sticky) a = last;
-    last = a;
-    bool terminal = false;
-    const float r = game->act(a, rng, terminal);
-    if (r != step.at("r").get<float>()) {
-      return where + "reward: expected " + step.at("r").dump() + ", got " + std::to_string(r);
-    }
-    if (terminal != step.at("t").get<bool>()) {
-      return where + "terminal: expected " + step.at("t").dump();
-    }
-    cells = active_cells(*game);
-    const auto expected = step.at("obs").get<std::vector<int>>();
-    if (cells != expected) {
-      return where + "obs: expected " + describe(expected) + ", got " + describe(cells);
-    }
-    if (terminal) {
-      game->reset(rng);
-      cells = active_cells(*game);
-      const auto expected_after = step.at("reset_obs").get<std::vector<int>>();
-      if (cells != expected_after) {
-        return where + "reset_obs: expected " + describe(expected_after) + ", got " +
-               describe(cells);
-      }
-    }
-    ++steps_checked;
-  }
-  return "";
-}
-
-void check_golden_file(const std::string& path, int expected_segments) {
-  std::ifstream in(path);
-  ASSERT_TRUE(in) << "cannot open " << path;
-  std::string line;
-  int segments = 0;
-  while (std::getline(in, line)) {
-    const auto segment = nlohmann::json::parse(line);
-    int steps_checked = 0;
-    const std::string mismatch = replay_segment(segment, steps_checked);
-    EXPECT_EQ(mismatch, "") << path << ": segment " << segments << " (seed " << segment.at("seed")
-                            << ", sticky " << segment.at("sticky_action_prob") << ", ramping "
-                            << segment.at("ramping") << ")";
-    EXPECT_EQ(steps_checked, static_cast<int>(segment.at("steps").size()));
-    ++segments;
-  }
-  EXPECT_EQ(segments, expected_segments);
-}
-
-TEST(MinAtarSeaquestTest, MatchesGoldenTrajectories) {
-  check_golden_file(VALOR_SHARED_DIR "/golden/minatar/seaquest.jsonl", 6);
 }
 
 constexpr int kNoop = 0, kLeft = 1, kUp = 2, kRight = 3, kDown = 4, kFire = 5;

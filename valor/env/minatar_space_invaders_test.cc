@@ -1,11 +1,7 @@
-#include <fmt/format.h>
-#include <fmt/ranges.h>
 #include <gtest/gtest.h>
 
 #include <cstdint>
-#include <fstream>
 #include <memory>
-#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -23,70 +19,6 @@ std::vector<int> active_cells(const MinAtarGame& game) {
     if (grid[i]) cells.push_back(i);
   }
   return cells;
-}
-
-std::string describe(const std::vector<int>& cells) {
-  return fmt::format("[{}]", fmt::join(cells, ","));
-}
-
-// Replays one golden segment against the game alone, drawing the sticky action exactly as
-// minatar.Environment.act does. Returns "" when every step matches, else the first mismatch.
-std::string replay_segment(const nlohmann::json& segment, int& steps_checked) {
-  const auto seed = segment.at("seed").get<uint32_t>();
-  const double sticky = segment.at("sticky_action_prob").get<double>();
-  auto game = make_space_invaders_game(segment.at("ramping").get<bool>());
-  NumpyRandomState rng(seed);
-  NumpyRandomState actions(segment.at("action_seed").get<uint32_t>());
-  if (game->channels() != segment.at("channels").get<int>()) return "channel count differs";
-  game->reset(rng);
-  auto cells = active_cells(*game);
-  if (cells != segment.at("reset_obs").get<std::vector<int>>()) {
-    return "reset_obs: got " + describe(cells);
-  }
-  int last = 0;
-  const auto& steps = segment.at("steps");
-  for (size_t k = 0; k < steps.size(); ++k) {
-    const auto& step = steps[k];
-    const std::string where = "step " + std::to_string(k) + ": ";
-    // The recorded action is the one given, before the sticky-action substitution.
-    int a = static_cast<int>(actions.randint(6));
-    if (a != step.at("a").get<int>()) return where + "given action " + std::to_string(a);
-    if (rng.rand() < sticky) a = last;
-    last = a;
-    bool terminal = false;
-    const float r = game->act(a, rng, terminal);
-    if (r != step.at("r").get<float>()) return where + "reward " + std::to_string(r);
-    if (terminal != step.at("t").get<bool>()) return where + "terminal " + std::to_string(terminal);
-    cells = active_cells(*game);
-    if (cells != step.at("obs").get<std::vector<int>>())
-      return where + "obs: got " + describe(cells);
-    if (terminal) {
-      game->reset(rng);
-      cells = active_cells(*game);
-      if (cells != step.at("reset_obs").get<std::vector<int>>()) {
-        return where + "reset_obs: got " + describe(cells);
-      }
-    }
-    ++steps_checked;
-  }
-  return "";
-}
-
-TEST(MinAtarSpaceInvadersTest, MatchesGoldenTrajectories) {
-  std::ifstream in(VALOR_SHARED_DIR "/golden/minatar/space_invaders.jsonl");
-  ASSERT_TRUE(in) << "cannot open the golden space_invaders trajectories";
-  std::string line;
-  int segments = 0;
-  while (std::getline(in, line)) {
-    const auto segment = nlohmann::json::parse(line);
-    int steps_checked = 0;
-    const std::string mismatch = replay_segment(segment, steps_checked);
-    EXPECT_EQ(mismatch, "") << "segment " << segments << " (seed " << segment.at("seed")
-                            << ", sticky " << segment.at("sticky_action_prob") << ")";
-    EXPECT_EQ(steps_checked, static_cast<int>(segment.at("steps").size()));
-    ++segments;
-  }
-  EXPECT_EQ(segments, 6);
 }
 
 // Cells of channel c in the state grid, as y * 10 + x.
