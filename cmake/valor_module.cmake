@@ -26,7 +26,9 @@ function(valor_module name)
       VALOR_SHARED_DIR="${VALOR_SHARED_DIR}" VALOR_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
     target_link_libraries(valor_${name}_test PRIVATE valor_${name} ${ARG_TEST_DEPS}
       GTest::gtest GTest::gmock GTest::gtest_main)
+    # ctest runs tests in parallel on few cores: OpenMP threads that spin while waiting (the
+    # default) would then starve each other, so they sleep instead.
     gtest_discover_tests(valor_${name}_test DISCOVERY_TIMEOUT 60
-      PROPERTIES LABELS ${name})
+      PROPERTIES LABELS ${name} ENVIRONMENT "OMP_WAIT_POLICY=passive")
   endif()
 endfunction()
