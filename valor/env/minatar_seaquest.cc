@@ -32,7 +32,15 @@ constexpr int kDiverGauge = 8;
 constexpr int kDiver = 9;
 
 constexpr std::array<int, 6> kMinimalActions = {0, 1, 2, 3, 4, 5};  // all of n, l, u, r, d, f
-constexpr int kLeft = 1, kUp = 2, kRight = 3, kDown = 4, kFire = 5;
+constexpr int kFire = 5;
+// Per action (n, l, u, r, d, f): the sub's move; whether it keeps facing the way it did (all
+// but l and r), and whether it then faces right (r).
+constexpr std::array<int, kMinAtarFullActions> kActionDx = {0, -1, 0, 1, 0, 0};
+constexpr std::array<int, kMinAtarFullActions> kActionDy = {0, 0, -1, 0, 1, 0};
+constexpr std::array<bool, kMinAtarFullActions> kActionKeepsFacing = {true,  false, true,
+                                                                      false, true,  true};
+constexpr std::array<bool, kMinAtarFullActions> kActionFacesRight = {false, false, false,
+                                                                     true,  false, false};
 
 constexpr int kMaxOxygen = 200;
 constexpr int kInitSpawnSpeed = 20;
@@ -42,6 +50,27 @@ constexpr int kShotCoolDown = 5;
 constexpr int kEnemyShotInterval = 10;
 constexpr int kDiverMoveInterval = 5;
 constexpr int kMaxDivers = 6;
+
+// Row 9 of the grid holds only the two gauges (nothing else goes below row 8): oxygen in
+// columns [0, oxygen * 10 / 200), divers as state[9, 9 - diver_count:9], which is empty once the
+// count is 0 or negative (see diver_count_). Built at compile time for every gauge length 0..10
+// and count 0..6, so that state() copies the row instead of testing its 20 cells.
+using GaugeRow = std::array<uint8_t, 10 * kChannels>;
+constexpr int kOxygenLengths = 11;
+constexpr int kDiverCounts = kMaxDivers + 1;
+constexpr auto kGaugeRows = [] {
+  std::array<std::array<GaugeRow, kDiverCounts>, kOxygenLengths> rows{};
+  for (int o = 0; o < kOxygenLengths; ++o) {
+    for (int d = 0; d <= kMaxDivers; ++d) {
+      GaugeRow& row = rows[static_cast<size_t>(o)][static_cast<size_t>(d)];
+      for (int x = 0; x < 10; ++x) {
+        row[static_cast<size_t>(x * kChannels + kOxygenGauge)] = x < o;
+        row[static_cast<size_t>(x * kChannels + kDiverGauge)] = x >= 9 - d && x < 9;
+      }
+    }
+  }
+  return rows;
+}();
 
 // Capacities. At most one enemy spawns per step and an enemy leaves the grid within 60 steps
 // (10 moves, at most 6 steps apart); a friendly bullet lives at most 9 steps and one is fired at
@@ -89,6 +118,13 @@ class PyList {
     VALOR_CHECK(n_ < N, "seaquest: more than {} objects in a list", N);
     items_[n_++] = item;
   }
+  // append(item) if `append`, without branching on it: the item is always written, to the spare
+  // slot past the end, and counted only if `append`.
+  void append_if(bool append, const T& item) {
+    VALOR_CHECK(n_ < N || !append, "seaquest: more than {} objects in a list", N);
+    items_[n_] = item;
+    n_ += append;
+  }
   void erase(int i) {
     std::copy(items_.begin() + i + 1, items_.begin() + n_, items_.begin() + i);
     --n_;
@@ -110,7 +146,7 @@ class PyList {
   }
 
  private:
-  std::array<T, N> items_{};
+  std::array<T, N + 1> items_{};  // one spare slot, for append_if
   int n_ = 0;
 };
 
@@ -121,7 +157,8 @@ class ReverseCursor {
  public:
   explicit ReverseCursor(const List& list) : list_(list), next_(list.size() - 1) {}
   bool next(int& i) {
-    if (next_ < 0 || next_ >= list_.size()) return false;
+    // One unsigned compare for "index < 0 or index >= size" (a negative index wraps high).
+    if (static_cast<unsigned>(next_) >= static_cast<unsigned>(list_.size())) return false;
     i = next_--;
     return true;
   }
@@ -176,20 +213,17 @@ class Seaquest final : public MinAtarGame {
       d_spawn_timer_ = kDiverSpawnSpeed;
     }
 
-    if (action == kFire && shot_timer_ == 0) {
-      f_bullets_.append({static_cast<int8_t>(sub_x_), static_cast<int8_t>(sub_y_), sub_right_});
-      shot_timer_ = kShotCoolDown;
-    } else if (action == kLeft) {
-      sub_x_ = std::max(0, sub_x_ - 1);
-      sub_right_ = false;
-    } else if (action == kRight) {
-      sub_x_ = std::min(9, sub_x_ + 1);
-      sub_right_ = true;
-    } else if (action == kUp) {
-      sub_y_ = std::max(0, sub_y_ - 1);
-    } else if (action == kDown) {
-      sub_y_ = std::min(8, sub_y_ + 1);
-    }
+    // The Python's if/elif chain on the action, by table: the action is random in training, so
+    // branching on it costs a missed prediction on most steps. Fire moves nothing, and the moves
+    // clamp to columns 0..9 and rows 0..8.
+    const bool fire = (action == kFire) & (shot_timer_ == 0);
+    f_bullets_.append_if(fire,
+                         {static_cast<int8_t>(sub_x_), static_cast<int8_t>(sub_y_), sub_right_});
+    shot_timer_ = fire ? kShotCoolDown : shot_timer_;
+    const auto a = static_cast<size_t>(action);
+    sub_x_ = std::clamp(sub_x_ + kActionDx[a], 0, 9);
+    sub_y_ = std::clamp(sub_y_ + kActionDy[a], 0, 8);
+    sub_right_ = (sub_right_ & kActionKeepsFacing[a]) | kActionFacesRight[a];
 
     r += update_friendly_bullets();
     update_divers();
@@ -218,19 +252,23 @@ class Seaquest final : public MinAtarGame {
   void state(std::span<uint8_t> grid) const override {
     VALOR_CHECK(grid.size() == 100 * kChannels, "seaquest: grid has {} bytes", grid.size());
     uint8_t* const out = grid.data();
-    std::memset(out, 0, 100 * kChannels);
+    std::memset(out, 0, 90 * kChannels);
+    const int oxygen_cells = std::max(0, oxygen_) * 10 / kMaxOxygen;
+    std::memcpy(out + 90 * kChannels,
+                kGaugeRows[static_cast<size_t>(oxygen_cells)]
+                          [static_cast<size_t>(std::max(0, diver_count_))]
+                              .data(),
+                10 * kChannels);
     auto set = [out](int y, int x, int c) { out[(y * 10 + x) * kChannels + c] = 1; };
-    auto set_trail = [&set](int y, int x, bool right) {
+    // A trail off the grid is not drawn: OR-ing 0 into a clamped cell instead of branching.
+    auto set_trail = [out](int y, int x, bool right) {
       const int back_x = right ? x - 1 : x + 1;
-      if (static_cast<unsigned>(back_x) <= 9) set(y, back_x, kTrail);
+      out[(y * 10 + std::clamp(back_x, 0, 9)) * kChannels + kTrail] |=
+          static_cast<uint8_t>(static_cast<unsigned>(back_x) <= 9);
     };
     set(sub_y_, sub_x_, kSubFront);
     // The sub never faces right at x 0 nor left at x 9, so its back is on the grid.
-    set(sub_y_, sub_right_ ? sub_x_ - 1 : sub_x_ + 1, kSubBack);
-    const int oxygen_cells = std::max(0, oxygen_) * 10 / kMaxOxygen;
-    for (int x = 0; x < oxygen_cells; ++x) set(9, x, kOxygenGauge);
-    // state[9, 9 - diver_count:9]: empty once the count is 0 or has gone negative.
-    for (int x = 9 - diver_count_; x < 9; ++x) set(9, x, kDiverGauge);
+    set(sub_y_, sub_x_ + 1 - 2 * sub_right_, kSubBack);
     for (const Bullet& b : f_bullets_) set(b.y, b.x, kFriendlyBullet);
     for (const Bullet& b : e_bullets_) set(b.y, b.x, kEnemyBullet);
     for (const Mover& f : e_fish_) {
@@ -249,8 +287,19 @@ class Seaquest final : public MinAtarGame {
 
  private:
   static int8_t step_x(int8_t x, bool right) { return static_cast<int8_t>(right ? x + 1 : x - 1); }
-  static bool off_grid(int x) { return x < 0 || x > 9; }
-  bool at_player(int x, int y) const { return x == sub_x_ && y == sub_y_; }
+  // An object's move and shot timers run out every few steps, at a different step for each
+  // object: a branch on them is one the predictor keeps missing, so these two do it by arithmetic.
+  // The timer counted down, or reloaded with `reload` when it is at 0 (when it acts):
+  static int8_t count_down(int8_t timer, int reload) {
+    return static_cast<int8_t>(timer - 1 + (timer == 0) * (reload + 1));
+  }
+  // step_x(x, right) if `moves`, else x.
+  static int8_t step_x_if(bool moves, int8_t x, bool right) {
+    return static_cast<int8_t>(x + moves * (2 * right - 1));
+  }
+  // Both tests are nearly always false: one branch each on the combined condition, not two.
+  static bool off_grid(int x) { return static_cast<unsigned>(x) > 9; }
+  bool at_player(int x, int y) const { return (x == sub_x_) & (y == sub_y_); }
 
   int update_friendly_bullets() {
     int r = 0;
@@ -281,20 +330,19 @@ class Seaquest final : public MinAtarGame {
     ReverseCursor cursor(divers_);
     for (int i = 0; cursor.next(i);) {
       Mover& d = divers_[i];
-      if (at_player(d.x, d.y) && diver_count_ < kMaxDivers) {
+      const bool room = diver_count_ < kMaxDivers;
+      if (at_player(d.x, d.y) & room) {
         divers_.remove_equal_to(i);
         ++diver_count_;
-      } else if (d.move == 0) {
-        d.move = kDiverMoveInterval;
-        d.x = step_x(d.x, d.right);
-        if (off_grid(d.x)) {
-          divers_.remove_equal_to(i);
-        } else if (at_player(d.x, d.y) && diver_count_ < kMaxDivers) {
-          divers_.remove_equal_to(i);
-          ++diver_count_;
-        }
-      } else {
-        --d.move;
+        continue;
+      }
+      // Step when the move timer runs out, then the rare outcomes of a step.
+      const bool moves = d.move == 0;
+      d.move = count_down(d.move, kDiverMoveInterval);
+      d.x = step_x_if(moves, d.x, d.right);
+      if (moves & (off_grid(d.x) | (at_player(d.x, d.y) & room))) {
+        if (!off_grid(d.x)) ++diver_count_;  // picked up, else it left the grid
+        divers_.remove_equal_to(i);
       }
     }
   }
@@ -316,10 +364,13 @@ class Seaquest final : public MinAtarGame {
           s = &e_subs_[i - 1];  // an equal sub before it went; this one moved down by one
         }
       };
-      if (at_player(s->x, s->y)) terminal_ = true;
-      if (s->move == 0) {
-        s->move = static_cast<int8_t>(move_speed_);
-        s->x = step_x(s->x, s->right);
+      terminal_ |= at_player(s->x, s->y);
+      // As for divers: the timers without branches, then the rare outcomes of a step (a bullet
+      // can only be hit while there are friendly bullets).
+      const bool moves = s->move == 0;
+      s->move = count_down(s->move, move_speed_);
+      s->x = step_x_if(moves, s->x, s->right);
+      if (moves & (off_grid(s->x) | at_player(s->x, s->y) | (f_bullets_.size() != 0))) {
         if (off_grid(s->x)) {
           remove_current();
         } else if (at_player(s->x, s->y)) {
@@ -329,15 +380,10 @@ class Seaquest final : public MinAtarGame {
           f_bullets_.remove_equal_to(k);
           ++r;
         }
-      } else {
-        --s->move;
       }
-      if (s->shot == 0) {
-        s->shot = kEnemyShotInterval;
-        e_bullets_.append({s->x, s->y, s->right});
-      } else {
-        --s->shot;
-      }
+      const bool fires = s->shot == 0;
+      s->shot = count_down(s->shot, kEnemyShotInterval);
+      e_bullets_.append_if(fires, {s->x, s->y, s->right});
     }
     return r;
   }
@@ -346,12 +392,12 @@ class Seaquest final : public MinAtarGame {
     ReverseCursor cursor(e_bullets_);
     for (int i = 0; cursor.next(i);) {
       Bullet& b = e_bullets_[i];
-      if (at_player(b.x, b.y)) terminal_ = true;
+      terminal_ |= at_player(b.x, b.y);
       b.x = step_x(b.x, b.right);
       if (off_grid(b.x)) {
         e_bullets_.remove_equal_to(i);
-      } else if (at_player(b.x, b.y)) {
-        terminal_ = true;
+      } else {
+        terminal_ |= at_player(b.x, b.y);
       }
     }
   }
@@ -361,10 +407,12 @@ class Seaquest final : public MinAtarGame {
     ReverseCursor cursor(e_fish_);
     for (int i = 0; cursor.next(i);) {
       Mover& f = e_fish_[i];
-      if (at_player(f.x, f.y)) terminal_ = true;
-      if (f.move == 0) {
-        f.move = static_cast<int8_t>(move_speed_);
-        f.x = step_x(f.x, f.right);
+      terminal_ |= at_player(f.x, f.y);
+      // As for subs.
+      const bool moves = f.move == 0;
+      f.move = count_down(f.move, move_speed_);
+      f.x = step_x_if(moves, f.x, f.right);
+      if (moves & (off_grid(f.x) | at_player(f.x, f.y) | (f_bullets_.size() != 0))) {
         if (off_grid(f.x)) {
           e_fish_.remove_equal_to(i);
         } else if (at_player(f.x, f.y)) {
@@ -374,8 +422,6 @@ class Seaquest final : public MinAtarGame {
           f_bullets_.remove_equal_to(k);
           ++r;
         }
-      } else {
-        --f.move;
       }
     }
     return r;
@@ -429,7 +475,9 @@ class Seaquest final : public MinAtarGame {
 
   bool ramping_;
   int oxygen_ = kMaxOxygen;
-  int diver_count_ = 0;  // goes to -1 after surfacing with a full crew, as in the Python
+  // Goes to -1 after surfacing with a full crew, as in the Python, and one lower at every
+  // further surfacing until a diver is picked up again.
+  int diver_count_ = 0;
   int sub_x_ = 5, sub_y_ = 0;
   bool sub_right_ = false;
   PyList<Bullet, kMaxFriendlyBullets> f_bullets_;
