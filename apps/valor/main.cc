@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
   valor::app::add_config_command(app, action);
   valor::app::add_plot_command(app, action);
   valor::app::add_env_command(app, action);
+  valor::app::add_solve_command(app, action);
   valor::app::add_bench_command(app, action);
   valor::app::add_version_command(app, action);
   try {

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <filesystem>
+
 #include "valor/core/atomic_file.h"
 #include "valor/core/error.h"
 #include "valor/env/chain.h"
@@ -23,16 +25,33 @@ std::vector<EnvInfo> list_envs() {
   return out;
 }
 
+TabularMdp make_tabular_mdp(std::string_view spec) {
+  std::string_view path = spec;
+  if (path.starts_with(kGridworldFilePrefix)) path.remove_prefix(kGridworldFilePrefix.size());
+  if (spec.starts_with(kGridworldFilePrefix) || std::filesystem::is_regular_file(path)) {
+    return gridworld_from_map(read_file(std::string(path)), GridworldOptions{}, path);
+  }
+  if (spec == "chain") return chain_mdp(5);
+  if (spec == "garnet") return garnet_mdp(100, 4, 5, 0);
+  for (const auto& preset : gridworld_presets()) {
+    if (preset.name == spec) return gridworld_preset_mdp(spec);
+  }
+  std::vector<std::string> names;
+  for (const auto& info : list_envs()) {
+    if (info.family == "tabular") names.push_back(info.name);
+  }
+  fail("'{}' is neither a tabular environment ({}) nor a gridworld map file", spec,
+       fmt::join(names, ", "));
+}
+
 std::unique_ptr<Env> make_env(std::string_view name, const EnvOptions& options) {
   if (name.starts_with(kGridworldFilePrefix)) {
-    const std::string path(name.substr(kGridworldFilePrefix.size()));
-    return std::make_unique<TabularEnv>(
-        gridworld_from_map(read_file(path), GridworldOptions{}, path));
+    return std::make_unique<TabularEnv>(make_tabular_mdp(name));
   }
-  if (name == "chain") return std::make_unique<TabularEnv>(chain_mdp(5), kChainEpisodeSteps);
-  if (name == "garnet") {
-    return std::make_unique<TabularEnv>(garnet_mdp(100, 4, 5, 0), kGarnetEpisodeSteps);
-  }
+  if (name == "chain")
+    return std::make_unique<TabularEnv>(make_tabular_mdp(name), kChainEpisodeSteps);
+  if (name == "garnet")
+    return std::make_unique<TabularEnv>(make_tabular_mdp(name), kGarnetEpisodeSteps);
   for (const auto& preset : gridworld_presets()) {
     if (preset.name == name) {
       return std::make_unique<TabularEnv>(gridworld_preset_mdp(name), preset.max_episode_steps);

@@ -10,6 +10,7 @@
 
 #include "valor/env/env.h"
 #include "valor/env/minatar.h"
+#include "valor/env/tabular.h"
 
 namespace valor::env {
 
@@ -31,5 +32,9 @@ struct EnvInfo {
 std::vector<EnvInfo> list_envs();
 // valor::Error for an unknown name, listing the valid ones.
 std::unique_ptr<Env> make_env(std::string_view name, const EnvOptions& options = {});
+
+// The model of a tabular environment: a built-in name ("cliff", "chain", ...), "gridworld:PATH"
+// or the path of a map file. valor::Error listing the tabular names for anything else.
+TabularMdp make_tabular_mdp(std::string_view spec);
 
 }  // namespace valor::env

@@ -1,0 +1,91 @@
+// Distributional policy evaluation on tabular MDPs (algorithms.md section 4): the fixed point of
+// the projected distributional Bellman operator Pi_C T^pi on a categorical (C51) support, and,
+// for episodic MDPs with integer rewards, the exact probability mass function of the
+// undiscounted return by dynamic programming over (state, return so far).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <span>
+#include <vector>
+
+#include "valor/dp/solve.h"
+#include "valor/value/support.h"
+
+namespace valor::dp {
+
+// The fixed point eta of eta(s) = sum_{s', r} p(s', r | s, pi(s)) Pi_C[(r + gamma z)_# eta(s')].
+struct CategoricalResult {
+  int num_states = 0;
+  // The atoms z_i = v_min + i D in double (v_min and D as the support holds them).
+  std::vector<double> atoms;
+  // probabilities[s * m + i]: the probability of atom i in state s (m = atoms.size()). Terminal
+  // states hold the projection of the point mass at 0 (delta_0 when 0 is on an atom).
+  std::vector<double> probabilities;
+  int iterations = 0;        // applications of the operator
+  bool converged = false;    // always true on return (not converging throws)
+  double last_change = 0.0;  // max |eta_k - eta_{k-1}| over states and atoms at the stop
+
+  // The distribution of state s (m entries).
+  std::span<const double> distribution(int state) const;
+  // sum_i eta(s)_i z_i.
+  double mean(int state) const;
+  // mean(s) for every state.
+  std::vector<double> means() const;
+};
+
+// Iterates eta_{k+1} = Pi_C T^pi eta_k from delta_0 in every state until the largest absolute
+// change of any probability is below `tolerance`. Each transition (s, r, s') is projected with
+// the C51 rule of algorithms.md section 2 (value::project_categorical's formula), evaluated in
+// double precision so that the fixed point's mean meets the Bellman equation to ~1e-12 rather
+// than float rounding: Tz = clip(r + g z_j, v_min, v_max) with g = gamma, or g = 0 when s' is
+// terminal (its return distribution is the point mass at 0). Without clipping the projection
+// preserves means, so the fixed point's means solve V = r_pi + gamma P_pi V, i.e. equal V^pi.
+// valor::Error unless 0 <= gamma < 1, the policy has one action in [0, A) per state, and
+// tolerance > 0; also if max_iterations pass without converging.
+CategoricalResult categorical_policy_evaluation(const TabularMdp& mdp, const Policy& policy,
+                                                double gamma, const value::AtomSupport& support,
+                                                double tolerance = 1e-12,
+                                                int max_iterations = 100000);
+
+// The mean of a categorical distribution over `atoms`; valor::Error on a size mismatch.
+double categorical_mean(std::span<const double> probabilities, std::span<const double> atoms);
+
+// The law of an integer-valued return: P(G = g) for the returns of positive probability among
+// episodes that terminated within the step budget, plus the mass of the episodes that did not.
+//
+// The statistics below describe the return conditional on termination within the budget: they
+// normalise by finished_mass() (= 1 - unfinished_mass up to rounding). Check unfinished_mass
+// before trusting them. Each throws valor::Error when there is no finished mass.
+struct ExactReturnPmf {
+  std::map<int64_t, double> probabilities;  // return -> probability, ascending returns
+  double unfinished_mass = 0.0;             // episodes still running after max_steps
+
+  // sum of probabilities.
+  double finished_mass() const;
+  double mean() const;
+  // The standard deviation (population: sqrt(E[G^2] - E[G]^2), computed around the mean).
+  double sd() const;
+  // The lower quantile F^{-1}(tau) = min { g : P(G <= g) >= tau } for tau in (0, 1]; tau = 0
+  // gives the smallest return of positive mass. Cumulative sums are compared with a 1e-12
+  // (relative to the finished mass) allowance for rounding. valor::Error for tau outside [0, 1].
+  int64_t quantile(double tau) const;
+  // Lower-tail CVaR: the mean of the worst alpha fraction of outcomes,
+  // CVaR_alpha = (1/alpha) int_0^alpha F^{-1}(u) du, splitting the mass of the return at the
+  // alpha-quantile as needed (so CVaR_1 = mean, and CVaR_alpha -> min return as alpha -> 0).
+  // valor::Error unless 0 < alpha <= 1.
+  double cvar(double alpha) const;
+};
+
+// The exact pmf of the undiscounted (gamma = 1) return from `state` under `policy`, by dynamic
+// programming over (state, return so far), one step at a time for at most max_steps steps.
+// Mass that enters a terminal state joins `probabilities`; mass still in a non-terminal state
+// after max_steps steps is reported as unfinished_mass. A terminal `state` gives the point mass
+// at 0. Outcomes of probability 0 are skipped.
+// valor::Error if the reward of any outcome of a policy row (s, pi(s)), s non-terminal, is not an
+// integer (naming the state, action and reward), if max_steps < 1, if `state` is out of range,
+// or if the policy does not have one action in [0, A) per state.
+ExactReturnPmf exact_return_distribution(const TabularMdp& mdp, const Policy& policy, int state,
+                                         int max_steps);
+
+}  // namespace valor::dp
