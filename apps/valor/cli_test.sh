@@ -167,6 +167,43 @@ case "$case_name" in
     run_valor 2 env check-golden bad.jsonl
     expect_in err.txt "bad.jsonl:2: malformed golden line"
     ;;
+  solve)
+    run_valor 0 solve cliff --gamma 1
+    expect_in out.txt "objective (expected return from the initial distribution): -13"
+    expect_in out.txt "^CCCCCCCCCCG"
+    expect_in out.txt "mean -13  sd 0"
+    run_valor 0 solve russell-norvig-4x3 --gamma 0.99 --format json
+    expect_in out.txt '"values"'
+    expect_in out.txt '"policy"'
+    expect_in out.txt '"objective"'
+    expect_in out.txt '"certified": true'
+    run_valor 0 solve chain --gamma 0.9
+    expect_in out.txt "categorical fixed point"
+    printf 'S..\n.#G\n' > map.txt
+    run_valor 0 solve map.txt --gamma 0.9
+    expect_in out.txt "objective (expected return from the initial distribution): 0.81"
+    run_valor 0 solve map.txt --gamma 1
+    expect_in out.txt "no episode of the greedy policy ends"
+    run_valor 0 solve map.txt --gamma 1 --format json
+    run_valor 0 solve gridworld-4x4 --gamma 1 --objective cvar:0.2 --horizon 20
+    expect_in out.txt "optimal CVaR"
+    # Bad input: alpha outside (0, 1], gamma 1 without a terminal state, maps without a start
+    # or with an unreachable goal, rows that do not sum to 1 are caught by the model's validation.
+    run_valor 2 solve gridworld-4x4 --gamma 1 --objective cvar:0
+    expect_in err.txt "ALPHA must be a number in (0, 1]"
+    run_valor 2 solve gridworld-4x4 --gamma 1 --objective cvar:1.5
+    run_valor 2 solve garnet --gamma 1
+    expect_in err.txt "needs a terminal state reachable"
+    printf '...\n.#G\n' > nostart.txt
+    run_valor 2 solve nostart.txt
+    expect_in err.txt "nostart.txt"
+    printf 'S.#\n.#G\n' > walled.txt
+    run_valor 2 solve walled.txt
+    expect_in err.txt "walled.txt"
+    run_valor 2 solve no-such-mdp
+    expect_in err.txt "neither a tabular environment"
+    run_valor 2 solve chain --gamma 1.5
+    ;;
   *)
     fail "unknown case"
     ;;

@@ -1,6 +1,7 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -8,9 +9,12 @@
 
 #include "apps/valor/commands.h"
 #include "valor/core/error.h"
+#include "valor/dp/distributional.h"
 #include "valor/dp/solve.h"
+#include "valor/dp/stock_augmented.h"
 #include "valor/env/gridworld.h"
 #include "valor/env/registry.h"
+#include "valor/value/support.h"
 
 namespace valor::app {
 namespace {
@@ -21,7 +25,109 @@ struct SolveArgs {
   std::string objective = "mean";
   std::string format = "text";
   double epsilon = 1e-10;
+  int horizon = 100;
 };
+
+// A discrete return distribution: values ascending with their probabilities.
+struct Distribution {
+  std::vector<double> values, probs;
+  double unfinished = 0;  // mass of episodes not ended within the horizon (exact pmf only)
+  std::string method;
+
+  double mean() const {
+    double m = 0;
+    for (size_t i = 0; i < values.size(); ++i) m += values[i] * probs[i];
+    return m;
+  }
+  double sd() const {
+    const double m = mean();
+    double v = 0;
+    for (size_t i = 0; i < values.size(); ++i) v += probs[i] * (values[i] - m) * (values[i] - m);
+    return std::sqrt(v);
+  }
+  // The lower quantile min{g : F(g) >= tau}.
+  double quantile(double tau) const {
+    double c = 0;
+    for (size_t i = 0; i < values.size(); ++i) {
+      c += probs[i];
+      if (c >= tau - 1e-12) return values[i];
+    }
+    return values.back();
+  }
+  // Lower-tail CVaR: the mean of the worst alpha fraction.
+  double cvar(double alpha) const {
+    double left = alpha, sum = 0;
+    for (size_t i = 0; i < values.size() && left > 0; ++i) {
+      const double take = std::min(left, probs[i]);
+      sum += take * values[i];
+      left -= take;
+    }
+    return sum / alpha;
+  }
+};
+
+// The return distribution of `policy` from the initial distribution: exact (integer rewards,
+// gamma 1), otherwise the categorical fixed point on a support covering every return.
+Distribution return_distribution(const env::TabularMdp& mdp, const dp::Policy& policy, double gamma,
+                                 int horizon) {
+  Distribution d;
+  if (gamma == 1.0) {
+    std::map<int64_t, double> mix;
+    for (int s = 0; s < mdp.num_states; ++s) {
+      const double w = mdp.initial_distribution[static_cast<size_t>(s)];
+      if (w <= 0) continue;
+      const dp::ExactReturnPmf pmf = dp::exact_return_distribution(mdp, policy, s, horizon);
+      for (const auto& [g, p] : pmf.probabilities) mix[g] += w * p;
+      d.unfinished += w * pmf.unfinished_mass;
+    }
+    if (d.unfinished < 1.0 - 1e-12) {
+      for (const auto& [g, p] : mix) {
+        d.values.push_back(static_cast<double>(g));
+        d.probs.push_back(p / (1.0 - d.unfinished));
+      }
+    }
+    d.method = fmt::format("exact pmf over {} steps", horizon);
+    return d;
+  }
+  double r_min = 0, r_max = 0;
+  for (const auto& row : mdp.rows) {
+    for (const auto& t : row) {
+      r_min = std::min(r_min, t.reward);
+      r_max = std::max(r_max, t.reward);
+    }
+  }
+  const double lo = r_min / (1 - gamma), hi = std::max(r_max / (1 - gamma), lo + 1e-6);
+  const int m = 401;
+  const dp::CategoricalResult c =
+      dp::categorical_policy_evaluation(mdp, policy, gamma, value::AtomSupport(lo, hi, m));
+  d.values = c.atoms;
+  d.probs.assign(static_cast<size_t>(m), 0.0);
+  for (int s = 0; s < mdp.num_states; ++s) {
+    const double w = mdp.initial_distribution[static_cast<size_t>(s)];
+    const auto dist = c.distribution(s);
+    for (size_t i = 0; i < dist.size(); ++i) d.probs[i] += w * dist[i];
+  }
+  d.method = fmt::format("categorical fixed point, {} atoms on [{:.4g}, {:.4g}]", m, lo, hi);
+  return d;
+}
+
+// "cvar:0.1" -> 0.1; valor::Error for anything but mean / cvar:ALPHA.
+double parse_cvar_objective(const std::string& objective) {
+  if (objective.rfind("utility:", 0) == 0) {
+    fail("--objective {}: utility objectives are not implemented yet; accepted: mean, cvar:ALPHA",
+         objective);
+  }
+  if (objective.rfind("cvar:", 0) != 0) {
+    fail("--objective {}: accepted: mean, cvar:ALPHA with ALPHA in (0, 1]", objective);
+  }
+  const std::string text = objective.substr(5);
+  char* end = nullptr;
+  const double alpha = std::strtod(text.c_str(), &end);
+  if (text.empty() || *end != '\0' || !(alpha > 0 && alpha <= 1)) {
+    fail("--objective {}: ALPHA must be a number in (0, 1]", objective);
+  }
+  return alpha;
+}
 
 const char* arrow(int action) {
   switch (action) {
@@ -75,17 +181,51 @@ void print_grid(const env::TabularMdp& mdp, const std::vector<double>& v,
   }
 }
 
-int solve(const SolveArgs& args) {
-  if (args.objective != "mean") {
-    fail(
-        "--objective {}: only 'mean' is implemented so far (cvar:ALPHA and utility:EXPR are "
-        "planned)",
-        args.objective);
+int solve_cvar(const env::TabularMdp& mdp, const SolveArgs& args, double alpha) {
+  if (args.gamma != 1.0) {
+    fail("--objective cvar:{} optimises the undiscounted return: use --gamma 1 (episodic)", alpha);
   }
+  const dp::CvarResult r = dp::optimize_cvar(mdp, alpha, args.horizon);
+  if (args.format == "json") {
+    nlohmann::json out = {{"spec", args.spec},
+                          {"objective", r.cvar},
+                          {"alpha", alpha},
+                          {"b", r.b},
+                          {"horizon", args.horizon},
+                          {"stock_min", r.policy.stock_min()},
+                          {"stock_max", r.policy.stock_max()},
+                          {"policy", r.policy.actions}};
+    fmt::print("{}\n", out.dump(2));
+    return 0;
+  }
+  fmt::print("{}: CVaR_{} of the undiscounted return, horizon {} (stock augmentation)\n", mdp.name,
+             alpha, args.horizon);
+  fmt::print("optimal CVaR {:.6g} (dual maximiser b = {}, a VaR_{} of the return)\n", r.cvar, r.b,
+             alpha);
+  // The decision after one step in each state for each reachable stock: how it depends on c.
+  const int t = std::min(1, args.horizon - 1);
+  const int c_lo = t * r.policy.stock_lo_step, c_hi = t * r.policy.stock_hi_step;
+  fmt::print("action at t = {} by state and stock c:\n{:>12}", t, "state \\ c");
+  for (int c = c_lo; c <= c_hi; ++c) fmt::print(" {:>6}", c);
+  fmt::print("\n");
+  for (int s = 0; s < mdp.num_states; ++s) {
+    if (mdp.terminal[static_cast<size_t>(s)]) continue;
+    fmt::print("{:>12}", mdp.state_name(s));
+    for (int c = c_lo; c <= c_hi; ++c) {
+      fmt::print(" {:>6}", mdp.action_name(r.policy.action(t, s, c)));
+    }
+    fmt::print("\n");
+  }
+  return 0;
+}
+
+int solve(const SolveArgs& args) {
   const env::TabularMdp mdp = env::make_tabular_mdp(args.spec);
+  if (args.objective != "mean") return solve_cvar(mdp, args, parse_cvar_objective(args.objective));
   const dp::ValueIterationResult vi = dp::value_iteration(mdp, args.gamma, args.epsilon);
   double objective = 0;
   for (size_t s = 0; s < vi.v.size(); ++s) objective += mdp.initial_distribution[s] * vi.v[s];
+  const Distribution returns = return_distribution(mdp, vi.policy, args.gamma, args.horizon);
 
   if (args.format == "json") {
     nlohmann::json out = {{"spec", args.spec},       {"gamma", args.gamma},
@@ -93,6 +233,16 @@ int solve(const SolveArgs& args) {
                           {"policy", vi.policy},     {"q", vi.q},
                           {"sweeps", vi.sweeps},     {"certified", vi.certified},
                           {"epsilon", args.epsilon}, {"last_change", vi.last_change}};
+    if (!returns.values.empty())
+      out["return_distribution"] = {{"method", returns.method},
+                                    {"mean", returns.mean()},
+                                    {"sd", returns.sd()},
+                                    {"quantiles",
+                                     {{"0.05", returns.quantile(0.05)},
+                                      {"0.5", returns.quantile(0.5)},
+                                      {"0.95", returns.quantile(0.95)}}},
+                                    {"cvar_0.1", returns.cvar(0.1)},
+                                    {"unfinished_mass", returns.unfinished}};
     fmt::print("{}\n", out.dump(2));
     return 0;
   }
@@ -112,6 +262,26 @@ int solve(const SolveArgs& args) {
     }
   }
   fmt::print("objective (expected return from the initial distribution): {:.6g}\n", objective);
+  if (returns.values.empty()) {
+    fmt::print(
+        "return distribution: no episode of the greedy policy ends within {} steps (with "
+        "gamma = 1, ties between optimal actions can make the greedy policy loop; try "
+        "gamma < 1 or a longer --horizon)\n",
+        args.horizon);
+    return 0;
+  }
+  fmt::print("return distribution of the greedy policy ({}):\n", returns.method);
+  fmt::print(
+      "  mean {:.6g}  sd {:.6g}  quantiles 5% {:.4g} 25% {:.4g} 50% {:.4g} 75% {:.4g} "
+      "95% {:.4g}  CVaR 10% {:.4g}\n",
+      returns.mean(), returns.sd(), returns.quantile(0.05), returns.quantile(0.25),
+      returns.quantile(0.5), returns.quantile(0.75), returns.quantile(0.95), returns.cvar(0.1));
+  if (returns.unfinished > 0) {
+    fmt::print(
+        "  ({:.3g} of the mass had not ended after {} steps; the figures condition on the "
+        "rest)\n",
+        returns.unfinished, args.horizon);
+  }
   return 0;
 }
 
@@ -127,7 +297,12 @@ void add_solve_command(CLI::App& app, Action& action) {
       ->required();
   command->add_option("--gamma", args->gamma, "Discount in [0, 1] (1: episodic)")
       ->check(CLI::Range(0.0, 1.0));
-  command->add_option("--objective", args->objective, "mean (cvar:ALPHA, utility:EXPR planned)");
+  command->add_option("--objective", args->objective,
+                      "mean, or cvar:ALPHA (alpha in (0, 1], gamma 1, integer rewards)");
+  command
+      ->add_option("--horizon", args->horizon,
+                   "Steps for the exact return distribution and the CVaR optimisation")
+      ->check(CLI::Range(1, 100000));
   command->add_option("--format", args->format, "text or json")
       ->check(CLI::IsMember({"text", "json"}));
   command->add_option("--epsilon", args->epsilon, "Value-iteration accuracy")
