@@ -203,6 +203,10 @@ case "$case_name" in
     run_valor 2 solve no-such-mdp
     expect_in err.txt "neither a tabular environment"
     run_valor 2 solve chain --gamma 1.5
+    run_valor 0 solve compare-td gridworld-4x4 --seeds 2 --steps 3000 --noise 0,2 --out ctd
+    expect_in out.txt "| c51 | 2 |"
+    [ -s ctd/report.md ] && [ -s ctd/max_error-noise2.png ] || fail "compare-td wrote no report"
+    run_valor 2 solve compare-td gridworld-4x4 --noise 0,-1 --out ctd2
     ;;
   *)
     fail "unknown case"

@@ -8,12 +8,17 @@
 #include <vector>
 
 #include "apps/valor/commands.h"
+#include "valor/core/atomic_file.h"
 #include "valor/core/error.h"
 #include "valor/dp/distributional.h"
 #include "valor/dp/solve.h"
 #include "valor/dp/stock_augmented.h"
+#include "valor/dp/tabular_td.h"
 #include "valor/env/gridworld.h"
 #include "valor/env/registry.h"
+#include "valor/run/metrics.h"
+#include "valor/run/plot.h"
+#include "valor/run/run_dir.h"
 #include "valor/value/support.h"
 
 namespace valor::app {
@@ -285,16 +290,104 @@ int solve(const SolveArgs& args) {
   return 0;
 }
 
+struct CompareArgs {
+  std::string spec;
+  std::vector<double> noise = {0.0, 1.0, 3.0};
+  int seeds = 5;
+  int64_t steps = 100000;
+  int64_t log_every = 1000;
+  double gamma = 0.9;
+  double epsilon = 0.5;
+  double scalar_lr = 0.1;
+  double categorical_lr = 1.0;
+  double v_min = -10, v_max = 10;
+  int bins = 51;
+  std::string out;
+};
+
+// Runs every representation x noise level x seed (Q-learning), prints the table, writes one run
+// folder per (representation, noise) with the seed-mean error curve, a PNG per noise level and
+// report.md.
+int compare_td(const CompareArgs& args) {
+  const env::TabularMdp mdp = env::make_tabular_mdp(args.spec);
+  dp::CompareTdOptions o;
+  o.base.gamma = args.gamma;
+  o.base.epsilon = args.epsilon;
+  o.base.v_min = args.v_min;
+  o.base.v_max = args.v_max;
+  o.base.bins = args.bins;
+  o.scalar_learning_rate = args.scalar_lr;
+  o.categorical_learning_rate = args.categorical_lr;
+  o.log_every = args.log_every;
+  const auto dir = args.out.empty() ? run::RunDir::create_named("runs", "compare-td")
+                                    : run::RunDir::create_at(args.out);
+  fmt::print("compare-td on {}: {} representations x {} noise levels x {} seeds, {} steps each\n",
+             mdp.name, std::size(dp::kAllTdRepresentations), args.noise.size(), args.seeds,
+             args.steps);
+  const dp::CompareTdReport report = dp::compare_td(mdp, args.noise, args.seeds, args.steps, o);
+
+  std::string table = fmt::format(
+      "| representation | reward noise sd | final max abs(Q - Q*), mean over {} seeds | sd | min | "
+      "max | final mean abs(Q - Q*) |\n|---|---|---|---|---|---|---|\n",
+      args.seeds);
+  std::map<double, std::vector<std::filesystem::path>> runs_by_noise;
+  for (const auto& cell : report.cells) {
+    const std::string name = dp::representation_name(cell.representation);
+    table += fmt::format("| {} | {} | {:.4f} | {:.4f} | {:.4f} | {:.4f} | {:.4f} |\n", name,
+                         cell.noise_sd, cell.mean_final_max_error, cell.sd_final_max_error,
+                         cell.min_final_max_error, cell.max_final_max_error,
+                         cell.mean_mean_abs_error_curve.back());
+    const auto cell_dir =
+        run::RunDir::create_at(dir.path() / fmt::format("{}-noise{}", name, cell.noise_sd));
+    cell_dir.write_config(
+        fmt::format("[td]\nrepresentation = \"{}\"\nnoise = {}\n", name, cell.noise_sd));
+    auto metrics = run::MetricsWriter::create(cell_dir.metrics_path(),
+                                              {"step", "max_error", "mean_abs_error"});
+    for (size_t k = 0; k < report.steps.size(); ++k) {
+      const double row[] = {static_cast<double>(report.steps[k]), cell.mean_max_error_curve[k],
+                            cell.mean_mean_abs_error_curve[k]};
+      metrics.append(row);
+    }
+    runs_by_noise[cell.noise_sd].push_back(cell_dir.path());
+  }
+  fmt::print("\n{}", table);
+  std::string pngs;
+  for (const auto& [noise, runs] : runs_by_noise) {
+    run::PlotOptions po;
+    po.metric = "max_error";
+    po.out = dir.path() / fmt::format("max_error-noise{}.png", noise);
+    po.title = fmt::format("{}: max |Q - Q*| (mean of {} seeds), reward noise sd {}", mdp.name,
+                           args.seeds, noise);
+    try {
+      run::plot_runs(runs, po);
+      pngs += fmt::format("![noise {}]({})\n", noise, po.out.filename().string());
+      fmt::print("plot: {}\n", po.out.string());
+    } catch (const std::runtime_error& e) {
+      fmt::print("plot skipped: {}\n", e.what());
+    }
+  }
+  const std::string md = fmt::format(
+      "# compare-td on {}\n\nTabular Q-learning with each value representation against the exact "
+      "Q* (value iteration), gamma {}, {} steps, epsilon-greedy behaviour (epsilon {}), learning "
+      "rate {} (scalar) and {} (categorical, on the logits), support [{}, {}] with {} atoms/bins, "
+      "Gaussian reward noise of the given sd, {} seeds.\nQ* ranges over [{:.4g}, "
+      "{:.4g}].\n\n{}\n{}",
+      mdp.name, args.gamma, args.steps, o.base.epsilon, args.scalar_lr, args.categorical_lr,
+      args.v_min, args.v_max, args.bins, args.seeds, report.q_star_min, report.q_star_max, table,
+      pngs);
+  write_file_atomically(dir.path() / "report.md", md);
+  fmt::print("report: {}\n", (dir.path() / "report.md").string());
+  return 0;
+}
+
 }  // namespace
 
 void add_solve_command(CLI::App& app, Action& action) {
   auto args = std::make_shared<SolveArgs>();
   auto* command = app.add_subcommand(
       "solve", "Solve a tabular MDP exactly: V*, the greedy policy and the objective");
-  command
-      ->add_option("spec", args->spec,
-                   "A tabular environment (valor env list) or a gridworld map file")
-      ->required();
+  command->add_option("spec", args->spec,
+                      "A tabular environment (valor env list) or a gridworld map file");
   command->add_option("--gamma", args->gamma, "Discount in [0, 1] (1: episodic)")
       ->check(CLI::Range(0.0, 1.0));
   command->add_option("--objective", args->objective,
@@ -307,7 +400,38 @@ void add_solve_command(CLI::App& app, Action& action) {
       ->check(CLI::IsMember({"text", "json"}));
   command->add_option("--epsilon", args->epsilon, "Value-iteration accuracy")
       ->check(CLI::Range(1e-15, 1.0));
-  command->callback([&action, args] { action = [args] { return solve(*args); }; });
+  auto compare = std::make_shared<CompareArgs>();
+  auto* cmp = command->add_subcommand(
+      "compare-td",
+      "Error of tabular Q-learning with scalar, two-hot, HL-Gauss and C51 values "
+      "against Q*, per reward-noise level: a table, PNGs and report.md");
+  cmp->add_option("spec", compare->spec, "A tabular environment or a gridworld map file")
+      ->required();
+  cmp->add_option("--noise", compare->noise, "Reward-noise standard deviations, e.g. 0,1,3")
+      ->delimiter(',');
+  cmp->add_option("--seeds", compare->seeds, "Seeds per cell")->check(CLI::Range(1, 1000));
+  cmp->add_option("--steps", compare->steps, "Environment steps per run")
+      ->check(CLI::Range(int64_t{1}, int64_t{1} << 40));
+  cmp->add_option("--log-every", compare->log_every, "Steps between error measurements")
+      ->check(CLI::Range(int64_t{1}, int64_t{1} << 40));
+  cmp->add_option("--gamma", compare->gamma, "Discount in [0, 1)")->check(CLI::Range(0.0, 0.9999));
+  cmp->add_option("--epsilon", compare->epsilon,
+                  "Exploration of the epsilon-greedy behaviour (high enough to visit every pair)")
+      ->check(CLI::Range(0.0, 1.0));
+  cmp->add_option("--lr-scalar", compare->scalar_lr, "Learning rate of the scalar learner");
+  cmp->add_option("--lr-categorical", compare->categorical_lr, "Learning rate on the logits");
+  cmp->add_option("--v-min", compare->v_min, "Lowest atom / bin edge");
+  cmp->add_option("--v-max", compare->v_max, "Highest atom / bin edge");
+  cmp->add_option("--bins", compare->bins, "Atoms / bins")->check(CLI::Range(2, 100000));
+  cmp->add_option("--out", compare->out, "Output folder (default runs/compare-td-<timestamp>)");
+  cmp->callback([&action, compare] { action = [compare] { return compare_td(*compare); }; });
+  command->callback([&action, args, command, cmp] {
+    if (command->got_subcommand(cmp)) return;
+    action = [args] {
+      if (args->spec.empty()) fail("solve needs SPEC: a tabular environment or a map file");
+      return solve(*args);
+    };
+  });
 }
 
 }  // namespace valor::app
