@@ -203,6 +203,15 @@ case "$case_name" in
     run_valor 2 solve no-such-mdp
     expect_in err.txt "neither a tabular environment"
     run_valor 2 solve chain --gamma 1.5
+    # Expected utility of the return: deterministic map, goal +1, so E[u(G)] = u(1).
+    run_valor 0 solve gridworld-4x4 --gamma 1 --objective 'utility:-exp(-2*x)' --horizon 20
+    expect_in out.txt "optimal expected utility -0.135335"
+    run_valor 0 solve gridworld-4x4 --gamma 1 --objective 'utility:x' --format json
+    expect_in out.txt '"objective": 1.0'
+    run_valor 2 solve gridworld-4x4 --gamma 1 --objective 'utility:foo(x'
+    expect_in err.txt "cannot parse the utility"
+    run_valor 2 solve gridworld-4x4 --gamma 0.9 --objective 'utility:x'
+    expect_in err.txt "use --gamma 1"
     run_valor 0 solve compare-td gridworld-4x4 --seeds 2 --steps 3000 --noise 0,2 --out ctd
     expect_in out.txt "| c51 | 2 |"
     [ -s ctd/report.md ] && [ -s ctd/max_error-noise2.png ] || fail "compare-td wrote no report"

@@ -1,6 +1,8 @@
 #include <fmt/format.h>
+#include <muParser.h>
 
 #include <cmath>
+#include <functional>
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -118,12 +120,9 @@ Distribution return_distribution(const env::TabularMdp& mdp, const dp::Policy& p
 
 // "cvar:0.1" -> 0.1; valor::Error for anything but mean / cvar:ALPHA.
 double parse_cvar_objective(const std::string& objective) {
-  if (objective.rfind("utility:", 0) == 0) {
-    fail("--objective {}: utility objectives are not implemented yet; accepted: mean, cvar:ALPHA",
-         objective);
-  }
   if (objective.rfind("cvar:", 0) != 0) {
-    fail("--objective {}: accepted: mean, cvar:ALPHA with ALPHA in (0, 1]", objective);
+    fail("--objective {}: accepted: mean, cvar:ALPHA with ALPHA in (0, 1], utility:EXPR",
+         objective);
   }
   const std::string text = objective.substr(5);
   char* end = nullptr;
@@ -186,6 +185,71 @@ void print_grid(const env::TabularMdp& mdp, const std::vector<double>& v,
   }
 }
 
+// The decision after one step in each state for each reachable stock: how it depends on c.
+void print_stock_actions(const env::TabularMdp& mdp, const dp::StockPolicy& policy, int horizon) {
+  const int t = std::min(1, horizon - 1);
+  const int c_lo = t * policy.stock_lo_step, c_hi = t * policy.stock_hi_step;
+  fmt::print("action at t = {} by state and stock c:\n{:>12}", t, "state \\ c");
+  for (int c = c_lo; c <= c_hi; ++c) fmt::print(" {:>6}", c);
+  fmt::print("\n");
+  for (int s = 0; s < mdp.num_states; ++s) {
+    if (mdp.terminal[static_cast<size_t>(s)]) continue;
+    fmt::print("{:>12}", mdp.state_name(s));
+    for (int c = c_lo; c <= c_hi; ++c) {
+      fmt::print(" {:>6}", mdp.action_name(policy.action(t, s, c)));
+    }
+    fmt::print("\n");
+  }
+}
+
+// "utility:EXPR": u(x) of the return x, parsed with muparser (e.g. "-exp(-0.5*x)").
+std::function<double(double)> parse_utility(const std::string& objective) {
+  const std::string expr = objective.substr(8);
+  auto parser = std::make_shared<mu::Parser>();
+  auto x = std::make_shared<double>(0.0);
+  try {
+    parser->DefineVar("x", x.get());
+    parser->SetExpr(expr);
+    parser->Eval();  // reports syntax errors and unknown names now, not mid-solve
+  } catch (const mu::Parser::exception_type& e) {
+    fail(
+        "--objective {}: cannot parse the utility '{}': {} (write it in x, the return, e.g. "
+        "utility:-exp(-0.5*x))",
+        objective, expr, e.GetMsg());
+  }
+  return [parser, x, objective](double c) {
+    *x = c;
+    const double u = parser->Eval();
+    if (!std::isfinite(u)) fail("--objective {}: u({}) is not finite", objective, c);
+    return u;
+  };
+}
+
+int solve_utility(const env::TabularMdp& mdp, const SolveArgs& args) {
+  const auto u = parse_utility(args.objective);
+  if (args.gamma != 1.0) {
+    fail("--objective {} optimises the undiscounted return: use --gamma 1 (episodic)",
+         args.objective);
+  }
+  const dp::StockPolicy policy = dp::optimize_expected_utility(mdp, u, args.horizon);
+  if (args.format == "json") {
+    nlohmann::json out = {{"spec", args.spec},
+                          {"objective", policy.value},
+                          {"utility", args.objective.substr(8)},
+                          {"horizon", args.horizon},
+                          {"stock_min", policy.stock_min()},
+                          {"stock_max", policy.stock_max()},
+                          {"policy", policy.actions}};
+    fmt::print("{}\n", out.dump(2));
+    return 0;
+  }
+  fmt::print("{}: expected utility E[u(G)] with u(x) = {}, horizon {} (stock augmentation)\n",
+             mdp.name, args.objective.substr(8), args.horizon);
+  fmt::print("optimal expected utility {:.6g}\n", policy.value);
+  print_stock_actions(mdp, policy, args.horizon);
+  return 0;
+}
+
 int solve_cvar(const env::TabularMdp& mdp, const SolveArgs& args, double alpha) {
   if (args.gamma != 1.0) {
     fail("--objective cvar:{} optimises the undiscounted return: use --gamma 1 (episodic)", alpha);
@@ -207,25 +271,13 @@ int solve_cvar(const env::TabularMdp& mdp, const SolveArgs& args, double alpha) 
              alpha, args.horizon);
   fmt::print("optimal CVaR {:.6g} (dual maximiser b = {}, a VaR_{} of the return)\n", r.cvar, r.b,
              alpha);
-  // The decision after one step in each state for each reachable stock: how it depends on c.
-  const int t = std::min(1, args.horizon - 1);
-  const int c_lo = t * r.policy.stock_lo_step, c_hi = t * r.policy.stock_hi_step;
-  fmt::print("action at t = {} by state and stock c:\n{:>12}", t, "state \\ c");
-  for (int c = c_lo; c <= c_hi; ++c) fmt::print(" {:>6}", c);
-  fmt::print("\n");
-  for (int s = 0; s < mdp.num_states; ++s) {
-    if (mdp.terminal[static_cast<size_t>(s)]) continue;
-    fmt::print("{:>12}", mdp.state_name(s));
-    for (int c = c_lo; c <= c_hi; ++c) {
-      fmt::print(" {:>6}", mdp.action_name(r.policy.action(t, s, c)));
-    }
-    fmt::print("\n");
-  }
+  print_stock_actions(mdp, r.policy, args.horizon);
   return 0;
 }
 
 int solve(const SolveArgs& args) {
   const env::TabularMdp mdp = env::make_tabular_mdp(args.spec);
+  if (args.objective.rfind("utility:", 0) == 0) return solve_utility(mdp, args);
   if (args.objective != "mean") return solve_cvar(mdp, args, parse_cvar_objective(args.objective));
   const dp::ValueIterationResult vi = dp::value_iteration(mdp, args.gamma, args.epsilon);
   double objective = 0;
@@ -390,8 +442,10 @@ void add_solve_command(CLI::App& app, Action& action) {
                       "A tabular environment (valor env list) or a gridworld map file");
   command->add_option("--gamma", args->gamma, "Discount in [0, 1] (1: episodic)")
       ->check(CLI::Range(0.0, 1.0));
-  command->add_option("--objective", args->objective,
-                      "mean, or cvar:ALPHA (alpha in (0, 1], gamma 1, integer rewards)");
+  command->add_option(
+      "--objective", args->objective,
+      "mean, cvar:ALPHA (alpha in (0, 1]) or utility:EXPR (in x, the return); the last two "
+      "need gamma 1 and integer rewards");
   command
       ->add_option("--horizon", args->horizon,
                    "Steps for the exact return distribution and the CVaR optimisation")
