@@ -1,0 +1,40 @@
+#include "valor/rank/comparisons.h"
+
+#include <cmath>
+
+#include "valor/core/error.h"
+
+namespace valor::rank {
+
+int32_t ComparisonSet::intern(std::string_view name) {
+  const auto it = index_.find(std::string(name));
+  if (it != index_.end()) return it->second;
+  const auto index = static_cast<int32_t>(items_.size());
+  items_.emplace_back(name);
+  index_.emplace(items_.back(), index);
+  return index;
+}
+
+int32_t ComparisonSet::find(std::string_view name) const {
+  const auto it = index_.find(std::string(name));
+  return it == index_.end() ? -1 : it->second;
+}
+
+void ComparisonSet::add(const Comparison& c) {
+  const auto n = static_cast<int32_t>(items_.size());
+  if (c.a < 0 || c.a >= n || c.b < 0 || c.b >= n) {
+    fail("comparison between items {} and {}: index out of range (0..{})", c.a, c.b, n - 1);
+  }
+  if (c.a == c.b) fail("self-comparison of '{}'", name(c.a));
+  if (!(c.outcome >= 0.0 && c.outcome <= 1.0)) {
+    fail("comparison '{}' vs '{}': outcome {} is not a probability in [0, 1]", name(c.a), name(c.b),
+         c.outcome);
+  }
+  if (!(c.weight > 0.0) || !std::isfinite(c.weight)) {
+    fail("comparison '{}' vs '{}': weight {} must be positive and finite", name(c.a), name(c.b),
+         c.weight);
+  }
+  comparisons_.push_back(c);
+}
+
+}  // namespace valor::rank

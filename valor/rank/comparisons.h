@@ -1,0 +1,43 @@
+// Pairwise comparisons between named items: the data every ranking model fits (algorithms.md
+// section 5). Items are interned to dense indices in order of first appearance.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace valor::rank {
+
+struct Comparison {
+  int32_t a = 0;         // item index
+  int32_t b = 0;         // item index, != a
+  double outcome = 1.0;  // probability that a was preferred: 1 a won, 0 b won, 0.5 tie, or soft
+  double weight = 1.0;   // > 0
+  bool tie = false;      // recorded as a tie (outcome 0.5); Davidson's model treats ties apart
+};
+
+class ComparisonSet {
+ public:
+  // The index of `name`, adding it if new.
+  int32_t intern(std::string_view name);
+  // -1 if unknown.
+  int32_t find(std::string_view name) const;
+  const std::string& name(int32_t index) const { return items_[static_cast<size_t>(index)]; }
+  size_t num_items() const { return items_.size(); }
+  const std::vector<std::string>& items() const { return items_; }
+
+  std::vector<Comparison>& comparisons() { return comparisons_; }
+  const std::vector<Comparison>& comparisons() const { return comparisons_; }
+  // valor::Error for a == b (self-comparison), an index out of range, an outcome outside [0, 1]
+  // or NaN, a weight <= 0 or NaN.
+  void add(const Comparison& c);
+
+ private:
+  std::vector<std::string> items_;
+  std::unordered_map<std::string, int32_t> index_;
+  std::vector<Comparison> comparisons_;
+};
+
+}  // namespace valor::rank
