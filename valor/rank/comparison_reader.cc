@@ -1,0 +1,439 @@
+#include "valor/rank/comparison_reader.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <cmath>
+#include <fstream>
+#include <functional>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <stdexcept>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "valor/core/error.h"
+
+namespace valor::rank {
+namespace {
+
+constexpr std::string_view kAcceptedWinners =
+    "'model_a' (a won), 'model_b' (b won), 'tie', 'tie (bothbad)'";
+
+// Hash for heterogeneous lookup (string_view keys without building a std::string).
+struct NameHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
+
+// Interns names into the set through a cache that looks up string_views without allocating.
+class Interner {
+ public:
+  explicit Interner(ComparisonSet& set) : set_(set) {}
+  int32_t operator()(std::string_view name) {
+    const auto it = cache_.find(name);
+    if (it != cache_.end()) return it->second;
+    const int32_t index = set_.intern(name);
+    cache_.emplace(std::string(name), index);
+    return index;
+  }
+
+ private:
+  ComparisonSet& set_;
+  std::unordered_map<std::string, int32_t, NameHash, std::equal_to<>> cache_;
+};
+
+// Reads lines with a large buffer; strips a trailing '\r'.
+class LineReader {
+ public:
+  explicit LineReader(const std::filesystem::path& path) : buffer_(1 << 20) {
+    in_.rdbuf()->pubsetbuf(buffer_.data(), static_cast<std::streamsize>(buffer_.size()));
+    in_.open(path, std::ios::binary);
+    if (!in_) {
+      throw std::runtime_error(fmt::format("cannot open '{}' for reading", path.string()));
+    }
+  }
+  // False at the end of the file.
+  bool next(std::string& line) {
+    if (!std::getline(in_, line)) {
+      if (in_.bad()) throw std::runtime_error("read error");
+      return false;
+    }
+    ++line_number_;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    return true;
+  }
+  size_t line_number() const { return line_number_; }
+
+ private:
+  std::vector<char> buffer_;
+  std::ifstream in_;
+  size_t line_number_ = 0;
+};
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+  return s;
+}
+
+// The whole of `text` (surrounding spaces allowed) as a number; nullopt otherwise. "nan" parses
+// (and is then rejected as an outcome by the range check).
+std::optional<double> parse_number(std::string_view text) {
+  text = trim(text);
+  if (!text.empty() && text.front() == '+') text.remove_prefix(1);
+  if (text.empty()) return std::nullopt;
+  double value = 0.0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  return value;
+}
+
+// Collects per-row problems: fatal, or counted when skip_bad.
+class Rows {
+ public:
+  Rows(const std::filesystem::path& path, const ReadOptions& options, ComparisonSet& set)
+      : file_(path.string()), options_(options), set_(set), intern_(set) {}
+
+  const std::string& file() const { return file_; }
+
+  void seen() { ++report_.rows; }
+
+  void bad(size_t line, const std::string& why) {
+    std::string message = fmt::format("{}:{}: {}", file_, line, why);
+    if (!options_.skip_bad) throw Error(message);
+    if (report_.skipped == 0) report_.first_skipped = std::move(message);
+    ++report_.skipped;
+  }
+
+  // Validates one row's values and adds it; a problem goes to bad().
+  void add(size_t line, std::string_view a, std::string_view b, double outcome, bool tie,
+           double weight) {
+    if (a == b) {
+      return bad(line, fmt::format("self-comparison: '{}' on both sides", a));
+    }
+    if (!(outcome >= 0.0 && outcome <= 1.0)) {
+      return bad(line, fmt::format("outcome {} is not a probability in [0, 1]", outcome));
+    }
+    if (!(weight > 0.0) || !std::isfinite(weight)) {
+      return bad(line, fmt::format("weight {} must be positive and finite", weight));
+    }
+    Comparison c;
+    c.a = intern_(a);
+    c.b = intern_(b);
+    c.outcome = outcome;
+    c.weight = weight;
+    c.tie = tie;
+    set_.add(c);
+    ++report_.used;
+  }
+
+  // Parses the winner label or the outcome text into (outcome, tie); false after bad().
+  bool outcome_from_label(size_t line, std::string_view label, double& outcome, bool& tie) {
+    tie = false;
+    if (label == "model_a") {
+      outcome = 1.0;
+    } else if (label == "model_b") {
+      outcome = 0.0;
+    } else if (label == "tie" || label == "tie (bothbad)") {
+      outcome = 0.5;
+      tie = true;
+    } else {
+      bad(line, fmt::format("unknown winner '{}' in column '{}'; accepted: {}", label,
+                            options_.col_winner, kAcceptedWinners));
+      return false;
+    }
+    return true;
+  }
+  bool outcome_from_text(size_t line, std::string_view text, double& outcome, bool& tie) {
+    const auto value = parse_number(text);
+    if (!value) {
+      bad(line, fmt::format("outcome '{}' in column '{}' is not a number (expected a probability "
+                            "in [0, 1]: 1 a won, 0 b won, 0.5 tie)",
+                            text, options_.col_outcome));
+      return false;
+    }
+    outcome = *value;
+    tie = outcome == 0.5;
+    return true;
+  }
+  bool weight_from_text(size_t line, std::string_view text, double& weight) {
+    const auto value = parse_number(text);
+    if (!value) {
+      bad(line, fmt::format("weight '{}' in column '{}' is not a number (expected > 0)", text,
+                            options_.col_weight));
+      return false;
+    }
+    weight = *value;
+    return true;
+  }
+
+  ReadReport finish() {
+    if (report_.rows == 0) fail("{}: no data rows", file_);
+    if (report_.used == 0) {
+      fail("{}: no usable rows ({} skipped; first: {})", file_, report_.skipped,
+           report_.first_skipped);
+    }
+    return report_;
+  }
+
+ private:
+  std::string file_;
+  const ReadOptions& options_;
+  ComparisonSet& set_;
+  Interner intern_;
+  ReadReport report_;
+};
+
+// Splits one CSV record into `fields` (reused), reading continuation lines while a quoted field
+// is open. False (with `why` set) for a malformed record.
+bool split_csv(LineReader& reader, std::string& line, std::vector<std::string>& fields,
+               size_t& num_fields, std::string& why) {
+  num_fields = 0;
+  auto next_field = [&]() -> std::string& {
+    if (num_fields == fields.size()) fields.emplace_back();
+    std::string& f = fields[num_fields++];
+    f.clear();
+    return f;
+  };
+  std::string* field = &next_field();
+  size_t i = 0;
+  bool at_field_start = true;
+  while (true) {
+    if (i >= line.size()) return true;
+    const char ch = line[i];
+    if (ch == ',') {
+      field = &next_field();
+      at_field_start = true;
+      ++i;
+      continue;
+    }
+    if (ch == '"' && at_field_start) {
+      ++i;
+      // Quoted field: up to the closing quote, "" is a literal quote, may span lines.
+      while (true) {
+        if (i >= line.size()) {
+          if (!reader.next(line)) {
+            why = "unterminated quoted field";
+            return false;
+          }
+          field->push_back('\n');
+          i = 0;
+          continue;
+        }
+        const char q = line[i];
+        if (q == '"') {
+          if (i + 1 < line.size() && line[i + 1] == '"') {
+            field->push_back('"');
+            i += 2;
+            continue;
+          }
+          ++i;
+          break;
+        }
+        const size_t end = line.find('"', i);
+        const size_t stop = end == std::string::npos ? line.size() : end;
+        field->append(line, i, stop - i);
+        i = stop;
+      }
+      if (i < line.size() && line[i] != ',') {
+        why = "unexpected character after a closing quote";
+        return false;
+      }
+      at_field_start = false;
+      continue;
+    }
+    const size_t end = line.find(',', i);
+    const size_t stop = end == std::string::npos ? line.size() : end;
+    field->append(line, i, stop - i);
+    i = stop;
+    at_field_start = false;
+  }
+}
+
+std::string join_header(const std::vector<std::string>& fields, size_t n) {
+  std::string out;
+  for (size_t i = 0; i < n; ++i) {
+    if (i > 0) out += ", ";
+    out += fields[i];
+  }
+  return out;
+}
+
+void read_csv(const std::filesystem::path& path, const ReadOptions& options, Rows& rows) {
+  LineReader reader(path);
+  std::string line;
+  std::vector<std::string> fields;
+  size_t num_fields = 0;
+  std::string why;
+  // Header: the first non-blank line.
+  bool have_header = false;
+  while (reader.next(line)) {
+    if (reader.line_number() == 1 && line.starts_with("\xEF\xBB\xBF")) line.erase(0, 3);
+    if (trim(line).empty()) continue;
+    const size_t header_line = reader.line_number();
+    if (!split_csv(reader, line, fields, num_fields, why)) {
+      fail("{}:{}: malformed header: {}", rows.file(), header_line, why);
+    }
+    have_header = true;
+    break;
+  }
+  if (!have_header) fail("{}: empty input (no header row, no data rows)", rows.file());
+  const size_t header_line = reader.line_number();
+  const size_t width = num_fields;
+  const std::string header = join_header(fields, num_fields);
+  auto column = [&](const std::string& name) -> size_t {
+    for (size_t i = 0; i < width; ++i) {
+      if (fields[i] == name) return i;
+    }
+    fail("{}:{}: no column '{}' in the header; its columns are: {}", rows.file(), header_line, name,
+         header);
+  };
+  const size_t ia = column(options.col_a);
+  const size_t ib = column(options.col_b);
+  const bool numeric = !options.col_outcome.empty();
+  const size_t io = column(numeric ? options.col_outcome : options.col_winner);
+  const bool weighted = !options.col_weight.empty();
+  const size_t iw = weighted ? column(options.col_weight) : 0;
+
+  while (reader.next(line)) {
+    if (line.empty()) continue;
+    const size_t line_number = reader.line_number();
+    rows.seen();
+    if (!split_csv(reader, line, fields, num_fields, why)) {
+      rows.bad(line_number, "malformed CSV row: " + why);
+      continue;
+    }
+    if (num_fields != width) {
+      rows.bad(line_number, fmt::format("malformed CSV row: {} fields, the header has {} ({})",
+                                        num_fields, width, header));
+      continue;
+    }
+    double outcome = 0.0;
+    bool tie = false;
+    if (numeric ? !rows.outcome_from_text(line_number, fields[io], outcome, tie)
+                : !rows.outcome_from_label(line_number, fields[io], outcome, tie)) {
+      continue;
+    }
+    double weight = 1.0;
+    if (weighted && !rows.weight_from_text(line_number, fields[iw], weight)) continue;
+    rows.add(line_number, fields[ia], fields[ib], outcome, tie, weight);
+  }
+}
+
+std::string keys_of(const nlohmann::json& object) {
+  std::string out;
+  for (auto it = object.begin(); it != object.end(); ++it) {
+    if (!out.empty()) out += ", ";
+    out += it.key();
+  }
+  return out;
+}
+
+void read_jsonl(const std::filesystem::path& path, const ReadOptions& options, Rows& rows) {
+  LineReader reader(path);
+  std::string line;
+  const bool numeric = !options.col_outcome.empty();
+  const bool weighted = !options.col_weight.empty();
+  const std::string& outcome_key = numeric ? options.col_outcome : options.col_winner;
+  while (reader.next(line)) {
+    if (trim(line).empty()) continue;
+    const size_t n = reader.line_number();
+    rows.seen();
+    const auto row = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+    if (row.is_discarded()) {
+      rows.bad(n, "malformed JSON (expected one JSON object per line)");
+      continue;
+    }
+    if (!row.is_object()) {
+      rows.bad(n, fmt::format("expected a JSON object, got {}", row.type_name()));
+      continue;
+    }
+    // The string value of `key`, or null after bad().
+    auto get_string = [&](const std::string& key) -> const std::string* {
+      const auto it = row.find(key);
+      if (it == row.end()) {
+        rows.bad(n, fmt::format("no key '{}'; the object has: {}", key, keys_of(row)));
+        return nullptr;
+      }
+      if (!it->is_string()) {
+        rows.bad(n, fmt::format("'{}' must be a string, got {}", key, it->type_name()));
+        return nullptr;
+      }
+      return it->get_ptr<const std::string*>();
+    };
+    // A number (or a numeric string) under `key`; false after bad().
+    auto get_number = [&](const std::string& key, double& value) -> bool {
+      const auto it = row.find(key);
+      if (it == row.end()) {
+        rows.bad(n, fmt::format("no key '{}'; the object has: {}", key, keys_of(row)));
+        return false;
+      }
+      if (it->is_number()) {
+        value = it->get<double>();
+        return true;
+      }
+      if (it->is_string()) {
+        if (const auto parsed = parse_number(*it->get_ptr<const std::string*>())) {
+          value = *parsed;
+          return true;
+        }
+      }
+      rows.bad(n, fmt::format("'{}' must be a number, got {}", key, it->dump()));
+      return false;
+    };
+    const std::string* a = get_string(options.col_a);
+    if (!a) continue;
+    const std::string* b = get_string(options.col_b);
+    if (!b) continue;
+    double outcome = 0.0;
+    bool tie = false;
+    if (numeric) {
+      if (!get_number(outcome_key, outcome)) continue;
+      tie = outcome == 0.5;
+    } else {
+      const std::string* label = get_string(outcome_key);
+      if (!label || !rows.outcome_from_label(n, *label, outcome, tie)) continue;
+    }
+    double weight = 1.0;
+    if (weighted && !get_number(options.col_weight, weight)) continue;
+    rows.add(n, *a, *b, outcome, tie, weight);
+  }
+}
+
+std::string lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return s;
+}
+
+}  // namespace
+
+ComparisonSet read_comparisons(const std::filesystem::path& path, const ReadOptions& options,
+                               ReadReport* report) {
+  const std::string ext = lower(path.extension().string());
+  const bool csv = ext == ".csv";
+  const bool jsonl = ext == ".jsonl" || ext == ".json";
+  if (!csv && !jsonl) {
+    fail(
+        "{}: unknown comparison file format '{}'; accepted: .csv (with a header row), .jsonl or "
+        ".json (one JSON object per line)",
+        path.string(), ext);
+  }
+  ComparisonSet set;
+  Rows rows(path, options, set);
+  if (csv) {
+    read_csv(path, options, rows);
+  } else {
+    read_jsonl(path, options, rows);
+  }
+  const ReadReport r = rows.finish();
+  if (report) *report = r;
+  return set;
+}
+
+}  // namespace valor::rank

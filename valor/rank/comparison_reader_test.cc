@@ -1,0 +1,338 @@
+#include "valor/rank/comparison_reader.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <string>
+
+#include "valor/core/error.h"
+
+namespace valor::rank {
+namespace {
+
+namespace fs = std::filesystem;
+using ::testing::HasSubstr;
+
+class ComparisonReaderTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+    dir_ = fs::temp_directory_path() /
+           (std::string("valor_reader_") + info->name() + "_" + std::to_string(::getpid()));
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  fs::path write(const std::string& name, const std::string& text) {
+    const auto path = dir_ / name;
+    std::ofstream out(path, std::ios::binary);
+    out << text;
+    return path;
+  }
+
+  // The message of the valor::Error that reading `path` throws ("" if none).
+  static std::string error_of(const fs::path& path, const ReadOptions& options = {}) {
+    try {
+      read_comparisons(path, options);
+    } catch (const Error& e) {
+      return e.what();
+    }
+    return "";
+  }
+
+  fs::path dir_;
+};
+
+TEST_F(ComparisonReaderTest, ArenaLabelsCsv) {
+  const auto path = write("battles.csv",
+                          "question_id,model_a,model_b,winner,judge\n"
+                          "1,gpt-4,claude,model_a,x\n"
+                          "2,gpt-4,claude,model_b,x\n"
+                          "3,claude,llama,tie,x\n"
+                          "4,llama,gpt-4,tie (bothbad),x\n");
+  ReadReport report;
+  const auto set = read_comparisons(path, {}, &report);
+  EXPECT_EQ(report.rows, 4u);
+  EXPECT_EQ(report.used, 4u);
+  EXPECT_EQ(report.skipped, 0u);
+  ASSERT_EQ(set.num_items(), 3u);
+  EXPECT_EQ(set.name(0), "gpt-4");
+  EXPECT_EQ(set.name(1), "claude");
+  EXPECT_EQ(set.name(2), "llama");
+  const auto& c = set.comparisons();
+  ASSERT_EQ(c.size(), 4u);
+  EXPECT_EQ(c[0].a, 0);
+  EXPECT_EQ(c[0].b, 1);
+  EXPECT_EQ(c[0].outcome, 1.0);
+  EXPECT_FALSE(c[0].tie);
+  EXPECT_EQ(c[1].outcome, 0.0);
+  EXPECT_FALSE(c[1].tie);
+  EXPECT_EQ(c[2].a, 1);
+  EXPECT_EQ(c[2].b, 2);
+  EXPECT_EQ(c[2].outcome, 0.5);
+  EXPECT_TRUE(c[2].tie);
+  EXPECT_EQ(c[3].a, 2);
+  EXPECT_EQ(c[3].b, 0);
+  EXPECT_EQ(c[3].outcome, 0.5);
+  EXPECT_TRUE(c[3].tie);
+  for (const auto& x : c) EXPECT_EQ(x.weight, 1.0);
+}
+
+TEST_F(ComparisonReaderTest, ArenaLabelsJsonl) {
+  const auto path =
+      write("battles.jsonl",
+            "{\"model_a\": \"gpt-4\", \"model_b\": \"claude\", \"winner\": \"model_a\", "
+            "\"turn\": 1}\n"
+            "\n"
+            "{\"model_a\": \"claude\", \"model_b\": \"gpt-4\", \"winner\": \"tie "
+            "(bothbad)\"}\n"
+            "{\"model_b\": \"llama\", \"model_a\": \"claude\", \"winner\": \"model_b\"}\n");
+  ReadReport report;
+  const auto set = read_comparisons(path, {}, &report);
+  EXPECT_EQ(report.rows, 3u);
+  EXPECT_EQ(report.used, 3u);
+  ASSERT_EQ(set.comparisons().size(), 3u);
+  EXPECT_EQ(set.num_items(), 3u);
+  EXPECT_EQ(set.comparisons()[0].outcome, 1.0);
+  EXPECT_EQ(set.comparisons()[1].outcome, 0.5);
+  EXPECT_TRUE(set.comparisons()[1].tie);
+  EXPECT_EQ(set.comparisons()[1].a, 1);
+  EXPECT_EQ(set.comparisons()[2].outcome, 0.0);
+  EXPECT_EQ(set.comparisons()[2].b, 2);
+}
+
+TEST_F(ComparisonReaderTest, JsonExtensionIsJsonLines) {
+  const auto path =
+      write("b.json", "{\"model_a\": \"x\", \"model_b\": \"y\", \"winner\": \"model_a\"}\r\n");
+  EXPECT_EQ(read_comparisons(path).comparisons().size(), 1u);
+}
+
+TEST_F(ComparisonReaderTest, SoftOutcomesAndWeights) {
+  const auto csv = write("soft.csv",
+                         "left,right,p,w\n"
+                         "a,b,0.75,2\n"
+                         "b,c,0,0.5\n"
+                         "c,a,1,1e0\n"
+                         "a,c,0.5,3\n");
+  ReadOptions options;
+  options.col_a = "left";
+  options.col_b = "right";
+  options.col_outcome = "p";
+  options.col_weight = "w";
+  const auto set = read_comparisons(csv, options);
+  const auto& c = set.comparisons();
+  ASSERT_EQ(c.size(), 4u);
+  EXPECT_DOUBLE_EQ(c[0].outcome, 0.75);
+  EXPECT_FALSE(c[0].tie);
+  EXPECT_DOUBLE_EQ(c[0].weight, 2.0);
+  EXPECT_DOUBLE_EQ(c[1].outcome, 0.0);
+  EXPECT_DOUBLE_EQ(c[1].weight, 0.5);
+  EXPECT_DOUBLE_EQ(c[2].outcome, 1.0);
+  EXPECT_DOUBLE_EQ(c[3].outcome, 0.5);
+  EXPECT_TRUE(c[3].tie);
+  EXPECT_DOUBLE_EQ(c[3].weight, 3.0);
+
+  const auto jsonl = write("soft.jsonl",
+                           "{\"left\": \"a\", \"right\": \"b\", \"p\": 0.25, \"w\": 4}\n"
+                           "{\"left\": \"b\", \"right\": \"a\", \"p\": \"0.6\", \"w\": 1.5}\n");
+  const auto set2 = read_comparisons(jsonl, options);
+  ASSERT_EQ(set2.comparisons().size(), 2u);
+  EXPECT_DOUBLE_EQ(set2.comparisons()[0].outcome, 0.25);
+  EXPECT_DOUBLE_EQ(set2.comparisons()[0].weight, 4.0);
+  EXPECT_DOUBLE_EQ(set2.comparisons()[1].outcome, 0.6);
+  EXPECT_DOUBLE_EQ(set2.comparisons()[1].weight, 1.5);
+}
+
+TEST_F(ComparisonReaderTest, QuotedCsvFields) {
+  const auto path = write("quoted.csv",
+                          "\xEF\xBB\xBFmodel_a,\"model_b\",winner,prompt\r\n"
+                          "\"org/model, v1\",plain,model_a,\"say \"\"hi\"\", please\"\r\n"
+                          "plain,\"org/model, v1\",\"tie (bothbad)\",\"two\nlines\"\r\n"
+                          "\"\"\"q\"\"\",plain,model_b,\r\n");
+  ReadReport report;
+  const auto set = read_comparisons(path, {}, &report);
+  EXPECT_EQ(report.used, 3u);
+  ASSERT_EQ(set.num_items(), 3u);
+  EXPECT_EQ(set.name(0), "org/model, v1");
+  EXPECT_EQ(set.name(1), "plain");
+  EXPECT_EQ(set.name(2), "\"q\"");
+  ASSERT_EQ(set.comparisons().size(), 3u);
+  EXPECT_EQ(set.comparisons()[1].a, 1);
+  EXPECT_EQ(set.comparisons()[1].b, 0);
+  EXPECT_TRUE(set.comparisons()[1].tie);
+  EXPECT_EQ(set.comparisons()[2].outcome, 0.0);
+}
+
+TEST_F(ComparisonReaderTest, UnsupportedExtension) {
+  const auto path = write("battles.parquet", "x");
+  const auto message = error_of(path);
+  EXPECT_THAT(message, HasSubstr("battles.parquet"));
+  EXPECT_THAT(message, HasSubstr(".csv"));
+  EXPECT_THAT(message, HasSubstr(".jsonl"));
+}
+
+TEST_F(ComparisonReaderTest, MissingFile) {
+  EXPECT_THROW(read_comparisons(dir_ / "absent.csv"), std::runtime_error);
+}
+
+TEST_F(ComparisonReaderTest, MissingHeaderColumnListsColumns) {
+  const auto path = write("h.csv", "model_a,model_b,result\nx,y,model_a\n");
+  const auto message = error_of(path);
+  EXPECT_THAT(message, HasSubstr("h.csv:1:"));
+  EXPECT_THAT(message, HasSubstr("'winner'"));
+  EXPECT_THAT(message, HasSubstr("model_a, model_b, result"));
+
+  ReadOptions options;
+  options.col_winner = "result";
+  options.col_weight = "w";
+  EXPECT_THAT(error_of(path, options), HasSubstr("'w'"));
+}
+
+TEST_F(ComparisonReaderTest, WrongColumnCount) {
+  const auto path = write("c.csv", "model_a,model_b,winner\nx,y,model_a\nx,y\n");
+  EXPECT_THAT(error_of(path), HasSubstr("c.csv:3:"));
+  EXPECT_THAT(error_of(path), HasSubstr("2 fields"));
+}
+
+TEST_F(ComparisonReaderTest, UnterminatedQuote) {
+  const auto path = write("q.csv", "model_a,model_b,winner\nx,\"y,model_a\n");
+  EXPECT_THAT(error_of(path), HasSubstr("q.csv:2:"));
+}
+
+TEST_F(ComparisonReaderTest, BadJson) {
+  const auto path = write("j.jsonl",
+                          "{\"model_a\": \"x\", \"model_b\": \"y\", \"winner\": \"model_a\"}\n"
+                          "{\"model_a\": \"x\", \n");
+  EXPECT_THAT(error_of(path), HasSubstr("j.jsonl:2:"));
+  const auto path2 = write("k.jsonl", "[1, 2]\n");
+  EXPECT_THAT(error_of(path2), HasSubstr("k.jsonl:1:"));
+  const auto path3 = write("m.jsonl", "{\"model_a\": \"x\", \"winner\": \"model_a\"}\n");
+  EXPECT_THAT(error_of(path3), HasSubstr("m.jsonl:1:"));
+  EXPECT_THAT(error_of(path3), HasSubstr("'model_b'"));
+  const auto path4 =
+      write("n.jsonl", "{\"model_a\": \"x\", \"model_b\": 3, \"winner\": \"tie\"}\n");
+  EXPECT_THAT(error_of(path4), HasSubstr("n.jsonl:1:"));
+}
+
+TEST_F(ComparisonReaderTest, UnknownWinnerListsLabels) {
+  const auto path = write("w.csv", "model_a,model_b,winner\nx,y,model_a\nx,y,model_c\n");
+  const auto message = error_of(path);
+  EXPECT_THAT(message, HasSubstr("w.csv:3:"));
+  EXPECT_THAT(message, HasSubstr("model_c"));
+  EXPECT_THAT(message, HasSubstr("tie (bothbad)"));
+}
+
+TEST_F(ComparisonReaderTest, OutcomeOutsideUnitIntervalOrNan) {
+  ReadOptions options;
+  options.col_outcome = "p";
+  EXPECT_THAT(error_of(write("o1.csv", "model_a,model_b,p\nx,y,1.5\n"), options),
+              HasSubstr("o1.csv:2:"));
+  EXPECT_THAT(error_of(write("o2.csv", "model_a,model_b,p\nx,y,-0.1\n"), options),
+              HasSubstr("o2.csv:2:"));
+  EXPECT_THAT(error_of(write("o3.csv", "model_a,model_b,p\nx,y,1\nx,y,nan\n"), options),
+              HasSubstr("o3.csv:3:"));
+  EXPECT_THAT(error_of(write("o4.csv", "model_a,model_b,p\nx,y,abc\n"), options),
+              HasSubstr("o4.csv:2:"));
+  EXPECT_THAT(error_of(write("o5.csv", "model_a,model_b,p\nx,y,\n"), options),
+              HasSubstr("o5.csv:2:"));
+}
+
+TEST_F(ComparisonReaderTest, SelfComparison) {
+  const auto message = error_of(write("s.csv", "model_a,model_b,winner\nx,y,tie\nz,z,model_a\n"));
+  EXPECT_THAT(message, HasSubstr("s.csv:3:"));
+  EXPECT_THAT(message, HasSubstr("'z'"));
+}
+
+TEST_F(ComparisonReaderTest, NonPositiveWeight) {
+  ReadOptions options;
+  options.col_weight = "w";
+  EXPECT_THAT(error_of(write("w1.csv", "model_a,model_b,winner,w\nx,y,tie,0\n"), options),
+              HasSubstr("w1.csv:2:"));
+  EXPECT_THAT(error_of(write("w2.csv", "model_a,model_b,winner,w\nx,y,tie,-1\n"), options),
+              HasSubstr("w2.csv:2:"));
+  EXPECT_THAT(error_of(write("w3.jsonl",
+                             "{\"model_a\": \"x\", \"model_b\": \"y\", \"winner\": \"tie\", "
+                             "\"w\": 0}\n"),
+                       options),
+              HasSubstr("w3.jsonl:1:"));
+}
+
+TEST_F(ComparisonReaderTest, EmptyInput) {
+  EXPECT_THAT(error_of(write("e1.csv", "")), HasSubstr("e1.csv"));
+  EXPECT_THAT(error_of(write("e2.csv", "model_a,model_b,winner\n")), HasSubstr("no data rows"));
+  EXPECT_THAT(error_of(write("e3.jsonl", "\n\n")), HasSubstr("no data rows"));
+}
+
+TEST_F(ComparisonReaderTest, SkipBadCountsRows) {
+  const auto path = write("bad.csv",
+                          "model_a,model_b,winner\n"
+                          "x,y,model_a\n"
+                          "x,y,model_z\n"
+                          "x,x,model_a\n"
+                          "x,y\n"
+                          "new,y,model_b\n"
+                          "\n");
+  ReadOptions options;
+  options.skip_bad = true;
+  ReadReport report;
+  const auto set = read_comparisons(path, options, &report);
+  EXPECT_EQ(report.rows, 5u);
+  EXPECT_EQ(report.used, 2u);
+  EXPECT_EQ(report.skipped, 3u);
+  EXPECT_THAT(report.first_skipped, HasSubstr("bad.csv:3:"));
+  EXPECT_THAT(report.first_skipped, HasSubstr("model_z"));
+  EXPECT_EQ(set.comparisons().size(), 2u);
+  // Skipped rows add no items.
+  EXPECT_EQ(set.num_items(), 3u);
+
+  const auto jsonl = write("bad.jsonl",
+                           "not json\n"
+                           "{\"model_a\": \"x\", \"model_b\": \"y\", \"winner\": \"tie\"}\n");
+  ReadReport report2;
+  const auto set2 = read_comparisons(jsonl, options, &report2);
+  EXPECT_EQ(report2.rows, 2u);
+  EXPECT_EQ(report2.skipped, 1u);
+  EXPECT_THAT(report2.first_skipped, HasSubstr("bad.jsonl:1:"));
+  EXPECT_EQ(set2.comparisons().size(), 1u);
+}
+
+TEST_F(ComparisonReaderTest, SkipBadStillFailsWhenNothingUsable) {
+  ReadOptions options;
+  options.skip_bad = true;
+  const auto message =
+      error_of(write("allbad.csv", "model_a,model_b,winner\nx,x,tie\nx,y,win\n"), options);
+  EXPECT_THAT(message, HasSubstr("allbad.csv"));
+  EXPECT_THAT(message, HasSubstr("2 skipped"));
+  // A missing header column is not a row error: still fatal.
+  EXPECT_THAT(error_of(write("nohdr.csv", "a,b,c\nx,y,z\n"), options), HasSubstr("'model_a'"));
+}
+
+TEST_F(ComparisonReaderTest, MillionRowCsv) {
+  const auto path = dir_ / "big.csv";
+  constexpr int kRows = 1'000'000;
+  constexpr int kModels = 50;
+  {
+    std::ofstream out(path, std::ios::binary);
+    out << "question_id,model_a,model_b,winner,language\n";
+    std::mt19937 rng(7);
+    const char* labels[] = {"model_a", "model_b", "tie", "tie (bothbad)"};
+    for (int i = 0; i < kRows; ++i) {
+      const int a = static_cast<int>(rng() % kModels);
+      const int b = (a + 1 + static_cast<int>(rng() % (kModels - 1))) % kModels;
+      out << i << ",model-" << a << ",\"model-" << b << "\"," << labels[rng() % 4] << ",English\n";
+    }
+  }
+  ReadReport report;
+  const auto set = read_comparisons(path, {}, &report);
+  EXPECT_EQ(report.rows, static_cast<size_t>(kRows));
+  EXPECT_EQ(report.used, static_cast<size_t>(kRows));
+  EXPECT_EQ(set.comparisons().size(), static_cast<size_t>(kRows));
+  EXPECT_EQ(set.num_items(), static_cast<size_t>(kModels));
+}
+
+}  // namespace
+}  // namespace valor::rank
