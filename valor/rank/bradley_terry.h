@@ -1,0 +1,59 @@
+// Bradley-Terry model for pairwise comparisons (algorithms.md section 5), natural scale:
+// P(i preferred to j) = sigma(b_i - b_j). Soft outcomes are used as they are, so a tie
+// (outcome 0.5) counts as half a win for each side: the log-likelihood is
+//   sum_c w_c [o_c log sigma(b_a - b_b) + (1 - o_c) log sigma(b_b - b_a)].
+// An optional Gaussian prior b_i ~ N(0, s^2) adds the penalty sum_i b_i^2 / (2 s^2). Ratings are
+// identified by mean(b) = 0 (with a prior the penalised optimum has mean 0 by itself).
+#pragma once
+
+#include <vector>
+
+#include "valor/rank/comparisons.h"
+
+namespace valor::rank {
+
+struct BtOptions {
+  double prior_sd = 0.0;        // s of the Gaussian prior; 0 (or infinity) = no prior
+  int max_iterations = 100000;  // MM needs many; Newton usually stops within ~20
+  double tolerance = 1e-10;     // stop when the largest change in any b_i is below this
+};
+
+struct BtFit {
+  std::vector<double> ratings;  // b_i on the natural scale, indexed like ComparisonSet items
+  int iterations = 0;
+  double log_likelihood = 0.0;  // of the data at `ratings`, without the prior's penalty
+  bool converged = false;
+};
+
+// Hunter's (2004) MM algorithm on pi = exp(b): pi_i <- W_i / sum_j n_ij / (pi_i + pi_j), with W_i
+// the weighted (fractional) wins of i and n_ij the total weight of comparisons between i and j,
+// renormalised to mean(log pi) = 0 after every sweep. MM is only for the maximum-likelihood
+// estimate: valor::Error when options.prior_sd > 0 (use bradley_terry_newton), and, as for any
+// fit without a prior, when the MLE does not exist (see check_bt_mle_exists).
+BtFit bradley_terry_mm(const ComparisonSet& comparisons, const BtOptions& options = {});
+
+// Newton's method on the (penalised) log-likelihood, comparisons first aggregated into pair
+// totals; dense Hessian solved by Eigen's LDLT with the gauge handled by adding 11^T to the
+// negative Hessian (the step then stays mean-zero), with step halving when the objective would
+// decrease. Cost O(#comparisons + iterations * (#pairs + n^3)): fine up to a few thousand items.
+// Without a prior, valor::Error when the MLE does not exist (see check_bt_mle_exists).
+BtFit bradley_terry_newton(const ComparisonSet& comparisons, const BtOptions& options = {});
+
+// Standard errors of the ratings from the observed information at `ratings`: the square roots
+// of the diagonal of the inverse negative Hessian of the penalised log-likelihood; without a
+// prior, of its Moore-Penrose inverse, i.e. the covariance under the constraint mean(b) = 0.
+// Without a prior, valor::Error when the comparison graph is disconnected.
+std::vector<double> observed_information_sd(const ComparisonSet& comparisons,
+                                            const std::vector<double>& ratings,
+                                            const BtOptions& options = {});
+
+// valor::Error unless the maximum-likelihood estimate exists and is unique (up to the mean):
+// every item compared, the comparison graph connected, and (Ford's condition) no set of items
+// that never loses to the rest, e.g. an item that never loses or never wins. The message names
+// the items involved and suggests a prior (--prior) or more comparisons.
+void check_bt_mle_exists(const ComparisonSet& comparisons);
+
+// The Elo-like scale: 400 / ln(10) * b + 1000 (a difference of 400 means odds of 10 to 1).
+double to_elo_scale(double b);
+
+}  // namespace valor::rank
