@@ -217,6 +217,44 @@ case "$case_name" in
     [ -s ctd/report.md ] && [ -s ctd/max_error-noise2.png ] || fail "compare-td wrote no report"
     run_valor 2 solve compare-td gridworld-4x4 --noise 0,-1 --out ctd2
     ;;
+  rank)
+    {
+      echo "model_a,model_b,winner"
+      for i in 1 2 3; do echo "a,b,model_a"; echo "b,c,model_a"; echo "a,c,model_a"; done
+      echo "b,a,model_a"; echo "c,b,model_a"; echo "c,a,model_a"; echo "a,b,tie"
+    } > battles.csv
+    run_valor 0 rank battles.csv
+    expect_in out.txt "bt ratings (Elo scale) from 13 comparisons of 3 items"
+    head -n 3 out.txt | tail -n 1 | grep -q "  a  " || { cat out.txt >&2; fail "a is not ranked first"; }
+    run_valor 0 rank battles.csv --format json --bootstrap 50 --seed 1 --prior 2
+    expect_in out.txt '"ci_low"'
+    cp out.txt first.json
+    run_valor 0 rank battles.csv --format json --bootstrap 50 --seed 1 --prior 2
+    diff first.json out.txt >&2 || fail "bootstrap is not deterministic for a seed"
+    run_valor 0 rank battles.csv --model elo --format csv
+    expect_in out.txt "rank,item,rating"
+    printf 'model_a,model_b,winner\na,b,model_a\na,a,model_b\n' > self.csv
+    run_valor 2 rank self.csv
+    expect_in err.txt "self.csv:3"
+    printf 'model_a,model_b,winner\na,b,model_c\n' > label.csv
+    run_valor 2 rank label.csv
+    expect_in err.txt "label.csv:2"
+    printf 'model_a,model_b,winner\na,b\n' > short.csv
+    run_valor 2 rank short.csv
+    expect_in err.txt "short.csv:2"
+    printf 'model_a,model_b,outcome\na,b,1.5\n' > prob.csv
+    run_valor 2 rank prob.csv --col-outcome outcome
+    expect_in err.txt "prob.csv:2"
+    printf 'model_a,model_b,winner\n' > empty.csv
+    run_valor 2 rank empty.csv
+    printf 'model_a,model_b,winner\na,b,model_a\nb,a,model_a\nc,d,model_a\nd,c,model_a\n' > split.csv
+    run_valor 2 rank split.csv
+    expect_in err.txt "--prior"
+    run_valor 0 rank split.csv --prior 1
+    printf 'model_a,model_b,winner\na,b,model_a\nbad row\nb,a,model_a\n' > skip.csv
+    run_valor 0 rank skip.csv --skip-bad
+    expect_in out.txt "skipped 1 bad rows"
+    ;;
   *)
     fail "unknown case"
     ;;
