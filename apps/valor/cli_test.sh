@@ -254,6 +254,13 @@ case "$case_name" in
     printf 'model_a,model_b,winner\na,b,model_a\nbad row\nb,a,model_a\n' > skip.csv
     run_valor 0 rank skip.csv --skip-bad
     expect_in out.txt "skipped 1 bad rows"
+    run_valor 0 rank check split.csv
+    expect_in out.txt "2 connected components"
+    run_valor 0 rank check battles.csv
+    expect_in out.txt "intransitive triads: 0 of 1"
+    run_valor 0 rank suggest split.csv --n 2 --prior 1
+    expect_in out.txt "P(a>b)"
+    run_valor 2 rank
     ;;
   *)
     fail "unknown case"

@@ -11,7 +11,9 @@
 #include "valor/rank/bootstrap.h"
 #include "valor/rank/bradley_terry.h"
 #include "valor/rank/comparison_reader.h"
+#include "valor/rank/diagnostics.h"
 #include "valor/rank/elo.h"
+#include "valor/rank/suggest.h"
 
 namespace valor::app {
 namespace {
@@ -134,13 +136,56 @@ int rank_command(const RankArgs& args) {
   return 0;
 }
 
+int check_command(const RankArgs& args) {
+  rank::ReadReport report;
+  const rank::ComparisonSet data = rank::read_comparisons(args.file, args.read, &report);
+  const rank::Diagnostics d = rank::diagnose(data);
+  fmt::print("{}: {} comparisons of {} items, {} distinct pairs{}\n", args.file, d.num_comparisons,
+             d.num_items, d.num_pairs,
+             report.skipped ? fmt::format(" ({} bad rows skipped)", report.skipped) : "");
+  fmt::print("comparison graph: {} connected component{}", d.components.size(),
+             d.components.size() == 1 ? "" : "s");
+  if (d.components.size() > 1) {
+    fmt::print(" (sizes:");
+    for (size_t k = 0; k < d.components.size() && k < 10; ++k) {
+      fmt::print(" {}", d.components[k].size());
+    }
+    fmt::print("{}) — without a prior the Bradley-Terry MLE does not exist; use --prior",
+               d.components.size() > 10 ? " ..." : "");
+  }
+  fmt::print("\n");
+  if (!d.never_compared.empty()) fmt::print("items never compared: {}\n", d.never_compared.size());
+  fmt::print("majority graph: {} strongly connected components, the largest of {} items\n",
+             d.sccs.size(), d.largest_scc);
+  fmt::print("intransitive triads: {} of {} decided triads ({:.4f})\n", d.triads.intransitive,
+             d.triads.decided, d.triads.fraction());
+  return 0;
+}
+
+int suggest_command(const RankArgs& args, size_t n) {
+  const rank::ComparisonSet data = rank::read_comparisons(args.file, args.read, nullptr);
+  rank::BtOptions bt;
+  bt.prior_sd = args.prior;
+  const auto fit = rank::bradley_terry_newton(data, bt);
+  const auto pairs = rank::suggest_pairs(data, fit.ratings, n);
+  fmt::print("{:>4}  {:<24} {:<24} {:>8} {:>10} {:>10}\n", "#", "item a", "item b", "P(a>b)",
+             "compared", "score");
+  for (size_t k = 0; k < pairs.size(); ++k) {
+    const auto& p = pairs[k];
+    fmt::print("{:>4}  {:<24} {:<24} {:>8.3f} {:>10g} {:>10.4g}\n", k + 1, data.name(p.a),
+               data.name(p.b), p.p, p.n, p.score);
+  }
+  fmt::print("(score p(1 - p) / (1 + comparisons so far) under the Bradley-Terry fit)\n");
+  return 0;
+}
+
 }  // namespace
 
 void add_rank_command(CLI::App& app, Action& action) {
   auto args = std::make_shared<RankArgs>();
   auto* command = app.add_subcommand(
       "rank", "Rank items from pairwise comparisons (CSV or JSONL arena battle logs)");
-  command->add_option("file", args->file, "Comparisons: .csv or .jsonl")->required();
+  command->add_option("file", args->file, "Comparisons: .csv or .jsonl");
   command->add_option("--model", args->model, "bt (Bradley-Terry) or elo")
       ->check(CLI::IsMember({"bt", "elo", "thurstone", "pl"}));
   command
@@ -164,7 +209,28 @@ void add_rank_command(CLI::App& app, Action& action) {
                       "Numeric outcome column (1, 0, 0.5 or a probability) instead of a winner");
   command->add_option("--col-weight", args->read.col_weight, "Optional weight column");
   command->add_flag("--skip-bad", args->read.skip_bad, "Count and report bad rows, do not stop");
-  command->callback([&action, args] { action = [args] { return rank_command(*args); }; });
+  auto* check = command->add_subcommand(
+      "check",
+      "Diagnostics: connected components, strongly connected components of the majority "
+      "graph, intransitive triads, items never compared");
+  check->add_option("file", args->file, "Comparisons: .csv or .jsonl")->required();
+  check->add_flag("--skip-bad", args->read.skip_bad, "Count and report bad rows, do not stop");
+  auto n = std::make_shared<size_t>(10);
+  auto* suggest = command->add_subcommand(
+      "suggest", "The next pairs worth comparing under the Bradley-Terry fit");
+  suggest->add_option("file", args->file, "Comparisons: .csv or .jsonl")->required();
+  suggest->add_option("--n", *n, "How many pairs")->check(CLI::Range(size_t{1}, size_t{1000000}));
+  suggest->add_option("--prior", args->prior, "Gaussian prior sd on the ratings; 0: none");
+  check->callback([&action, args] { action = [args] { return check_command(*args); }; });
+  suggest->callback(
+      [&action, args, n] { action = [args, n] { return suggest_command(*args, *n); }; });
+  command->callback([&action, args, command, check, suggest] {
+    if (command->got_subcommand(check) || command->got_subcommand(suggest)) return;
+    action = [args] {
+      if (args->file.empty()) fail("rank needs FILE (comparisons, .csv or .jsonl)");
+      return rank_command(*args);
+    };
+  });
 }
 
 }  // namespace valor::app
