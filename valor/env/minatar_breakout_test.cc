@@ -7,28 +7,13 @@
 
 #include "valor/core/numpy_random.h"
 #include "valor/env/minatar.h"
+#include "valor/env/minatar_testing.h"
 
 namespace valor::env {
 namespace {
 
-std::vector<int> active_cells(const MinAtarGame& game) {
-  std::vector<uint8_t> grid(100 * game.channels());
-  game.state(grid);
-  std::vector<int> cells;
-  for (int i = 0; i < static_cast<int>(grid.size()); ++i) {
-    if (grid[i]) cells.push_back(i);
-  }
-  return cells;
-}
-
-// Cells of channel c in the state grid, as y * 10 + x.
-std::vector<int> channel_cells(const MinAtarGame& game, int c) {
-  std::vector<int> out;
-  for (int i : active_cells(game)) {
-    if (i % game.channels() == c) out.push_back(i / game.channels());
-  }
-  return out;
-}
+using testing::active_cells;
+using testing::channel_cells;
 
 constexpr int kNoop = 0, kLeft = 1, kRight = 3;
 constexpr int kPaddle = 0, kBall = 1, kTrail = 2, kBrick = 3;
@@ -165,31 +150,6 @@ TEST(MinAtarBreakoutTest, ClearingAllBricksRefillsThem) {
   EXPECT_EQ(channel_cells(*game, kBrick).size(), 30u);
   EXPECT_EQ(channel_cells(*game, kBall), std::vector<int>{83});  // bounced off the paddle
   EXPECT_EQ(channel_cells(*game, kPaddle), std::vector<int>{93});
-}
-
-// reset() leaves nothing of the previous episode behind: a used game and a fresh one, reset from
-// equal generators, play on identically.
-TEST(MinAtarBreakoutTest, ResetForgetsThePreviousEpisode) {
-  auto used = make_breakout_game(true);
-  auto fresh = make_breakout_game(true);
-  NumpyRandomState rng(5), actions(6);
-  used->reset(rng);
-  bool terminal = false;
-  for (int k = 0; k < 500; ++k) used->act(static_cast<int>(actions.randint(6)), rng, terminal);
-  NumpyRandomState rng_used(7), rng_fresh(7);
-  used->reset(rng_used);
-  fresh->reset(rng_fresh);
-  bool terminal_fresh = false;
-  for (int k = 0; k < 300; ++k) {
-    ASSERT_EQ(active_cells(*used), active_cells(*fresh)) << "step " << k;
-    const int a = static_cast<int>(actions.randint(6));
-    ASSERT_EQ(used->act(a, rng_used, terminal), fresh->act(a, rng_fresh, terminal_fresh));
-    ASSERT_EQ(terminal, terminal_fresh);
-    if (terminal) {
-      used->reset(rng_used);
-      fresh->reset(rng_fresh);
-    }
-  }
 }
 
 }  // namespace

@@ -1,10 +1,13 @@
 #include <gtest/gtest.h>
 
+#include <memory>
+#include <utility>
 #include <vector>
 
 #include "valor/core/error.h"
 #include "valor/core/random.h"
 #include "valor/env/minatar.h"
+#include "valor/env/minatar_testing.h"
 
 namespace valor::env {
 namespace {
@@ -69,6 +72,41 @@ TEST_P(MinAtarEnvTest, MinimalActionSetMapsToTheGamesActions) {
     if (ra.terminated) {
       a.reset();
       b.reset();
+    }
+  }
+}
+
+// reset() leaves nothing of the previous episode behind: a used game and a fresh one, reset from
+// equal generators, play on identically.
+TEST_P(MinAtarEnvTest, ResetForgetsThePreviousEpisode) {
+  auto make = [&]() -> std::unique_ptr<MinAtarGame> {
+    const std::string& g = GetParam();
+    if (g == "asterix") return make_asterix_game(true);
+    if (g == "breakout") return make_breakout_game(true);
+    if (g == "freeway") return make_freeway_game(true);
+    if (g == "seaquest") return make_seaquest_game(true);
+    if (g == "space_invaders") return make_space_invaders_game(true);
+    return nullptr;
+  };
+  auto used = make();
+  auto fresh = make();
+  ASSERT_TRUE(used && fresh);
+  NumpyRandomState rng(5), actions(6);
+  used->reset(rng);
+  bool terminal = false;
+  for (int k = 0; k < 500; ++k) used->act(static_cast<int>(actions.randint(6)), rng, terminal);
+  NumpyRandomState rng_used(7), rng_fresh(7);
+  used->reset(rng_used);
+  fresh->reset(rng_fresh);
+  bool terminal_fresh = false;
+  for (int k = 0; k < 300; ++k) {
+    ASSERT_EQ(testing::active_cells(*used), testing::active_cells(*fresh)) << "step " << k;
+    const int a = static_cast<int>(actions.randint(6));
+    ASSERT_EQ(used->act(a, rng_used, terminal), fresh->act(a, rng_fresh, terminal_fresh));
+    ASSERT_EQ(terminal, terminal_fresh);
+    if (terminal) {
+      used->reset(rng_used);
+      fresh->reset(rng_fresh);
     }
   }
 }

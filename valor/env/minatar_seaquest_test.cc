@@ -7,32 +7,17 @@
 
 #include "valor/core/numpy_random.h"
 #include "valor/env/minatar.h"
+#include "valor/env/minatar_testing.h"
 
 namespace valor::env {
 namespace {
 
-std::vector<int> active_cells(const MinAtarGame& game) {
-  std::vector<uint8_t> grid(100 * game.channels());
-  game.state(grid);
-  std::vector<int> cells;
-  for (int i = 0; i < static_cast<int>(grid.size()); ++i) {
-    if (grid[i]) cells.push_back(i);
-  }
-  return cells;
-}
+using testing::active_cells;
+using testing::channel_cells;
 
 constexpr int kNoop = 0, kLeft = 1, kUp = 2, kRight = 3, kDown = 4, kFire = 5;
 constexpr int kSubFront = 0, kSubBack = 1, kFriendlyBullet = 2, kTrail = 3, kEnemyBullet = 4,
               kEnemyFish = 5, kEnemySub = 6, kOxygenGauge = 7, kDiverGauge = 8, kDiver = 9;
-
-// Cells of channel c in the state grid, as y * 10 + x.
-std::vector<int> channel_cells(const MinAtarGame& game, int c) {
-  std::vector<int> out;
-  for (int i : active_cells(game)) {
-    if (i % game.channels() == c) out.push_back(i / game.channels());
-  }
-  return out;
-}
 
 int sub_y(const MinAtarGame& game) { return channel_cells(game, kSubFront).at(0) / 10; }
 
