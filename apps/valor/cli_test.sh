@@ -23,9 +23,8 @@ expect_in() {  # expect_in FILE TEXT
 case "$case_name" in
   help)
     run_valor 0 --help
-    expect_in out.txt "demo"
-    expect_in out.txt "config"
-    for cmd in demo plot version "config show" "config list"; do
+    for word in demo train sweep config; do expect_in out.txt "$word"; done
+    for cmd in demo train sweep plot version "config show" "config list"; do
       run_valor 0 $cmd --help
       expect_in out.txt "Usage"
     done
@@ -33,10 +32,10 @@ case "$case_name" in
   usage_errors)
     run_valor 2
     run_valor 2 no-such-command
-    run_valor 2 config show demo --no-such-flag
+    run_valor 2 config show cartpole-dqn --no-such-flag
     run_valor 2 config show no-such-preset
     expect_in err.txt "unknown preset 'no-such-preset'"
-    expect_in err.txt "demo"
+    expect_in err.txt "cartpole-dqn"
     ;;
   version)
     run_valor 0 version
@@ -46,14 +45,14 @@ case "$case_name" in
     expect_in out.txt "intra-op 1"
     ;;
   config_unknown_key)
-    run_valor 2 config show demo --set no.such.key=1
+    run_valor 2 config show cartpole-dqn --set no.such.key=1
     expect_in err.txt "no.such.key"
     expect_in err.txt "closest valid keys"
-    run_valor 2 config show demo --set value.bins=1
+    run_valor 2 config show cartpole-dqn --set value.bins=1
     expect_in err.txt "value.bins"
     expect_in err.txt "an integer in [2, 100000]"
     printf '[value]\nbins = 21\nbinz = 3\n' > user.toml
-    run_valor 2 config show demo --config user.toml
+    run_valor 2 config show cartpole-dqn --config user.toml
     expect_in err.txt "user.toml:3"
     expect_in err.txt "value.bins"
     run_valor 2 config show --config missing.toml
@@ -61,12 +60,14 @@ case "$case_name" in
     ;;
   config_show)
     run_valor 0 config list
-    expect_in out.txt "demo"
-    run_valor 0 config show demo --set value.bins=21 --set run.seed=4
+    for p in cartpole-dqn minatar-dqn minatar-hlgauss minatar-twohot minatar-c51 minatar-qr; do
+      expect_in out.txt "$p"
+    done
+    run_valor 0 config show cartpole-dqn --set value.bins=21 --set run.seed=4
     expect_in out.txt "[value]"
     expect_in out.txt "bins = 21  # set by --set value.bins=21"
     expect_in out.txt "# Seed from which"
-    expect_in out.txt "v_min = -10.0  # set by configs/demo.toml:"
+    expect_in out.txt "v_min = 0.0  # set by configs/cartpole-dqn.toml:"
     # The printed configuration is itself a valid configuration file that resolves the same.
     cp out.txt resolved.toml
     run_valor 0 config show --config resolved.toml
@@ -74,46 +75,135 @@ case "$case_name" in
     grep -v '^#' out.txt | sed 's/  # set by.*//' > b.txt
     diff a.txt b.txt >&2 || fail "config show output does not round-trip"
     ;;
-  demo)
-    run_valor 0 demo --set demo.steps=300 --set demo.seeds=2
-    expect_in out.txt "two-hot"
-    expect_in out.txt "HL-Gauss"
-    expect_in out.txt "C51 projection"
-    expect_in out.txt "hl_gauss"
-    expect_in out.txt "Plot:"
-    sweep=$(ls -d runs/demo-*)
-    [ -d "$sweep" ] || fail "no runs/demo-<timestamp> folder"
-    for run in mse-seed0 mse-seed1 two_hot-seed0 hl_gauss-seed1; do
-      for f in config.toml metrics.csv log.txt summary.json; do
-        [ -s "$sweep/$run/$f" ] || fail "missing $sweep/$run/$f"
-      done
-    done
-    expect_in "$sweep/hl_gauss-seed1/config.toml" "head = 'hl_gauss'  # set by valor demo"
-    expect_in "$sweep/hl_gauss-seed1/config.toml" 'seed = 1'
-    expect_in "$sweep/mse-seed0/summary.json" '"final_estimate"'
-    [ "$(wc -l < "$sweep/mse-seed0/metrics.csv")" -gt 100 ] || fail "too few metric rows"
-    [ -s "$sweep/abs_error.png" ] || fail "no plot"
-    # An explicit --out that already holds a run is refused, not overwritten.
-    run_valor 0 demo --out mine --set demo.steps=10 --set demo.seeds=1
-    run_valor 2 demo --out mine
+  train)
+    small="--set train.frames=1200 --set train.learning_starts=200 --set train.log_every_frames=200
+           --set train.checkpoint_every_frames=400 --set eval.every_frames=400 --set eval.episodes=2"
+    run_valor 0 train cartpole-dqn --out r $small
+    for f in config.toml metrics.csv log.txt summary.json; do [ -s "r/$f" ] || fail "missing r/$f"; done
+    expect_in r/summary.json '"complete": true'
+    expect_in r/summary.json '"final_return_mean"'
+    expect_in r/summary.json '"frames_per_second"'
+    expect_in r/metrics.csv "frames,episodes,updates,train_return,train_return_100,loss,epsilon,eval_return,frames_per_second"
+    [ "$(wc -l < r/metrics.csv)" -eq 7 ] || fail "expected 6 metric rows"
+    ls r/checkpoints/ckpt-*.bin > /dev/null || fail "no checkpoint"
+    # A finished run resumes to nothing new; a longer budget continues it.
+    cp r/metrics.csv before.csv
+    run_valor 0 train --resume r
+    diff before.csv r/metrics.csv >&2 || fail "resuming a finished run changed its metrics"
+    run_valor 0 train --resume r --set train.frames=1600
+    [ "$(wc -l < r/metrics.csv)" -eq 9 ] || fail "extending the run did not add 2 rows"
+    # Bad input.
+    run_valor 2 train --resume r --set train.gamma=0.5
+    expect_in err.txt "belongs to another configuration"
+    expect_in err.txt "train.gamma"
+    run_valor 2 train --resume nowhere
+    expect_in err.txt "nowhere"
+    run_valor 2 train cartpole-dqn --out r $small
     expect_in err.txt "already holds a run"
-    run_valor 2 demo --set value.v_min=20
-    expect_in err.txt "value.v_min"
+    run_valor 2 train cartpole-dqn --set value.head=gauss
+    expect_in err.txt "hl_gauss"
+    run_valor 2 train no-such-preset
+    expect_in err.txt "unknown preset"
+    run_valor 2 train
+    expect_in err.txt "needs a preset"
+    run_valor 2 train cartpole-dqn --set env.name=pong
+    expect_in err.txt "env.name"
+    # A value range that cannot hold the returns trains, with a warning in the log.
+    run_valor 0 train cartpole-dqn --out narrow $small --set value.head=two_hot --set value.v_max=2 --quiet
+    expect_in narrow/log.txt "cannot hold the bootstrapped targets"
+    expect_in narrow/summary.json '"outside_support"'
+    ;;
+  train_kill_resume)
+    # SIGKILL at an arbitrary moment, then --resume: the metrics equal an uninterrupted run's
+    # (all columns but the wall-clock frames_per_second).
+    args="cartpole-dqn --set train.frames=6000 --set train.learning_starts=500
+          --set train.log_every_frames=250 --set train.checkpoint_every_frames=500
+          --set eval.every_frames=1000 --set eval.episodes=2 --set run.seed=3 --quiet"
+    run_valor 0 train $args --out ref
+    for rows in 6 14; do
+      "$valor" train $args --out killed >/dev/null 2>&1 &
+      pid=$!
+      # Kill once the run has logged some rows: mid-interval, wherever it happens to be.
+      for _ in $(seq 1 600); do
+        [ "$(cat killed/metrics.csv 2>/dev/null | wc -l)" -ge "$rows" ] && break
+        sleep 0.05
+      done
+      kill -9 "$pid" 2>/dev/null
+      wait "$pid" 2>/dev/null
+      grep -q '"complete": true' killed/summary.json 2>/dev/null && fail "run finished before the kill; raise train.frames"
+      run_valor 0 train --resume killed --quiet
+      cut -d, -f1-8 ref/metrics.csv > a.csv
+      cut -d, -f1-8 killed/metrics.csv > b.csv
+      diff a.csv b.csv >&2 || fail "killed after $rows rows and resumed: metrics differ"
+      rm -rf killed
+    done
+    ;;
+  sweep)
+    cat > s.toml <<'EOF2'
+# A tiny sweep for the tests
+[sweep]
+name = "tiny"
+presets = ["cartpole-dqn"]
+heads = ["huber", "c51"]
+seeds = [0, 1]
+processes = 2
+[set]
+"train.frames" = 800
+"train.learning_starts" = 200
+"train.log_every_frames" = 200
+"train.checkpoint_every_frames" = 400
+"eval.every_frames" = 400
+"eval.episodes" = 2
+EOF2
+    run_valor 0 sweep s.toml --out sw
+    expect_in out.txt "| CartPole-v1 | cartpole-dqn | huber | 2 |"
+    expect_in out.txt "| CartPole-v1 | cartpole-dqn | c51 | 2 |"
+    expect_in out.txt "report: sw/report.md"
+    [ -s sw/report.md ] || fail "no report"
+    [ -s sw/curves-CartPole-v1.png ] || fail "no learning-curve plot"
+    expect_in sw/report.md "IQM"
+    ls -d sw/runs/*seed1 > /dev/null || fail "no run folders"
+    # Finished runs are skipped; an interrupted one is resumed.
+    rm sw/runs/cartpole-dqn--CartPole-v1--c51--seed1/summary.json
+    run_valor 0 sweep s.toml --out sw
+    expect_in out.txt "3 runs were already complete"
+    expect_in sw/runs/cartpole-dqn--CartPole-v1--c51--seed1/log.txt "resumed from"
+    run_valor 0 sweep s.toml --out sw --report-only
+    # The built-in demo sweep parses and plans (its runs are not made here).
+    run_valor 0 sweep demo --out nothing-yet --report-only
+    expect_in out.txt "(3 missing)"
+    # Bad sweep files.
+    printf '[sweep]\npresets = ["cartpole-dqn"]\nseeds = 2\nsedes = 3\n' > bad.toml
+    run_valor 2 sweep bad.toml
+    expect_in err.txt "sweep.sedes"
+    printf '[sweep]\npresets = ["cartpole-dqn"]\nheads = ["gauss"]\nseeds = 1\n' > bad2.toml
+    run_valor 2 sweep bad2.toml
+    expect_in err.txt "hl_gauss"
+    run_valor 2 sweep no-such-sweep
+    expect_in err.txt "no such sweep file"
+    ;;
+  demo)
+    run_valor 0 demo --help
+    expect_in out.txt "CartPole"
     ;;
   plot)
-    run_valor 0 demo --out d --set demo.steps=200 --set demo.seeds=2 --set demo.head=mse
-    run_valor 0 plot d --metric estimate --out curves/estimate.png
-    [ -s curves/estimate.png ] || fail "no PNG written"
+    for seed in 0 1; do
+      run_valor 0 train cartpole-dqn --out "d/s$seed" --set run.seed=$seed --set train.frames=600 \
+        --set train.learning_starts=100 --set train.log_every_frames=100 \
+        --set train.checkpoint_every_frames=300 --set eval.every_frames=0 --quiet
+    done
+    run_valor 0 plot d --metric train_return_100 --out curves/ret.png
+    [ -s curves/ret.png ] || fail "no PNG written"
     expect_in out.txt "2 runs plotted"
-    run_valor 0 plot d/mse-seed0 d/mse-seed1 --metric loss --out loss.png
+    run_valor 0 plot d/s0 d/s1 --metric loss --out loss.png
     [ -s loss.png ] || fail "no PNG written"
     run_valor 2 plot d --metric no_such_metric --out x.png
     expect_in err.txt "no_such_metric"
-    expect_in err.txt "abs_error"
+    expect_in err.txt "train_return"
     run_valor 2 plot nowhere
     expect_in err.txt "nowhere"
     # Without gnuplot on PATH the message says how to install it.
-    PATH=/nonexistent run_valor 1 plot d --metric estimate --out y.png
+    PATH=/nonexistent run_valor 1 plot d --metric loss --out y.png
     expect_in err.txt "apt-get install gnuplot-nox"
     ;;
   env)

@@ -24,6 +24,8 @@ void add_env_command(CLI::App& app, Action& action);
 void add_bench_command(CLI::App& app, Action& action);
 void add_solve_command(CLI::App& app, Action& action);
 void add_rank_command(CLI::App& app, Action& action);
+void add_train_command(CLI::App& app, Action& action);
+void add_sweep_command(CLI::App& app, Action& action);
 
 // Every configuration key valor knows, declared by the modules that read them.
 ConfigSchema full_schema();

@@ -16,6 +16,8 @@ int main(int argc, char** argv) {
   app.fallthrough();
   valor::app::Action action;
   valor::app::add_demo_command(app, action);
+  valor::app::add_train_command(app, action);
+  valor::app::add_sweep_command(app, action);
   valor::app::add_config_command(app, action);
   valor::app::add_plot_command(app, action);
   valor::app::add_env_command(app, action);

@@ -1,14 +1,13 @@
 #include "apps/valor/commands.h"
+#include "valor/agent/train.h"
 #include "valor/run/run_config.h"
 
 namespace valor::app {
 
-void declare_demo_config(ConfigSchema& schema);
-
 ConfigSchema full_schema() {
   ConfigSchema schema;
   run::declare_run_config(schema);
-  declare_demo_config(schema);
+  agent::declare_train_config(schema);
   return schema;
 }
 

@@ -7,7 +7,7 @@
 namespace valor {
 
 std::span<const EmbeddedPreset> presets() {
-  return {detail::kEmbeddedPresets, detail::kEmbeddedPresetCount};
+  return {detail::kEmbeddedPresets, detail::kEmbeddedPresetsCount};
 }
 
 const EmbeddedPreset& find_preset(std::string_view name) {
@@ -47,6 +47,21 @@ Config resolve_config(ConfigSchema schema, const ConfigSources& sources) {
   if (sources.file) config.merge_file(*sources.file);
   for (const auto& assignment : sources.overrides) config.apply_override(assignment);
   return config;
+}
+
+}  // namespace valor
+
+namespace valor {
+
+std::span<const EmbeddedPreset> embedded_sweeps() {
+  return {detail::kEmbeddedSweeps, detail::kEmbeddedSweepsCount};
+}
+
+const EmbeddedPreset* find_embedded_sweep(std::string_view name) {
+  for (const auto& sweep : embedded_sweeps()) {
+    if (sweep.name == name) return &sweep;
+  }
+  return nullptr;
 }
 
 }  // namespace valor

@@ -35,9 +35,16 @@ struct ConfigSources {
 
 Config resolve_config(ConfigSchema schema, const ConfigSources& sources);
 
+// The sweep files of sweeps/, compiled in the same way (`valor sweep NAME`, `valor demo`).
+std::span<const EmbeddedPreset> embedded_sweeps();
+// nullptr when there is none called `name`.
+const EmbeddedPreset* find_embedded_sweep(std::string_view name);
+
 namespace detail {
 extern const EmbeddedPreset kEmbeddedPresets[];
-extern const size_t kEmbeddedPresetCount;
+extern const size_t kEmbeddedPresetsCount;
+extern const EmbeddedPreset kEmbeddedSweeps[];
+extern const size_t kEmbeddedSweepsCount;
 }  // namespace detail
 
 }  // namespace valor

@@ -1,0 +1,123 @@
+// `valor sweep FILE.toml | NAME [--out DIR] [--processes P] [--report-only]` and `valor demo`
+// (the embedded sweep sweeps/demo.toml): a grid of training runs, P processes at a time,
+// resumable, then a report (valor/run/sweep.h).
+#include <fmt/format.h>
+
+#include <atomic>
+#include <csignal>
+#include <filesystem>
+#include <memory>
+
+#include "apps/valor/commands.h"
+#include "valor/agent/train.h"
+#include "valor/core/error.h"
+#include "valor/run/sweep.h"
+
+namespace valor::app {
+
+namespace {
+
+std::atomic<bool> g_sweep_stop{false};
+
+extern "C" void request_sweep_stop(int) { g_sweep_stop.store(true); }
+
+struct SweepArgs {
+  std::string file;
+  std::string out;
+  int processes = 0;
+  bool report_only = false;
+};
+
+run::SweepSpec load_sweep(const std::string& file_or_name) {
+  std::error_code ec;
+  if (std::filesystem::exists(file_or_name, ec)) return run::read_sweep_file(file_or_name);
+  if (const EmbeddedPreset* sweep = find_embedded_sweep(file_or_name)) {
+    return run::parse_sweep(sweep->text, std::string(sweep->source));
+  }
+  std::vector<std::string_view> names;
+  for (const auto& s : embedded_sweeps()) names.push_back(s.name);
+  fail("{}: no such sweep file, and no built-in sweep of that name (built in: {})", file_or_name,
+       fmt::join(names, ", "));
+}
+
+int run_sweep(const SweepArgs& args, bool demo) {
+  const run::SweepSpec spec = load_sweep(args.file);
+  const std::filesystem::path out = args.out.empty() ? std::filesystem::path("runs") / spec.name
+                                                     : std::filesystem::path(args.out);
+  const auto resolve = [](const std::string& preset, const std::vector<std::string>& overrides) {
+    ConfigSources sources;
+    sources.preset = preset;
+    sources.overrides = overrides;
+    const Config config = resolve_config(full_schema(), sources);
+    agent::train_options(config);  // every run is checked before any starts
+    return run::ResolvedRun{config.get_string("env.name"), config.get_string("value.head"),
+                            config.get_int("train.frames")};
+  };
+  const auto runs = run::plan_sweep(spec, out, resolve);
+  const int processes = args.processes > 0 ? args.processes : spec.processes;
+  if (demo) {
+    fmt::print("valor demo: {}\n", spec.description);
+  }
+  fmt::print("sweep '{}': {} runs, {} at a time, into {}\n", spec.name, runs.size(), processes,
+             out.string());
+  run::SweepOutcome outcome;
+  if (!args.report_only) {
+    std::filesystem::create_directories(out);
+    std::signal(SIGINT, request_sweep_stop);
+    std::signal(SIGTERM, request_sweep_stop);
+    run::SweepControl control;
+    control.executable = std::filesystem::read_symlink("/proc/self/exe");
+    control.stop = &g_sweep_stop;
+    control.progress_seconds = 10.0;
+    outcome = run::execute_sweep(runs, processes, control);
+    if (outcome.skipped > 0) {
+      fmt::print("{} runs were already complete and were skipped\n", outcome.skipped);
+    }
+  }
+  const run::SweepReport report = run::report_sweep(spec, runs, out);
+  fmt::print("\n{}\nreport: {}\n", report.table, report.report.string());
+  for (const auto& p : report.plots) fmt::print("plot: {}\n", p.string());
+  if (!report.plot_error.empty()) fmt::print("plots not drawn: {}\n", report.plot_error);
+  if (outcome.interrupted) {
+    fmt::print(stderr, "valor: interrupted; run the same command again to continue\n");
+    return 130;
+  }
+  if (outcome.failed > 0) {
+    for (const auto& f : outcome.failures) fmt::print(stderr, "failed: {}\n", f);
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace
+
+void add_sweep_command(CLI::App& app, Action& action) {
+  auto args = std::make_shared<SweepArgs>();
+  auto* sweep = app.add_subcommand(
+      "sweep", "Run a grid of training runs (presets x envs x heads x seeds) and report IQMs");
+  sweep->add_option("file", args->file, "A sweep file (.toml) or a built-in sweep name")
+      ->required();
+  sweep->add_option("--out", args->out, "Output folder (default runs/<sweep name>)");
+  sweep->add_option("--processes", args->processes, "Runs at a time (default: the file's)")
+      ->check(CLI::Range(1, 256));
+  sweep->add_flag("--report-only", args->report_only,
+                  "Only write the report of the runs already finished");
+  sweep->callback([&action, args] { action = [args] { return run_sweep(*args, false); }; });
+}
+
+void add_demo_command(CLI::App& app, Action& action) {
+  auto args = std::make_shared<SweepArgs>();
+  auto* demo = app.add_subcommand(
+      "demo",
+      "The main job: DQN on CartPole-v1, Huber vs HL-Gauss heads, 3 seeds each, with a report");
+  demo->add_option("--out", args->out, "Output folder (default runs/demo)");
+  demo->callback([&action, args] {
+    action = [args] {
+      SweepArgs a = *args;
+      a.file = "demo";
+      return run_sweep(a, true);
+    };
+  });
+}
+
+}  // namespace valor::app

@@ -1,0 +1,202 @@
+#include "valor/agent/dqn.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <limits>
+#include <sstream>
+
+#include "valor/core/byte_stream.h"
+#include "valor/core/error.h"
+
+namespace valor::agent {
+
+namespace {
+
+constexpr uint32_t kAgentTag = 0x44514e31;  // "DQN1"
+
+std::string archive_bytes(const std::function<void(torch::serialize::OutputArchive&)>& save) {
+  torch::serialize::OutputArchive archive;
+  save(archive);
+  std::ostringstream out;
+  archive.save_to(out);
+  return out.str();
+}
+
+void load_archive(const std::string& bytes,
+                  const std::function<void(torch::serialize::InputArchive&)>& load) {
+  torch::serialize::InputArchive archive;
+  std::istringstream in(bytes);
+  archive.load_from(in);
+  load(archive);
+}
+
+// The architecture, head and optimiser in words: a saved state only loads into an agent with the
+// same signature (LibTorch itself would replace mismatched tensors silently).
+std::string signature(QNetwork& net, const DqnOptions& o) {
+  std::string s = fmt::format("head={} optimizer={} params:", head_name(o.head.kind), o.optimizer);
+  for (const auto& p : net->named_parameters()) {
+    s += " " + p.key() + "[";
+    for (int64_t d : p.value().sizes()) s += std::to_string(d) + ",";
+    s += "]";
+  }
+  return s;
+}
+
+}  // namespace
+
+DqnAgent::DqnAgent(const DqnOptions& options, uint64_t init_seed)
+    : options_(options), head_(options.head) {
+  options_.network.outputs_per_action = static_cast<int>(head_.outputs());
+  if (options.optimizer != "adam" && options.optimizer != "rmsprop_centered") {
+    fail("train.optimizer: unknown optimiser '{}'; accepted: adam, rmsprop_centered",
+         options.optimizer);
+  }
+  if (options.polyak_tau < 0 || options.polyak_tau > 1) {
+    fail("train.polyak_tau must be in [0, 1], got {}", options.polyak_tau);
+  }
+  if (options.polyak_tau == 0 && options.target_update_period < 1) {
+    fail("train.target_update_period must be >= 1 when train.polyak_tau is 0");
+  }
+  torch::manual_seed(init_seed);
+  online_ = QNetwork(options_.network);
+  target_ = QNetwork(options_.network);
+  copy_parameters(target_, online_);
+  for (auto& p : target_->parameters()) p.set_requires_grad(false);
+  if (options.optimizer == "adam") {
+    optimizer_ = std::make_unique<torch::optim::Adam>(
+        online_->parameters(),
+        torch::optim::AdamOptions(options.learning_rate).eps(options.adam_eps));
+  } else {
+    optimizer_ = std::make_unique<torch::optim::RMSprop>(
+        online_->parameters(), torch::optim::RMSpropOptions(options.learning_rate)
+                                   .alpha(options.rmsprop_alpha)
+                                   .eps(options.rmsprop_eps)
+                                   .centered(true));
+  }
+  for (int d : options_.network.obs_shape) obs_shape_.push_back(d);
+}
+
+torch::Tensor DqnAgent::observations(const std::vector<float>& obs, size_t batch) const {
+  std::vector<int64_t> shape = {static_cast<int64_t>(batch)};
+  shape.insert(shape.end(), obs_shape_.begin(), obs_shape_.end());
+  return torch::from_blob(const_cast<float*>(obs.data()), shape, torch::kFloat32);
+}
+
+void DqnAgent::q_values(std::span<const float> obs, std::span<float> q) {
+  torch::NoGradGuard no_grad;
+  std::vector<int64_t> shape = {1};
+  shape.insert(shape.end(), obs_shape_.begin(), obs_shape_.end());
+  const auto x = torch::from_blob(const_cast<float*>(obs.data()), shape, torch::kFloat32);
+  const auto out = online_->forward(x).contiguous();
+  head_.q_values(std::span<const float>(out.data_ptr<float>(), out.numel()), q);
+}
+
+int DqnAgent::greedy_action(std::span<const float> obs) {
+  q_scratch_.resize(static_cast<size_t>(num_actions()));
+  q_values(obs, q_scratch_);
+  return static_cast<int>(std::max_element(q_scratch_.begin(), q_scratch_.end()) -
+                          q_scratch_.begin());
+}
+
+int DqnAgent::epsilon_greedy_action(std::span<const float> obs, double epsilon, Rng& rng) {
+  if (rng.uniform() < epsilon) return static_cast<int>(rng.below(num_actions()));
+  return greedy_action(obs);
+}
+
+UpdateStats DqnAgent::update(const ReplayBatch& batch, TargetRange* range) {
+  const size_t b_size = batch.size();
+  const size_t actions = static_cast<size_t>(num_actions());
+  const size_t k = head_.outputs();
+  const auto B = static_cast<int64_t>(b_size);
+  const auto A = static_cast<int64_t>(actions);
+  const auto K = static_cast<int64_t>(k);
+
+  // Targets: no gradient, computed by the value library on plain arrays.
+  next_sel_.resize(b_size * k);
+  next_action_.resize(b_size);
+  q_scratch_.resize(b_size * actions);
+  {
+    torch::NoGradGuard no_grad;
+    const auto next = observations(batch.next_obs, b_size);
+    const auto target_out = target_->forward(next).contiguous();
+    const float* t = target_out.data_ptr<float>();
+    torch::Tensor chooser_out = target_out;
+    if (options_.double_dqn) chooser_out = online_->forward(next).contiguous();
+    head_.q_values(std::span<const float>(chooser_out.data_ptr<float>(), b_size * actions * k),
+                   q_scratch_);
+    for (size_t b = 0; b < b_size; ++b) {
+      const float* q = q_scratch_.data() + b * actions;
+      const size_t a = static_cast<size_t>(std::max_element(q, q + actions) - q);
+      next_action_[b] = static_cast<int64_t>(a);
+      std::copy_n(t + (b * actions + a) * k, k, next_sel_.data() + b * k);
+    }
+  }
+  targets_.resize(b_size * head_.target_size());
+  head_.targets(next_sel_, batch.returns, batch.discounts, targets_, range);
+
+  // The online outputs for the taken actions, the head's loss and gradient, then backprop.
+  const auto obs = observations(batch.obs, b_size);
+  const auto out = online_->forward(obs).view({B, A, K});
+  auto index =
+      torch::from_blob(const_cast<int64_t*>(batch.actions.data()), {B, 1, 1}, torch::kInt64)
+          .expand({B, 1, K});
+  const auto selected = out.gather(1, index).squeeze(1);  // [B, K]
+  const auto selected_values = selected.detach().contiguous();
+  selected_.assign(selected_values.data_ptr<float>(), selected_values.data_ptr<float>() + B * K);
+  grad_.resize(b_size * k);
+  UpdateStats stats;
+  stats.loss = head_.loss(selected_, targets_, grad_);
+  optimizer_->zero_grad();
+  selected.backward(torch::from_blob(grad_.data(), {B, K}, torch::kFloat32));
+  if (options_.grad_clip_norm > 0) {
+    stats.grad_norm =
+        torch::nn::utils::clip_grad_norm_(online_->parameters(), options_.grad_clip_norm);
+  }
+  optimizer_->step();
+  ++updates_;
+  if (options_.polyak_tau > 0) {
+    polyak_update(target_, online_, options_.polyak_tau);
+  } else if (updates_ % options_.target_update_period == 0) {
+    copy_parameters(target_, online_);
+  }
+  return stats;
+}
+
+std::string DqnAgent::save_state() {
+  ByteWriter w;
+  w.put(kAgentTag);
+  w.put<int64_t>(updates_);
+  w.put_string(signature(online_, options_));
+  w.put_string(archive_bytes([&](auto& a) { online_->save(a); }));
+  w.put_string(archive_bytes([&](auto& a) { target_->save(a); }));
+  w.put_string(archive_bytes([&](auto& a) { optimizer_->save(a); }));
+  return w.take();
+}
+
+void DqnAgent::load_state(std::string_view bytes) {
+  ByteReader r(bytes, "agent state");
+  if (r.get<uint32_t>() != kAgentTag) fail("{}: not an agent state", r.what());
+  const auto updates = r.get<int64_t>();
+  const std::string saved = r.get_string(), mine = signature(online_, options_);
+  if (saved != mine) {
+    fail("{}: saved for another network, head or optimiser:\n  saved: {}\n  this:  {}", r.what(),
+         saved, mine);
+  }
+  const auto online = r.get_string();
+  const auto target = r.get_string();
+  const auto optimizer = r.get_string();
+  r.expect_done();
+  try {
+    load_archive(online, [&](auto& a) { online_->load(a); });
+    load_archive(target, [&](auto& a) { target_->load(a); });
+    load_archive(optimizer, [&](auto& a) { optimizer_->load(a); });
+  } catch (const c10::Error& e) {
+    fail("{}: the saved networks do not fit this configuration ({})", r.what(),
+         e.what_without_backtrace());
+  }
+  for (auto& p : target_->parameters()) p.set_requires_grad(false);
+  updates_ = updates;
+}
+
+}  // namespace valor::agent

@@ -1,0 +1,49 @@
+// Q-networks: the MinAtar network of the MinAtar paper (conv 16 3x3 stride 1 -> ReLU -> linear
+// 128 -> ReLU -> linear), and a multilayer perceptron for vector observations. Both output
+// actions * K numbers, K the value head's outputs per action (value_head.h).
+#pragma once
+
+#include <torch/torch.h>
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace valor::agent {
+
+struct NetworkSpec {
+  std::string kind = "mlp";    // "minatar_conv" or "mlp"
+  std::vector<int> obs_shape;  // {C, H, W} for minatar_conv, {D} (or any shape) for mlp
+  int num_actions = 0;
+  int outputs_per_action = 1;
+  std::vector<int> hidden = {128, 128};  // mlp: hidden widths; minatar_conv: {linear width}
+};
+
+// "minatar_conv", "mlp"; valor::Error listing them for anything else.
+void check_network_kind(std::string_view kind, std::string_view where);
+
+// Parses "256,256" into {256, 256}; valor::Error naming `where` for anything but positive
+// integers separated by commas.
+std::vector<int> parse_hidden_sizes(std::string_view text, std::string_view where);
+
+class QNetworkImpl : public torch::nn::Module {
+ public:
+  // valor::Error for a shape the kind cannot take (minatar_conv needs C x H x W with H, W >= 3).
+  explicit QNetworkImpl(const NetworkSpec& spec);
+  // [B, obs...] -> [B, num_actions * outputs_per_action].
+  torch::Tensor forward(torch::Tensor x);
+  const NetworkSpec& spec() const { return spec_; }
+
+ private:
+  NetworkSpec spec_;
+  torch::nn::Conv2d conv_{nullptr};
+  std::vector<torch::nn::Linear> layers_;
+};
+TORCH_MODULE(QNetwork);
+
+// Copies every parameter and buffer of `from` into `to` (same architecture).
+void copy_parameters(QNetwork& to, const QNetwork& from);
+// to = tau * from + (1 - tau) * to, parameter by parameter.
+void polyak_update(QNetwork& to, const QNetwork& from, double tau);
+
+}  // namespace valor::agent

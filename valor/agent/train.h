@@ -1,0 +1,82 @@
+// `valor train`: one DQN-family agent trained on one environment, written into a run directory
+// (run_dir.h) with metrics.csv, summary.json, log.txt and checkpoints that hold everything the
+// run needs to continue bit for bit: networks, optimiser, replay, n-step queue, every generator,
+// the environment's episode (its seed and the actions since, replayed on resume) and the
+// metric accumulators. docs/agents.md describes the keys, the metrics and the guarantees.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "valor/agent/dqn.h"
+#include "valor/core/config.h"
+#include "valor/env/registry.h"
+#include "valor/run/run_dir.h"
+
+namespace valor::agent {
+
+// Declares env.*, network.*, value.*, train.* and eval.*.
+void declare_train_config(ConfigSchema& schema);
+
+struct TrainOptions {
+  std::string env_name;
+  env::EnvOptions env_options;
+  DqnOptions dqn;  // network.obs_shape / num_actions are filled from the environment
+  int64_t seed = 0;
+  int64_t frames = 0;
+  double gamma = 0.99;
+  int n_step = 1;
+  int64_t batch_size = 32;
+  int64_t replay_capacity = 100000;
+  int64_t learning_starts = 5000;
+  int64_t update_every = 1;
+  double epsilon_start = 1.0, epsilon_end = 0.1;
+  int64_t epsilon_decay_frames = 100000;
+  int64_t log_every = 10000;
+  int64_t checkpoint_every = 50000;
+  int64_t checkpoint_keep = 3;
+  int64_t eval_every = 0;  // 0: no evaluation
+  int64_t eval_episodes = 10;
+  double eval_epsilon = 0.0;
+  int64_t eval_max_episode_frames = 100000;
+  double progress_seconds = 10.0;
+
+  // Epsilon of the behaviour policy before frame `frame` (0-based): epsilon_start until
+  // learning_starts, then linear to epsilon_end over epsilon_decay_frames, then epsilon_end.
+  double epsilon(int64_t frame) const;
+};
+
+// Reads and cross-checks the keys (valor::Error naming the keys at fault); builds the environment
+// once to learn its observation shape and action count.
+TrainOptions train_options(const Config& config);
+
+// The metrics.csv columns, in order. frames_per_second is wall-clock time, the one column that
+// differs between two runs of the same configuration.
+const std::vector<std::string>& train_metric_columns();
+
+enum class TrainOutcome { kComplete, kInterrupted };
+
+struct TrainControl {
+  std::FILE* progress = stdout;             // progress lines; nullptr: none
+  const std::atomic<bool>* stop = nullptr;  // when set, checkpoint and return kInterrupted
+  // Test hook: return kInterrupted right after this frame, without a checkpoint (a crash).
+  int64_t crash_after_frame = -1;
+};
+
+// Trains from scratch in `dir` (whose config.toml is `config`) or, with `resume`, continues from
+// its newest valid checkpoint (from scratch when it has none). valor::Error for a checkpoint
+// that belongs to another configuration.
+TrainOutcome train(run::RunDir& dir, const Config& config, bool resume,
+                   const TrainControl& control = {});
+
+// What identifies a configuration for resuming: every key except those that may change between
+// sessions of one run (run.name, run.progress_seconds, run.checkpoint_keep, train.frames).
+std::string config_fingerprint(const Config& config);
+// The keys whose values differ between two configurations, ignoring the same keys, as
+// "key: A (set by ...) vs B (set by ...)".
+std::vector<std::string> fingerprint_differences(const Config& a, const Config& b);
+
+}  // namespace valor::agent

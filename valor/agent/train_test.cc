@@ -1,0 +1,209 @@
+#include "valor/agent/train.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "valor/core/atomic_file.h"
+#include "valor/core/error.h"
+#include "valor/run/metrics.h"
+#include "valor/run/run_config.h"
+#include "valor/run/testing_temp_dir.h"
+
+namespace valor::agent {
+namespace {
+
+Config small_config(const std::string& head, std::vector<std::string> extra = {}) {
+  ConfigSchema schema;
+  run::declare_run_config(schema);
+  declare_train_config(schema);
+  Config c(schema);
+  std::vector<std::string> sets = {"env.name=CartPole-v1",
+                                   "network.hidden=32",
+                                   "value.head=" + head,
+                                   "value.v_min=0",
+                                   "value.v_max=60",
+                                   "value.bins=21",
+                                   "value.quantiles=11",
+                                   "train.frames=2400",
+                                   "train.learning_starts=300",
+                                   "train.batch_size=16",
+                                   "train.replay_capacity=1000",
+                                   "train.n_step=3",
+                                   "train.double_dqn=true",
+                                   "train.optimizer=adam",
+                                   "train.learning_rate=0.001",
+                                   "train.target_update_period=100",
+                                   "train.epsilon_decay_frames=1000",
+                                   "train.log_every_frames=200",
+                                   "train.checkpoint_every_frames=600",
+                                   "eval.every_frames=800",
+                                   "eval.episodes=2",
+                                   "run.seed=5",
+                                   "run.checkpoint_keep=2"};
+  sets.insert(sets.end(), extra.begin(), extra.end());
+  for (const auto& s : sets) c.apply_override(s, "test");
+  return c;
+}
+
+run::RunDir make_run(const std::filesystem::path& path, const Config& config) {
+  run::RunDir dir = run::RunDir::create_at(path);
+  dir.write_config(config.to_toml());
+  return dir;
+}
+
+// Every metric column except wall-clock frames/second, NaN equal to NaN, compared bit for bit.
+void expect_same_metrics(const std::filesystem::path& a, const std::filesystem::path& b) {
+  const run::MetricsTable ta = run::read_metrics_csv(a / "metrics.csv");
+  const run::MetricsTable tb = run::read_metrics_csv(b / "metrics.csv");
+  ASSERT_EQ(ta.columns, tb.columns);
+  ASSERT_EQ(ta.rows.size(), tb.rows.size());
+  const size_t fps = *ta.column_index("frames_per_second");
+  for (size_t r = 0; r < ta.rows.size(); ++r) {
+    for (size_t c = 0; c < ta.columns.size(); ++c) {
+      if (c == fps) continue;
+      const double x = ta.rows[r][c], y = tb.rows[r][c];
+      EXPECT_TRUE((std::isnan(x) && std::isnan(y)) || x == y)
+          << "row " << r << " column " << ta.columns[c] << ": " << x << " vs " << y;
+    }
+  }
+}
+
+TrainControl quiet() {
+  TrainControl c;
+  c.progress = nullptr;
+  return c;
+}
+
+class TrainRun : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(TrainRun, SameSeedGivesIdenticalMetrics) {
+  run::testing::TempDir tmp;
+  const Config config = small_config(GetParam());
+  run::RunDir a = make_run(tmp / "a", config), b = make_run(tmp / "b", config);
+  ASSERT_EQ(train(a, config, false, quiet()), TrainOutcome::kComplete);
+  ASSERT_EQ(train(b, config, false, quiet()), TrainOutcome::kComplete);
+  expect_same_metrics(tmp / "a", tmp / "b");
+  const auto t = run::read_metrics_csv(tmp / "a" / "metrics.csv");
+  EXPECT_EQ(t.rows.size(), 12u);
+  const auto summary = nlohmann::json::parse(read_file(tmp / "a" / "summary.json"));
+  EXPECT_TRUE(summary["complete"].get<bool>());
+  EXPECT_EQ(summary["frames"].get<int64_t>(), 2400);
+  EXPECT_EQ(summary["updates"].get<int64_t>(), 2100);
+  for (const char* key : {"wall_seconds", "frames_per_second", "final_return_mean",
+                          "final_eval_return", "episodes", "max_rss_mb"}) {
+    EXPECT_TRUE(summary.contains(key)) << key;
+  }
+  // Another seed gives another run.
+  const Config other = small_config(GetParam(), {"run.seed=6"});
+  run::RunDir c = make_run(tmp / "c", other);
+  train(c, other, false, quiet());
+  EXPECT_NE(read_file(tmp / "a" / "metrics.csv").substr(0, 400),
+            read_file(tmp / "c" / "metrics.csv").substr(0, 400));
+}
+
+// A run that dies at any frame (no checkpoint at the moment of death) and is resumed from its
+// newest checkpoint ends with the metrics of an uninterrupted run, bit for bit.
+TEST_P(TrainRun, CrashAndResumeMatchesAnUninterruptedRun) {
+  run::testing::TempDir tmp;
+  const Config config = small_config(GetParam());
+  run::RunDir ref = make_run(tmp / "ref", config);
+  train(ref, config, false, quiet());
+  for (const int64_t crash : {150, 600, 1313, 2399}) {
+    const auto path = tmp / ("crash" + std::to_string(crash));
+    run::RunDir dir = make_run(path, config);
+    TrainControl control = quiet();
+    control.crash_after_frame = crash;
+    ASSERT_EQ(train(dir, config, false, control), TrainOutcome::kInterrupted);
+    run::RunDir reopened = run::RunDir::open(path);
+    ASSERT_EQ(train(reopened, config, true, quiet()), TrainOutcome::kComplete);
+    SCOPED_TRACE("crash after frame " + std::to_string(crash));
+    expect_same_metrics(tmp / "ref", path);
+  }
+}
+
+// An interruption (the stop flag, as SIGINT sets it) checkpoints the current frame.
+TEST_P(TrainRun, StopCheckpointsAndResumes) {
+  run::testing::TempDir tmp;
+  const Config config = small_config(GetParam());
+  run::RunDir ref = make_run(tmp / "ref", config);
+  train(ref, config, false, quiet());
+  run::RunDir dir = make_run(tmp / "stopped", config);
+  std::atomic<bool> stop{true};
+  TrainControl control = quiet();
+  control.stop = &stop;
+  ASSERT_EQ(train(dir, config, false, control), TrainOutcome::kInterrupted);
+  const auto summary = nlohmann::json::parse(read_file(tmp / "stopped" / "summary.json"));
+  EXPECT_FALSE(summary["complete"].get<bool>());
+  EXPECT_EQ(summary["frames"].get<int64_t>(), 1);
+  ASSERT_EQ(train(dir, config, true, quiet()), TrainOutcome::kComplete);
+  expect_same_metrics(tmp / "ref", tmp / "stopped");
+}
+
+INSTANTIATE_TEST_SUITE_P(Heads, TrainRun, ::testing::Values("huber", "c51", "qr"));
+
+TEST(Train, MinAtarRunsWithBitPackedReplay) {
+  run::testing::TempDir tmp;
+  const Config config =
+      small_config("hl_gauss", {"env.name=breakout", "network.kind=auto", "network.hidden=auto",
+                                "train.frames=600", "train.learning_starts=100"});
+  const TrainOptions o = train_options(config);
+  EXPECT_EQ(o.dqn.network.kind, "minatar_conv");
+  EXPECT_EQ(o.dqn.network.hidden, std::vector<int>{128});
+  run::RunDir dir = make_run(tmp / "b", config);
+  ASSERT_EQ(train(dir, config, false, quiet()), TrainOutcome::kComplete);
+  const auto summary = nlohmann::json::parse(read_file(tmp / "b" / "summary.json"));
+  EXPECT_EQ(summary["replay_bytes"].get<size_t>(), 1000u * (2 * 50 + 12));
+}
+
+TEST(Train, ResumeUnderAnotherConfigurationIsRefused) {
+  run::testing::TempDir tmp;
+  const Config config = small_config("huber", {"train.frames=700"});
+  run::RunDir dir = make_run(tmp / "r", config);
+  TrainControl control = quiet();
+  control.crash_after_frame = 650;
+  train(dir, config, false, control);
+  const Config changed = small_config("huber", {"train.frames=700", "train.gamma=0.5"});
+  try {
+    train(dir, changed, true, quiet());
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("another configuration"), std::string::npos);
+  }
+  const auto diffs = fingerprint_differences(config, changed);
+  ASSERT_EQ(diffs.size(), 1u);
+  EXPECT_EQ(diffs[0].rfind("train.gamma: 0.99", 0), 0u) << diffs[0];
+  // A longer budget is not another configuration: the run continues.
+  const Config longer = small_config("huber", {"train.frames=900"});
+  EXPECT_EQ(config_fingerprint(config), config_fingerprint(longer));
+  EXPECT_EQ(train(dir, longer, true, quiet()), TrainOutcome::kComplete);
+}
+
+TEST(Train, OptionsAreCrossChecked) {
+  EXPECT_THROW(train_options(small_config("huber", {"train.checkpoint_every_frames=300"})), Error);
+  EXPECT_THROW(train_options(small_config("huber", {"eval.every_frames=300"})), Error);
+  EXPECT_THROW(train_options(small_config("huber", {"value.v_min=100"})), Error);
+  EXPECT_THROW(train_options(small_config("huber", {"network.kind=minatar_conv"})), Error);
+  EXPECT_THROW(train_options(small_config("huber", {"train.batch_size=5000"})), Error);
+  EXPECT_THROW(train_options(small_config("huber", {"env.name=pong"})), Error);
+}
+
+TEST(Train, EpsilonSchedule) {
+  TrainOptions o;
+  o.learning_starts = 100;
+  o.epsilon_start = 1.0;
+  o.epsilon_end = 0.1;
+  o.epsilon_decay_frames = 1000;
+  EXPECT_EQ(o.epsilon(0), 1.0);
+  EXPECT_EQ(o.epsilon(99), 1.0);
+  EXPECT_EQ(o.epsilon(100), 1.0);
+  EXPECT_NEAR(o.epsilon(600), 0.55, 1e-12);
+  EXPECT_NEAR(o.epsilon(1100), 0.1, 1e-12);
+  EXPECT_NEAR(o.epsilon(100000), 0.1, 1e-12);
+}
+
+}  // namespace
+}  // namespace valor::agent

@@ -1,0 +1,25 @@
+// Statistics for reports across seeds (algorithms.md section 6, after "Deep RL at the Edge of the
+// Statistical Precipice"): the interquartile mean and stratified bootstrap confidence intervals.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+namespace valor::run {
+
+// The mean of the values left after removing floor(n / 4) of the lowest and of the highest
+// (scipy.stats.trim_mean(x, 0.25), as rliable computes the IQM). NaN for no values.
+double interquartile_mean(std::span<const double> values);
+
+struct Interval {
+  double low = 0.0, high = 0.0;
+};
+
+// Percentile bootstrap interval of the IQM of all values pooled, resampling with replacement
+// within each stratum (e.g. each task's seeds) independently, `replicates` times from `seed`.
+// `level` in (0, 1), e.g. 0.95. Deterministic for a seed. valor::Error for an empty stratum.
+Interval stratified_bootstrap_iqm(const std::vector<std::vector<double>>& strata, int replicates,
+                                  double level, uint64_t seed);
+
+}  // namespace valor::run

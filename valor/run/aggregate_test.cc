@@ -1,0 +1,46 @@
+#include "valor/run/aggregate.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <vector>
+
+#include "valor/core/error.h"
+
+namespace valor::run {
+namespace {
+
+TEST(InterquartileMean, TrimsAQuarterFromEachEnd) {
+  const std::vector<double> eight = {8, 1, 7, 2, 6, 3, 5, 4};
+  EXPECT_DOUBLE_EQ(interquartile_mean(eight), 4.5);  // mean of 3, 4, 5, 6
+  const std::vector<double> five = {100, 1, 2, 3, -50};
+  EXPECT_DOUBLE_EQ(interquartile_mean(five), 2.0);  // floor(5/4) = 1 cut from each end
+  const std::vector<double> three = {1, 2, 6};
+  EXPECT_DOUBLE_EQ(interquartile_mean(three), 3.0);  // nothing cut below 4 values
+  EXPECT_TRUE(std::isnan(interquartile_mean(std::vector<double>{})));
+}
+
+TEST(StratifiedBootstrap, IntervalBracketsTheEstimateAndIsDeterministic) {
+  const std::vector<std::vector<double>> strata = {{1, 2, 3, 4, 5}, {10, 11, 12, 13, 14}};
+  const Interval a = stratified_bootstrap_iqm(strata, 2000, 0.95, 7);
+  const Interval b = stratified_bootstrap_iqm(strata, 2000, 0.95, 7);
+  EXPECT_EQ(a.low, b.low);
+  EXPECT_EQ(a.high, b.high);
+  std::vector<double> pooled;
+  for (const auto& s : strata) pooled.insert(pooled.end(), s.begin(), s.end());
+  const double iqm = interquartile_mean(pooled);
+  EXPECT_LT(a.low, iqm);
+  EXPECT_GT(a.high, iqm);
+  // Stratification keeps 5 draws from each task, so the pooled IQM cannot collapse onto one
+  // task's values.
+  EXPECT_GT(a.low, 3.0);
+  EXPECT_LT(a.high, 12.0);
+  const Interval constant = stratified_bootstrap_iqm({{2, 2, 2}}, 100, 0.9, 1);
+  EXPECT_EQ(constant.low, 2.0);
+  EXPECT_EQ(constant.high, 2.0);
+  EXPECT_THROW(stratified_bootstrap_iqm({{1.0}, {}}, 10, 0.95, 1), Error);
+  EXPECT_THROW(stratified_bootstrap_iqm({{1.0}}, 10, 1.0, 1), Error);
+}
+
+}  // namespace
+}  // namespace valor::run

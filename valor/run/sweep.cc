@@ -1,0 +1,428 @@
+#include "valor/run/sweep.h"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <toml++/toml.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <thread>
+
+#include "valor/core/atomic_file.h"
+#include "valor/core/error.h"
+#include "valor/core/progress.h"
+#include "valor/run/aggregate.h"
+#include "valor/run/metrics.h"
+#include "valor/run/plot.h"
+
+extern char** environ;
+
+namespace valor::run {
+
+namespace {
+
+std::vector<std::string> string_list(const toml::table& t, std::string_view key,
+                                     const std::string& source, bool required) {
+  const toml::node* node = t.get(key);
+  if (!node) {
+    if (required) fail("{}: [sweep] needs '{}', a list of names", source, key);
+    return {};
+  }
+  const toml::array* array = node->as_array();
+  if (!array || array->empty())
+    fail("{}: sweep.{} must be a non-empty list of strings", source, key);
+  std::vector<std::string> out;
+  for (const auto& item : *array) {
+    const auto s = item.value<std::string>();
+    if (!s || s->empty()) fail("{}: sweep.{} must be a non-empty list of strings", source, key);
+    out.push_back(*s);
+  }
+  return out;
+}
+
+void flatten_set(const toml::table& table, const std::string& prefix, const std::string& source,
+                 std::vector<std::string>& out) {
+  for (const auto& [k, node] : table) {
+    const std::string key =
+        prefix.empty() ? std::string(k.str()) : prefix + "." + std::string(k.str());
+    if (const auto* sub = node.as_table()) {
+      flatten_set(*sub, key, source, out);
+    } else if (const auto s = node.value_exact<std::string>()) {
+      out.push_back(key + "=" + *s);
+    } else if (const auto b = node.value_exact<bool>()) {
+      out.push_back(key + "=" + (*b ? "true" : "false"));
+    } else if (const auto i = node.value_exact<int64_t>()) {
+      out.push_back(fmt::format("{}={}", key, *i));
+    } else if (const auto d = node.value_exact<double>()) {
+      out.push_back(fmt::format("{}={}", key, *d));
+    } else {
+      fail("{}: set.{} must be a string, boolean, integer or float", source, key);
+    }
+  }
+}
+
+std::string sanitize(std::string s) {
+  for (char& c : s) {
+    if (c == '/' || c == ':' || c == ' ') c = '_';
+  }
+  return s;
+}
+
+struct Running {
+  const SweepRun* run;
+  pid_t pid;
+};
+
+pid_t spawn_run(const SweepRun& run, bool resume, const std::filesystem::path& exe) {
+  std::filesystem::create_directories(run.dir);
+  std::vector<std::string> args = {exe.string(), "train"};
+  if (resume) {
+    args.insert(args.end(), {"--resume", run.dir.string()});
+  } else {
+    args.push_back(run.preset);
+    for (const auto& o : run.overrides) args.insert(args.end(), {"--set", o});
+    args.insert(args.end(), {"--out", run.dir.string()});
+  }
+  args.push_back("--quiet");
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  const std::string out = (run.dir / "train.out").string();
+  posix_spawn_file_actions_addopen(&actions, 1, out.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+  posix_spawn_file_actions_adddup2(&actions, 1, 2);
+  pid_t pid = 0;
+  const int rc = posix_spawn(&pid, exe.c_str(), &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  if (rc != 0)
+    throw std::runtime_error(fmt::format("cannot start {}: {}", exe.string(), strerror(rc)));
+  return pid;
+}
+
+// Frames a run has logged so far (the last metrics row), 0 if none.
+int64_t logged_frames(const SweepRun& run) {
+  std::error_code ec;
+  if (!std::filesystem::exists(run.dir / "metrics.csv", ec)) return 0;
+  try {
+    const MetricsTable t = read_metrics_csv(run.dir / "metrics.csv");
+    if (t.rows.empty()) return 0;
+    return static_cast<int64_t>(t.rows.back()[0]);
+  } catch (const std::exception&) {
+    return 0;
+  }
+}
+
+std::optional<nlohmann::json> read_summary(const std::filesystem::path& dir) {
+  std::error_code ec;
+  if (!std::filesystem::exists(dir / "summary.json", ec)) return std::nullopt;
+  try {
+    return nlohmann::json::parse(read_file(dir / "summary.json"));
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+}
+
+double json_number(const nlohmann::json& j, const char* key) {
+  if (!j.contains(key) || !j[key].is_number()) return std::nan("");
+  return j[key].get<double>();
+}
+
+std::string format_iqm(const std::vector<double>& values) {
+  std::vector<double> v;
+  for (double x : values) {
+    if (!std::isnan(x)) v.push_back(x);
+  }
+  if (v.empty()) return "-";
+  const double iqm = interquartile_mean(v);
+  if (v.size() == 1) return fmt::format("{:.1f}", iqm);
+  const Interval ci = stratified_bootstrap_iqm({v}, 2000, 0.95, 0);
+  return fmt::format("{:.1f} [{:.1f}, {:.1f}]", iqm, ci.low, ci.high);
+}
+
+}  // namespace
+
+SweepSpec parse_sweep(std::string_view text, const std::string& source) {
+  toml::table root;
+  try {
+    root = toml::parse(text, source);
+  } catch (const toml::parse_error& e) {
+    fail("{}:{}:{}: {}", source, e.source().begin.line, e.source().begin.column, e.description());
+  }
+  SweepSpec spec;
+  spec.source = source;
+  spec.name = std::filesystem::path(source).stem().string();
+  const std::string_view t = text;
+  if (t.starts_with("#")) {
+    const auto end = t.find('\n');
+    std::string_view line = t.substr(1, end == std::string_view::npos ? t.size() - 1 : end - 1);
+    while (!line.empty() && line.front() == ' ') line.remove_prefix(1);
+    spec.description = std::string(line);
+  }
+  for (const auto& [k, node] : root) {
+    if (k != "sweep" && k != "set") {
+      fail("{}: unknown section [{}]; accepted: [sweep], [set]", source, k.str());
+    }
+  }
+  const toml::table* sweep = root["sweep"].as_table();
+  if (!sweep) fail("{}: needs a [sweep] section (see docs/agents.md)", source);
+  static const std::set<std::string> known = {"name",  "presets",   "envs",       "heads",
+                                              "seeds", "processes", "plot_metric"};
+  for (const auto& [k, node] : *sweep) {
+    if (!known.count(std::string(k.str()))) {
+      fail(
+          "{}: unknown key sweep.{}; accepted: name, presets, envs, heads, seeds, processes, "
+          "plot_metric",
+          source, k.str());
+    }
+  }
+  if (const auto* n = sweep->get("name")) {
+    const auto s = n->value<std::string>();
+    if (!s || s->empty() || s->find('/') != std::string::npos) {
+      fail("{}: sweep.name must be a non-empty string without '/'", source);
+    }
+    spec.name = *s;
+  }
+  spec.presets = string_list(*sweep, "presets", source, true);
+  spec.envs = string_list(*sweep, "envs", source, false);
+  spec.heads = string_list(*sweep, "heads", source, false);
+  const toml::node* seeds = sweep->get("seeds");
+  if (!seeds) fail("{}: [sweep] needs 'seeds', a count or a list of seeds", source);
+  if (const auto n = seeds->value_exact<int64_t>()) {
+    if (*n < 1 || *n > 100000) fail("{}: sweep.seeds must be a count in [1, 100000]", source);
+    for (int64_t s = 0; s < *n; ++s) spec.seeds.push_back(s);
+  } else if (const auto* a = seeds->as_array(); a && !a->empty()) {
+    for (const auto& item : *a) {
+      const auto s = item.value_exact<int64_t>();
+      if (!s || *s < 0) fail("{}: sweep.seeds must list integers >= 0", source);
+      spec.seeds.push_back(*s);
+    }
+  } else {
+    fail("{}: sweep.seeds must be a count or a non-empty list of seeds", source);
+  }
+  if (const auto* n = sweep->get("processes")) {
+    const auto p = n->value_exact<int64_t>();
+    if (!p || *p < 1 || *p > 256)
+      fail("{}: sweep.processes must be an integer in [1, 256]", source);
+    spec.processes = static_cast<int>(*p);
+  }
+  if (const auto* n = sweep->get("plot_metric")) {
+    const auto s = n->value<std::string>();
+    if (!s || s->empty()) fail("{}: sweep.plot_metric must be a metrics.csv column name", source);
+    spec.plot_metric = *s;
+  }
+  if (const toml::node* set = root.get("set")) {
+    if (!set->as_table()) fail("{}: [set] must be a table of configuration keys", source);
+    flatten_set(*set->as_table(), "", source, spec.overrides);
+  }
+  return spec;
+}
+
+SweepSpec read_sweep_file(const std::filesystem::path& path) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) fail("{}: no such sweep file", path.string());
+  return parse_sweep(read_file(path), path.string());
+}
+
+std::vector<SweepRun> plan_sweep(const SweepSpec& spec, const std::filesystem::path& out,
+                                 const ResolveRun& resolve) {
+  std::vector<SweepRun> runs;
+  const std::vector<std::string> no_choice = {""};
+  for (const auto& preset : spec.presets) {
+    for (const auto& env : spec.envs.empty() ? no_choice : spec.envs) {
+      for (const auto& head : spec.heads.empty() ? no_choice : spec.heads) {
+        for (int64_t seed : spec.seeds) {
+          SweepRun r;
+          r.preset = preset;
+          r.seed = seed;
+          r.overrides = spec.overrides;
+          if (!env.empty()) r.overrides.push_back("env.name=" + env);
+          if (!head.empty()) r.overrides.push_back("value.head=" + head);
+          r.overrides.push_back(fmt::format("run.seed={}", seed));
+          const ResolvedRun resolved = resolve(preset, r.overrides);
+          r.env = resolved.env;
+          r.head = resolved.head;
+          r.frames = resolved.frames;
+          const std::string name = sanitize(preset + "--" + r.env + "--" + r.head);
+          r.overrides.push_back("run.name=" + name);
+          r.dir = out / "runs" / fmt::format("{}--seed{}", name, seed);
+          runs.push_back(std::move(r));
+        }
+      }
+    }
+  }
+  return runs;
+}
+
+RunState run_state(const std::filesystem::path& dir) {
+  if (const auto s = read_summary(dir); s && s->value("complete", false)) {
+    return RunState::kComplete;
+  }
+  std::error_code ec;
+  return std::filesystem::exists(dir / "config.toml", ec) ? RunState::kPartial : RunState::kPending;
+}
+
+SweepOutcome execute_sweep(const std::vector<SweepRun>& runs, int processes,
+                           const SweepControl& control) {
+  SweepOutcome outcome;
+  std::vector<const SweepRun*> queue;
+  int64_t total_frames = 0, done_before = 0;
+  for (const auto& r : runs) {
+    total_frames += r.frames;
+    if (run_state(r.dir) == RunState::kComplete) {
+      ++outcome.skipped;
+      done_before += r.frames;
+    } else {
+      queue.push_back(&r);
+    }
+  }
+  if (queue.empty()) return outcome;
+  ProgressOptions po;
+  po.label = "sweep";
+  po.unit = "frames";
+  po.total = static_cast<uint64_t>(total_frames);
+  po.plain_interval_seconds = control.progress_seconds;
+  std::optional<Progress> progress;
+  if (control.progress) progress.emplace(control.progress, po, static_cast<uint64_t>(done_before));
+  std::vector<Running> running;
+  int64_t finished_frames = done_before;
+  size_t next = 0;
+  auto last_poll = std::chrono::steady_clock::now() - std::chrono::seconds(10);
+  while (next < queue.size() || !running.empty()) {
+    const bool stopping = control.stop && control.stop->load();
+    while (!stopping && next < queue.size() && running.size() < static_cast<size_t>(processes)) {
+      const SweepRun& r = *queue[next++];
+      const bool resume = run_state(r.dir) == RunState::kPartial;
+      running.push_back({&r, spawn_run(r, resume, control.executable)});
+    }
+    if (stopping && running.empty()) break;
+    for (size_t i = 0; i < running.size();) {
+      int status = 0;
+      const pid_t p = waitpid(running[i].pid, &status, WNOHANG);
+      if (p == 0) {
+        ++i;
+        continue;
+      }
+      const SweepRun& r = *running[i].run;
+      const int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+      if (code == 0) {
+        ++outcome.complete;
+        finished_frames += r.frames;
+      } else if (code == 130 || (stopping && WIFSIGNALED(status))) {
+        outcome.interrupted = true;
+      } else {
+        ++outcome.failed;
+        outcome.failures.push_back(fmt::format("{}: exit status {} (see {})", r.dir.string(), code,
+                                               (r.dir / "train.out").string()));
+      }
+      running.erase(running.begin() + static_cast<std::ptrdiff_t>(i));
+    }
+    const auto now = std::chrono::steady_clock::now();
+    if (progress && now - last_poll >= std::chrono::seconds(1)) {
+      last_poll = now;
+      int64_t frames = finished_frames;
+      for (const auto& run : running) frames += logged_frames(*run.run);
+      progress->update(static_cast<uint64_t>(frames),
+                       {{"runs_done", static_cast<double>(outcome.complete + outcome.skipped)},
+                        {"running", static_cast<double>(running.size())}});
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  if (control.stop && control.stop->load()) outcome.interrupted = true;
+  if (progress) progress->finish();
+  return outcome;
+}
+
+SweepReport report_sweep(const SweepSpec& spec, const std::vector<SweepRun>& runs,
+                         const std::filesystem::path& out) {
+  struct Cell {
+    std::string env, preset, head;
+    std::vector<double> final_return, final_eval, fps, wall;
+    size_t missing = 0;
+  };
+  std::vector<Cell> cells;
+  std::map<std::string, size_t> index;
+  std::map<std::string, std::vector<std::filesystem::path>> env_runs;
+  std::vector<std::string> env_order;
+  for (const auto& r : runs) {
+    const std::string key = r.cell();
+    if (!index.count(key)) {
+      index[key] = cells.size();
+      cells.push_back({r.env, r.preset, r.head, {}, {}, {}, {}, 0});
+    }
+    Cell& c = cells[index[key]];
+    const auto s = read_summary(r.dir);
+    if (!s || !s->value("complete", false)) {
+      ++c.missing;
+      continue;
+    }
+    c.final_return.push_back(json_number(*s, "final_return_mean"));
+    c.final_eval.push_back(json_number(*s, "final_eval_return"));
+    c.fps.push_back(json_number(*s, "frames_per_second"));
+    c.wall.push_back(json_number(*s, "wall_seconds"));
+    if (!env_runs.count(r.env)) env_order.push_back(r.env);
+    env_runs[r.env].push_back(r.dir);
+  }
+  std::string table =
+      "| env | preset | head | seeds | final return, IQM [95% CI] | final eval return, IQM "
+      "[95% CI] | frames/s | wall s/run |\n|---|---|---|---|---|---|---|---|\n";
+  for (const Cell& c : cells) {
+    double fps = 0, wall = 0;
+    for (double x : c.fps) fps += x;
+    for (double x : c.wall) wall += x;
+    const double n = static_cast<double>(c.fps.size());
+    table +=
+        fmt::format("| {} | {} | {} | {}{} | {} | {} | {} | {} |\n", c.env, c.preset, c.head,
+                    c.final_return.size(), c.missing ? fmt::format(" ({} missing)", c.missing) : "",
+                    format_iqm(c.final_return), format_iqm(c.final_eval),
+                    n > 0 ? fmt::format("{:.0f}", fps / n) : "-",
+                    n > 0 ? fmt::format("{:.1f}", wall / n) : "-");
+  }
+  std::filesystem::create_directories(out);
+  SweepReport report;
+  report.table = table;
+  report.report = out / "report.md";
+  for (const auto& env : env_order) {
+    PlotOptions po;
+    po.metric = spec.plot_metric;
+    po.x = "frames";
+    po.out = out / ("curves-" + sanitize(env) + ".png");
+    po.title = fmt::format("{}: {} (mean and 95% t-band over seeds)", env, spec.plot_metric);
+    try {
+      plot_runs(env_runs[env], po);
+      report.plots.push_back(po.out);
+    } catch (const std::exception& e) {
+      report.plot_error = e.what();
+      break;
+    }
+  }
+  std::string md = fmt::format("# Sweep `{}`\n\n", spec.name);
+  if (!spec.description.empty()) md += spec.description + "\n\n";
+  md += fmt::format(
+      "Sweep file `{}`; {} runs ({} presets x {} envs x {} heads x {} seeds).\n\n"
+      "- *final return*: mean return of the last 100 training episodes of a run (summary.json "
+      "`final_return_mean`, behaviour policy with its final epsilon).\n"
+      "- *final eval return*: the run's last evaluation (`final_eval_return`: eval.episodes "
+      "episodes at eval.epsilon), '-' when the runs do not evaluate.\n"
+      "- IQM: interquartile mean over seeds; 95% CI: percentile bootstrap over seeds "
+      "(2000 replicates, stratified by cell; with 3 seeds the IQM is the mean).\n"
+      "- frames/s and wall time: mean per run; runs shared the machine ({} at a time).\n\n",
+      spec.source, runs.size(), spec.presets.size(),
+      spec.envs.empty() ? size_t{1} : spec.envs.size(),
+      spec.heads.empty() ? size_t{1} : spec.heads.size(), spec.seeds.size(), spec.processes);
+  md += table + "\n";
+  for (const auto& p : report.plots) {
+    md += fmt::format("![{}]({})\n\n", p.filename().string(), p.filename().string());
+  }
+  if (!report.plot_error.empty()) md += "Plots not drawn: " + report.plot_error + "\n";
+  write_file_atomically(report.report, md);
+  return report;
+}
+
+}  // namespace valor::run

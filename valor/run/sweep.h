@@ -1,0 +1,103 @@
+// `valor sweep FILE.toml`: a grid of presets x environments x heads x seeds, each cell a
+// `valor train` run in its own process, P at a time; resumable (complete runs are skipped,
+// interrupted ones resumed from their checkpoints); then a report.md with IQMs and stratified
+// bootstrap intervals (aggregate.h) and learning-curve PNGs (plot.h).
+//
+// The sweep file (docs/agents.md):
+//   # One line that describes the sweep
+//   [sweep]
+//   name = "demo"                  # optional; default: the file's stem
+//   presets = ["cartpole-dqn"]     # required
+//   envs = ["CartPole-v1"]         # optional; default: each preset's env.name
+//   heads = ["huber", "hl_gauss"]  # optional; default: each preset's value.head
+//   seeds = 3                      # a count (seeds 0..n-1) or a list of seeds
+//   processes = 2                  # runs at a time (default 2)
+//   plot_metric = "train_return_100"  # metrics.csv column of the learning curves
+//   [set]                          # overrides applied to every run (before the grid's keys)
+//   "train.frames" = 50000
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <cstdio>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace valor::run {
+
+struct SweepSpec {
+  std::string name;
+  std::string description;  // the file's first comment line
+  std::string source;       // the file, for messages
+  std::vector<std::string> presets, envs, heads;
+  std::vector<int64_t> seeds;
+  int processes = 2;
+  std::string plot_metric = "train_return_100";
+  std::vector<std::string> overrides;  // "key=value" from [set]
+};
+
+// valor::Error naming `source` and the key for anything malformed or unknown.
+SweepSpec parse_sweep(std::string_view toml_text, const std::string& source);
+SweepSpec read_sweep_file(const std::filesystem::path& path);
+
+struct SweepRun {
+  std::string preset, env, head;  // env and head as resolved for the run
+  int64_t seed = 0;
+  int64_t frames = 0;  // train.frames of the run
+  std::vector<std::string>
+      overrides;  // the [set] ones, then env.name, value.head, run.seed, run.name
+  std::filesystem::path dir;
+  std::string cell() const { return preset + " / " + env + " / " + head; }
+};
+
+// What a run resolves to: its env.name, value.head and train.frames. Throws valor::Error for a
+// configuration that does not resolve.
+struct ResolvedRun {
+  std::string env, head;
+  int64_t frames = 0;
+};
+using ResolveRun = std::function<ResolvedRun(const std::string& preset,
+                                             const std::vector<std::string>& overrides)>;
+
+// The runs of the grid in order (preset, env, head, seed), each in <out>/runs/<cell>--seed<s>.
+std::vector<SweepRun> plan_sweep(const SweepSpec& spec, const std::filesystem::path& out,
+                                 const ResolveRun& resolve);
+
+enum class RunState { kPending, kPartial, kComplete };
+// kComplete when summary.json says "complete": true; kPartial when config.toml exists.
+RunState run_state(const std::filesystem::path& run_dir);
+
+struct SweepControl {
+  std::filesystem::path executable;  // the valor binary
+  std::FILE* progress = stdout;
+  const std::atomic<bool>* stop = nullptr;  // stop launching; wait for running runs to checkpoint
+  double progress_seconds = 10.0;
+};
+
+struct SweepOutcome {
+  size_t complete = 0, skipped = 0, failed = 0;
+  bool interrupted = false;
+  std::vector<std::string> failures;  // "<run dir>: exit status N (see <run dir>/train.out)"
+};
+
+// Runs every run that is not complete, `processes` at a time, as
+// `valor train PRESET --set ... --out DIR --quiet` (or `--resume DIR` for a partial run), its
+// output appended to DIR/train.out.
+SweepOutcome execute_sweep(const std::vector<SweepRun>& runs, int processes,
+                           const SweepControl& control);
+
+// Writes <out>/report.md and the learning curves <out>/curves-<env>.png; returns the report's
+// table (Markdown) for printing. Runs that are not complete are listed as missing.
+struct SweepReport {
+  std::string table;
+  std::filesystem::path report;
+  std::vector<std::filesystem::path> plots;
+  std::string plot_error;  // why plots are missing, if they are
+};
+SweepReport report_sweep(const SweepSpec& spec, const std::vector<SweepRun>& runs,
+                         const std::filesystem::path& out);
+
+}  // namespace valor::run
