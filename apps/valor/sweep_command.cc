@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <csignal>
+#include <cstdio>
 #include <filesystem>
 #include <memory>
 
@@ -60,6 +61,7 @@ int run_sweep(const SweepArgs& args, bool demo) {
   }
   fmt::print("sweep '{}': {} runs, {} at a time, into {}\n", spec.name, runs.size(), processes,
              out.string());
+  std::fflush(stdout);
   run::SweepOutcome outcome;
   if (!args.report_only) {
     std::filesystem::create_directories(out);

@@ -9,15 +9,6 @@
 namespace valor::value {
 namespace {
 
-// log sum_i exp(l_i), shifted by the maximum so that no exp overflows.
-template <typename T>
-double log_sum_exp(const T* row, std::size_t m) {
-  const double top = *std::max_element(row, row + m);
-  double sum = 0.0;
-  for (std::size_t i = 0; i < m; ++i) sum += std::exp(row[i] - top);
-  return top + std::log(sum);
-}
-
 template <typename T>
 void softmax_rows(std::span<const T> logits, std::size_t m, std::span<T> out) {
   detail::batch_size(logits.size(), m);
@@ -25,10 +16,16 @@ void softmax_rows(std::span<const T> logits, std::size_t m, std::span<T> out) {
               logits.size());
   detail::require_finite("softmax", "logit", logits, m);
   for (std::size_t start = 0; start < logits.size(); start += m) {
-    const double lse = log_sum_exp(logits.data() + start, m);
+    // One exp per logit: exp(l_i - top), then normalised.
+    const double top = *std::max_element(logits.begin() + start, logits.begin() + start + m);
+    double sum = 0.0;
     for (std::size_t i = start; i < start + m; ++i) {
-      out[i] = static_cast<T>(std::exp(logits[i] - lse));
+      const double e = std::exp(logits[i] - top);
+      out[i] = static_cast<T>(e);
+      sum += e;
     }
+    const double inv = 1.0 / sum;
+    for (std::size_t i = start; i < start + m; ++i) out[i] = static_cast<T>(out[i] * inv);
   }
 }
 
@@ -40,10 +37,15 @@ void decode_rows(std::span<const T> logits, std::span<const T> values, std::span
   detail::require_finite("decode_logits", "logit", logits, m);
   for (std::size_t b = 0; b < batch; ++b) {
     const T* row = logits.data() + b * m;
-    const double lse = log_sum_exp(row, m);
-    double mean = 0.0;
-    for (std::size_t i = 0; i < m; ++i) mean += std::exp(row[i] - lse) * values[i];
-    out[b] = static_cast<T>(mean);
+    // sum_i e_i v_i / sum_i e_i with e_i = exp(l_i - top): one exp per logit.
+    const double top = *std::max_element(row, row + m);
+    double sum = 0.0, weighted = 0.0;
+    for (std::size_t i = 0; i < m; ++i) {
+      const double e = std::exp(row[i] - top);
+      sum += e;
+      weighted += e * values[i];
+    }
+    out[b] = static_cast<T>(weighted / sum);
   }
 }
 
@@ -75,16 +77,24 @@ double cross_entropy(std::span<const T> logits, std::span<const T> target_probs,
   for (std::size_t b = 0; b < batch; ++b) {
     const T* l = logits.data() + b * m;
     const T* p = target_probs.data() + b * m;
-    const double lse = log_sum_exp(l, m);
+    const double top = *std::max_element(l, l + m);
+    T* g = grad.empty() ? nullptr : grad.data() + b * m;
+    double sum = 0.0;  // sum_i exp(l_i - top); each exp kept in g for the gradient
+    for (std::size_t i = 0; i < m; ++i) {
+      const double e = std::exp(l[i] - top);
+      sum += e;
+      if (g) g[i] = static_cast<T>(e);
+    }
+    const double lse = top + std::log(sum);
     double mass = 0.0;
     for (std::size_t i = 0; i < m; ++i) {
       total -= p[i] * (l[i] - lse);
       mass += p[i];
     }
-    if (grad.empty()) continue;
-    T* g = grad.data() + b * m;
+    if (!g) continue;
+    const double inv = 1.0 / sum;
     for (std::size_t i = 0; i < m; ++i) {
-      g[i] = static_cast<T>((std::exp(l[i] - lse) * mass - p[i]) * scale);
+      g[i] = static_cast<T>((static_cast<double>(g[i]) * inv * mass - p[i]) * scale);
     }
   }
   return total * scale;
