@@ -1,22 +1,33 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
+#include <filesystem>
+#include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <numeric>
 
 #include "apps/valor/commands.h"
+#include "valor/core/atomic_file.h"
 #include "valor/core/error.h"
 #include "valor/rank/bootstrap.h"
 #include "valor/rank/bradley_terry.h"
 #include "valor/rank/comparison_reader.h"
+#include "valor/rank/cross_validation.h"
+#include "valor/rank/davidson.h"
 #include "valor/rank/diagnostics.h"
 #include "valor/rank/elo.h"
+#include "valor/rank/plackett_luce.h"
+#include "valor/rank/plots.h"
 #include "valor/rank/suggest.h"
+#include "valor/rank/thurstone.h"
 
 namespace valor::app {
 namespace {
+
+constexpr double kZ95 = 1.959963984540054;
 
 struct RankArgs {
   std::string file;
@@ -27,66 +38,259 @@ struct RankArgs {
   uint64_t seed = 0;
   std::string format = "table";
   double elo_k = 4.0;
+  std::string ties = "half";
+  std::string matrix;
+  std::string plot_dir;
+  int folds = 5;
+  bool timing = false;
   rank::ReadOptions read;
 };
 
 struct Row {
+  size_t item = 0;
   std::string name;
   double rating = 0, low = NAN, high = NAN, win_rate = 0, comparisons = 0;
 };
 
+double sigmoid(double x) { return 1.0 / (1.0 + std::exp(-x)); }
+
+// Each comparison as rankings of two for Plackett-Luce: "a > b" with weight w * outcome and
+// "b > a" with weight w * (1 - outcome), so a tie is half a ranking each way (PL on pairs is then
+// Bradley-Terry with ties as half wins).
+std::vector<rank::Ranking> pairs_as_rankings(const rank::ComparisonSet& data) {
+  std::vector<rank::Ranking> out;
+  out.reserve(data.comparisons().size());
+  for (const auto& c : data.comparisons()) {
+    if (c.outcome > 0) out.push_back({{c.a, c.b}, {}, c.weight * c.outcome});
+    if (c.outcome < 1) out.push_back({{c.b, c.a}, {}, c.weight * (1 - c.outcome)});
+  }
+  return out;
+}
+
+rank::PlOptions pl_options(double prior) {
+  if (prior != 0 && !(prior > 1)) {
+    fail(
+        "--prior {}: for --model pl the prior is the shape a > 1 of a Gamma(a, a - 1) prior on "
+        "each worth (0: none)",
+        prior);
+  }
+  rank::PlOptions o;
+  o.prior_shape = prior;
+  return o;
+}
+
+rank::ThurstoneOptions thurstone_options(double prior) {
+  rank::ThurstoneOptions o;
+  if (prior > 0) o.prior_precision = 1.0 / (prior * prior);
+  return o;
+}
+
+std::string csv_field(const std::string& s) {
+  if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
+  std::string out = "\"";
+  for (const char c : s) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
 int rank_command(const RankArgs& args) {
+  const auto start = std::chrono::steady_clock::now();
+  const bool rankings_input = rank::has_ranking_column(args.file, args.read);
+  if (rankings_input && args.model != "pl") {
+    fail("{}: the file holds rankings (column '{}'); rankings are fitted by --model pl only",
+         args.file, args.read.col_ranking);
+  }
+  if (args.ties == "davidson" && args.model != "bt") {
+    fail("--ties davidson is Bradley-Terry's tie model: use it with --model bt");
+  }
   rank::ReadReport report;
-  const rank::ComparisonSet data = rank::read_comparisons(args.file, args.read, &report);
+  rank::ComparisonSet data;
+  std::vector<rank::Ranking> rankings;
+  if (rankings_input) {
+    rank::RankingData r = rank::read_rankings(args.file, args.read, &report);
+    data = std::move(r.items);
+    rankings = std::move(r.rankings);
+  } else {
+    data = rank::read_comparisons(args.file, args.read, &report);
+  }
   const size_t n = data.num_items();
   rank::BtOptions bt;
   bt.prior_sd = args.prior;
-  rank::RatingFitter fit;
-  if (args.model == "bt") {
+  const double read_s = seconds_since(start);
+
+  // The fit: ratings (natural scale), standard errors when known, P(i preferred to j).
+  std::vector<double> ratings, sd;
+  std::function<double(size_t, size_t)> prob;
+  nlohmann::json extra = nlohmann::json::object();
+  std::string interval = "none";
+  rank::RatingFitter fit;         // for the bootstrap over comparisons
+  rank::RankingFitter fit_ranks;  // for the bootstrap over rankings
+  std::string model_name = args.model;
+  if (args.model == "bt" && args.ties == "davidson") {
+    model_name = "bt-davidson";
+    const rank::DavidsonFit d = rank::bradley_terry_davidson(data, bt);
+    ratings = d.ratings;
+    sd = rank::davidson_sd(data, d, bt);
+    const double nu = d.nu;
+    // Expected score: P(win) + P(tie) / 2.
+    prob = [&ratings, nu](size_t i, size_t j) {
+      const auto p = rank::davidson_probabilities(ratings[i], ratings[j], nu);
+      return p.win + 0.5 * p.tie;
+    };
+    extra["nu"] = nu;
+    fit = [bt](const rank::ComparisonSet& s) {
+      return rank::bradley_terry_davidson(s, bt).ratings;
+    };
+  } else if (args.model == "bt") {
     fit = [bt](const rank::ComparisonSet& s) { return rank::bradley_terry_newton(s, bt).ratings; };
+    ratings = fit(data);
+    sd = rank::observed_information_sd(data, ratings, bt);
+    prob = [&ratings](size_t i, size_t j) { return sigmoid(ratings[i] - ratings[j]); };
+  } else if (args.model == "thurstone") {
+    const rank::ThurstoneOptions to = thurstone_options(args.prior);
+    const rank::ThurstoneFit t = rank::fit_thurstone(data, to);
+    ratings = t.mu;
+    const std::vector<double> sigma = t.sigma;
+    prob = [&ratings, sigma](size_t i, size_t j) {
+      const double s = std::sqrt(sigma[i] * sigma[i] + sigma[j] * sigma[j]);
+      return 0.5 * std::erfc(-(ratings[i] - ratings[j]) / s / std::sqrt(2.0));
+    };
+    extra["sigma"] = nlohmann::json::object();
+    for (size_t i = 0; i < n; ++i) extra["sigma"][data.name(static_cast<int32_t>(i))] = sigma[i];
+    fit = [to](const rank::ComparisonSet& s) { return rank::fit_thurstone(s, to).mu; };
+  } else if (args.model == "pl") {
+    const rank::PlOptions po = pl_options(args.prior);
+    const int items = static_cast<int>(n);
+    fit_ranks = [po, items](const std::vector<rank::Ranking>& r) {
+      return rank::fit_plackett_luce_mm(items, r, po).log_pi;
+    };
+    if (rankings_input) {
+      ratings = fit_ranks(rankings);
+    } else {
+      ratings = fit_ranks(pairs_as_rankings(data));
+      fit = [fit_ranks](const rank::ComparisonSet& s) { return fit_ranks(pairs_as_rankings(s)); };
+      fit_ranks = nullptr;
+    }
+    prob = [&ratings](size_t i, size_t j) { return sigmoid(ratings[i] - ratings[j]); };
   } else if (args.model == "elo") {
     const double k = args.elo_k;
     fit = [k](const rank::ComparisonSet& s) { return rank::elo_ratings(s, k); };
+    ratings = fit(data);
+    prob = [&ratings](size_t i, size_t j) {
+      return 1.0 / (1.0 + std::pow(10.0, (ratings[j] - ratings[i]) / 400.0));
+    };
   } else {
-    fail("--model {}: accepted: bt, elo (thurstone and pl are not wired to the command yet)",
-         args.model);
+    fail("--model {}: accepted: bt, thurstone, pl, elo", args.model);
   }
-  const std::vector<double> ratings = fit(data);
-  // Elo ratings are already on the Elo scale; BT is converted when asked.
-  const bool to_elo = args.model == "bt" && args.scale == "elo";
+  const double fit_s = seconds_since(start) - read_s;
+  // Elo ratings are already on the Elo scale; BT and PL log-worths are converted when asked;
+  // Thurstonian utilities have no Elo scale.
+  const bool to_elo = (args.model == "bt" || args.model == "pl") && args.scale == "elo";
+  const std::string scale = args.model == "elo" ? "elo" : to_elo ? "elo" : "natural";
   auto scaled = [&](double b) { return to_elo ? rank::to_elo_scale(b) : b; };
 
   std::vector<Row> rows(n);
   for (size_t i = 0; i < n; ++i) {
+    rows[i].item = i;
     rows[i].name = data.name(static_cast<int32_t>(i));
     rows[i].rating = scaled(ratings[i]);
   }
-  for (const auto& c : data.comparisons()) {
-    rows[static_cast<size_t>(c.a)].comparisons += c.weight;
-    rows[static_cast<size_t>(c.b)].comparisons += c.weight;
-    rows[static_cast<size_t>(c.a)].win_rate += c.weight * c.outcome;
-    rows[static_cast<size_t>(c.b)].win_rate += c.weight * (1 - c.outcome);
+  if (rankings_input) {
+    // Counts of the pairwise preferences a ranking implies.
+    for (const auto& r : rankings) {
+      const size_t m = r.order.size(), u = r.unranked.size();
+      for (size_t k = 0; k < m; ++k) {
+        auto& row = rows[static_cast<size_t>(r.order[k])];
+        row.comparisons += r.weight * static_cast<double>(m - 1 + u);
+        row.win_rate += r.weight * static_cast<double>(m - 1 - k + u);
+      }
+      for (const int32_t item : r.unranked) {
+        rows[static_cast<size_t>(item)].comparisons += r.weight * static_cast<double>(m);
+      }
+    }
+  } else {
+    for (const auto& c : data.comparisons()) {
+      rows[static_cast<size_t>(c.a)].comparisons += c.weight;
+      rows[static_cast<size_t>(c.b)].comparisons += c.weight;
+      rows[static_cast<size_t>(c.a)].win_rate += c.weight * c.outcome;
+      rows[static_cast<size_t>(c.b)].win_rate += c.weight * (1 - c.outcome);
+    }
   }
   for (auto& r : rows) r.win_rate = r.comparisons > 0 ? r.win_rate / r.comparisons : 0;
-  std::string interval = "none";
   if (args.bootstrap > 0) {
-    const auto b = rank::bootstrap_ratings(data, fit, args.bootstrap, args.seed);
+    const auto b = fit_ranks ? rank::bootstrap_rankings(static_cast<int>(n), rankings, fit_ranks,
+                                                        args.bootstrap, args.seed)
+                   : model_name == "bt"
+                       ? rank::bradley_terry_bootstrap(data, bt, args.bootstrap, args.seed)
+                       : rank::bootstrap_ratings(data, fit, args.bootstrap, args.seed);
     for (size_t i = 0; i < n; ++i) {
       rows[i].low = scaled(b.low[i]);
       rows[i].high = scaled(b.high[i]);
     }
-    interval =
-        fmt::format("bootstrap percentile 95%, {} replicates, seed {}", args.bootstrap, args.seed);
-  } else if (args.model == "bt") {
-    const auto sd = rank::observed_information_sd(data, ratings, bt);
+    interval = fmt::format("bootstrap percentile 95% over {}, {} replicates, seed {}",
+                           rankings_input ? "rankings" : "comparisons", args.bootstrap, args.seed);
+  } else if (!sd.empty()) {
     for (size_t i = 0; i < n; ++i) {
-      rows[i].low = scaled(ratings[i] - 1.959963984540054 * sd[i]);
-      rows[i].high = scaled(ratings[i] + 1.959963984540054 * sd[i]);
+      rows[i].low = scaled(ratings[i] - kZ95 * sd[i]);
+      rows[i].high = scaled(ratings[i] + kZ95 * sd[i]);
     }
     interval = "observed information 95% (Wald)";
   }
   std::stable_sort(rows.begin(), rows.end(),
                    [](const Row& a, const Row& b) { return a.rating > b.rating; });
+  if (args.timing) {
+    fmt::print(stderr, "timing: read {:.3f} s, fit {:.3f} s, intervals {:.3f} s\n", read_s, fit_s,
+               seconds_since(start) - read_s - fit_s);
+  }
+
+  const std::string units = rankings_input ? "rankings" : "comparisons";
+  if (!args.matrix.empty() || !args.plot_dir.empty()) {
+    std::vector<std::string> names;
+    std::vector<std::vector<double>> matrix(n, std::vector<double>(n, NAN));
+    for (size_t r = 0; r < n; ++r) {
+      names.push_back(rows[r].name);
+      for (size_t c = 0; c < n; ++c) {
+        if (r != c) matrix[r][c] = prob(rows[r].item, rows[c].item);
+      }
+    }
+    if (!args.matrix.empty()) {
+      std::string text = "item";
+      for (const auto& name : names) text += "," + csv_field(name);
+      text += "\n";
+      for (size_t r = 0; r < n; ++r) {
+        text += csv_field(names[r]);
+        for (size_t c = 0; c < n; ++c) {
+          text += r == c ? std::string(",") : fmt::format(",{:.17g}", matrix[r][c]);
+        }
+        text += "\n";
+      }
+      write_file_atomically(args.matrix, text);
+      fmt::print(stderr, "wrote the win-probability matrix to {}\n", args.matrix);
+    }
+    if (!args.plot_dir.empty()) {
+      std::filesystem::create_directories(args.plot_dir);
+      const std::filesystem::path dir = args.plot_dir;
+      rank::plot_win_matrix(names, matrix, dir / "win_matrix.png",
+                            fmt::format("{}: P(row preferred to column)", model_name));
+      std::vector<double> r, lo, hi;
+      for (const auto& row : rows) {
+        r.push_back(row.rating);
+        lo.push_back(row.low);
+        hi.push_back(row.high);
+      }
+      rank::plot_rating_intervals(names, r, lo, hi, dir / "ratings.png",
+                                  fmt::format("{} ratings, interval: {}", model_name, interval),
+                                  fmt::format("rating ({} scale)", scale));
+      fmt::print(stderr, "wrote {} and {}\n", (dir / "win_matrix.png").string(),
+                 (dir / "ratings.png").string());
+    }
+  }
 
   if (args.format == "json") {
     nlohmann::json items = nlohmann::json::array();
@@ -97,9 +301,10 @@ int rank_command(const RankArgs& args) {
       item["ci_high"] = std::isnan(r.high) ? nlohmann::json(nullptr) : nlohmann::json(r.high);
       items.push_back(item);
     }
-    nlohmann::json out = {{"model", args.model},       {"scale", to_elo ? "elo" : "natural"},
-                          {"interval", interval},      {"comparisons", report.used},
+    nlohmann::json out = {{"model", model_name},       {"scale", scale},
+                          {"interval", interval},      {units, report.used},
                           {"skipped", report.skipped}, {"items", items}};
+    out.update(extra);
     fmt::print("{}\n", out.dump(2));
     return 0;
   }
@@ -111,8 +316,11 @@ int rank_command(const RankArgs& args) {
         "| rank | item | rating | 95% interval | comparisons | win rate |\n"
         "|---:|---|---:|---|---:|---:|\n");
   } else {
-    fmt::print("{} ratings ({} scale) from {} comparisons of {} items; interval: {}\n", args.model,
-               to_elo ? "Elo" : "natural", report.used, n, interval);
+    fmt::print("{} ratings ({} scale) from {} {} of {} items; interval: {}\n", model_name,
+               scale == "elo" ? "Elo" : "natural", report.used, units, n, interval);
+    if (extra.contains("nu")) {
+      fmt::print("Davidson tie parameter nu = {:.4f}\n", extra["nu"].get<double>());
+    }
     if (report.skipped > 0) {
       fmt::print("skipped {} bad rows (first: {})\n", report.skipped, report.first_skipped);
     }
@@ -123,7 +331,7 @@ int rank_command(const RankArgs& args) {
     const Row& r = rows[k];
     const std::string ci = std::isnan(r.low) ? "-" : fmt::format("[{:.2f}, {:.2f}]", r.low, r.high);
     if (csv) {
-      fmt::print("{},\"{}\",{},{},{},{},{}\n", k + 1, r.name, r.rating, r.low, r.high,
+      fmt::print("{},{},{},{},{},{},{}\n", k + 1, csv_field(r.name), r.rating, r.low, r.high,
                  r.comparisons, r.win_rate);
     } else if (md) {
       fmt::print("| {} | {} | {:.2f} | {} | {:g} | {:.3f} |\n", k + 1, r.name, r.rating, ci,
@@ -137,6 +345,37 @@ int rank_command(const RankArgs& args) {
 }
 
 int check_command(const RankArgs& args) {
+  if (rank::has_ranking_column(args.file, args.read)) {
+    rank::ReadReport report;
+    const rank::RankingData data = rank::read_rankings(args.file, args.read, &report);
+    fmt::print("{}: {} rankings of {} items{}\n", args.file, data.rankings.size(),
+               data.items.num_items(),
+               report.skipped ? fmt::format(" ({} bad rows skipped)", report.skipped) : "");
+    if (args.folds > 0) {
+      if (static_cast<size_t>(args.folds) > data.rankings.size()) {
+        fmt::print("held-out: skipped ({} folds but only {} rankings)\n", args.folds,
+                   data.rankings.size());
+        return 0;
+      }
+      rank::CvOptions cv;
+      cv.folds = args.folds;
+      cv.seed = args.seed;
+      const auto s = rank::cross_validate_rankings(static_cast<int>(data.items.num_items()),
+                                                   data.rankings, cv, pl_options(args.prior));
+      fmt::print(
+          "held-out ({}-fold, seed {}{}): log-likelihood per ranking and accuracy on the "
+          "pairwise preferences the rankings imply\n",
+          args.folds, args.seed,
+          args.prior > 0 ? fmt::format(", Gamma prior shape {}", args.prior) : "");
+      fmt::print("  {:<12} {:>14} {:>9}\n", "model", "log-lik", "accuracy");
+      if (!s.error.empty()) {
+        fmt::print("  {:<12} n/a: {}\n", s.model, s.error);
+      } else {
+        fmt::print("  {:<12} {:>14.4f} {:>9.3f}\n", s.model, s.log_likelihood, s.accuracy);
+      }
+    }
+    return 0;
+  }
   rank::ReadReport report;
   const rank::ComparisonSet data = rank::read_comparisons(args.file, args.read, &report);
   const rank::Diagnostics d = rank::diagnose(data);
@@ -159,6 +398,38 @@ int check_command(const RankArgs& args) {
              d.sccs.size(), d.largest_scc);
   fmt::print("intransitive triads: {} of {} decided triads ({:.4f})\n", d.triads.intransitive,
              d.triads.decided, d.triads.fraction());
+  if (args.folds > 0) {
+    if (static_cast<size_t>(args.folds) > d.num_comparisons) {
+      fmt::print("held-out: skipped ({} folds but only {} comparisons)\n", args.folds,
+                 d.num_comparisons);
+      return 0;
+    }
+    rank::CvOptions cv;
+    cv.folds = args.folds;
+    cv.seed = args.seed;
+    cv.prior_sd = args.prior;
+    cv.elo_k = args.elo_k;
+    cv.thurstone_precision = thurstone_options(args.prior).prior_precision;
+    const auto scores = rank::cross_validate(data, cv);
+    fmt::print(
+        "held-out ({}-fold, seed {}{}): log-likelihood per comparison and accuracy on decided "
+        "comparisons\n",
+        args.folds, args.seed, args.prior > 0 ? fmt::format(", prior sd {}", args.prior) : "");
+    fmt::print("  {:<12} {:>14} {:>9}\n", "model", "log-lik", "accuracy");
+    for (const auto& s : scores) {
+      if (!s.error.empty()) {
+        fmt::print("  {:<12} n/a: {}\n", s.model, s.error);
+      } else {
+        fmt::print("  {:<12} {:>14.4f} {:>9.3f}\n", s.model, s.log_likelihood, s.accuracy);
+      }
+    }
+    if (std::any_of(scores.begin(), scores.end(),
+                    [](const auto& s) { return s.model == "davidson"; })) {
+      fmt::print(
+          "  (davidson scores ties as P(tie), the others as half a win each way: compare it with "
+          "the others on accuracy)\n");
+    }
+  }
   return 0;
 }
 
@@ -179,19 +450,34 @@ int suggest_command(const RankArgs& args, size_t n) {
   return 0;
 }
 
+void add_read_options(CLI::App* command, RankArgs& args) {
+  command->add_option("--col-a", args.read.col_a, "Column of the first item");
+  command->add_option("--col-b", args.read.col_b, "Column of the second item");
+  command->add_option("--col-winner", args.read.col_winner, "Column of the winner label");
+  command->add_option("--col-outcome", args.read.col_outcome,
+                      "Numeric outcome column (1, 0, 0.5 or a probability) instead of a winner");
+  command->add_option("--col-weight", args.read.col_weight, "Optional weight column");
+  command->add_flag("--skip-bad", args.read.skip_bad, "Count and report bad rows, do not stop");
+}
+
 }  // namespace
 
 void add_rank_command(CLI::App& app, Action& action) {
   auto args = std::make_shared<RankArgs>();
   auto* command = app.add_subcommand(
-      "rank", "Rank items from pairwise comparisons (CSV or JSONL arena battle logs)");
-  command->add_option("file", args->file, "Comparisons: .csv or .jsonl");
-  command->add_option("--model", args->model, "bt (Bradley-Terry) or elo")
+      "rank", "Rank items from pairwise comparisons (CSV or JSONL arena battle logs) or rankings");
+  command->add_option("file", args->file, "Comparisons or rankings: .csv or .jsonl");
+  command
+      ->add_option("--model", args->model,
+                   "bt (Bradley-Terry), thurstone, pl (Plackett-Luce; rankings or pairs) or elo")
       ->check(CLI::IsMember({"bt", "elo", "thurstone", "pl"}));
   command
       ->add_option("--prior", args->prior,
-                   "Gaussian prior sd on BT ratings (natural scale); 0: none")
+                   "bt: Gaussian prior sd on the ratings (natural scale); thurstone: prior sd on "
+                   "mu and log sigma (default 100); pl: Gamma prior shape a > 1; 0: none")
       ->check(CLI::Range(0.0, 1e9));
+  command->add_option("--ties", args->ties, "bt: ties as half wins (half) or Davidson's model")
+      ->check(CLI::IsMember({"half", "davidson"}));
   command->add_option("--scale", args->scale, "natural or elo (400/ln 10 * b + 1000)")
       ->check(CLI::IsMember({"natural", "elo"}));
   command
@@ -202,19 +488,31 @@ void add_rank_command(CLI::App& app, Action& action) {
   command->add_option("--format", args->format, "table, csv, md or json")
       ->check(CLI::IsMember({"table", "csv", "md", "json"}));
   command->add_option("--k", args->elo_k, "Elo K factor")->check(CLI::Range(1e-9, 1e9));
-  command->add_option("--col-a", args->read.col_a, "Column of the first item");
-  command->add_option("--col-b", args->read.col_b, "Column of the second item");
-  command->add_option("--col-winner", args->read.col_winner, "Column of the winner label");
-  command->add_option("--col-outcome", args->read.col_outcome,
-                      "Numeric outcome column (1, 0, 0.5 or a probability) instead of a winner");
-  command->add_option("--col-weight", args->read.col_weight, "Optional weight column");
-  command->add_flag("--skip-bad", args->read.skip_bad, "Count and report bad rows, do not stop");
+  command->add_option("--matrix", args->matrix,
+                      "Write the pairwise win-probability matrix (leaderboard order) to this CSV");
+  command->add_option("--plot-dir", args->plot_dir,
+                      "Write win_matrix.png and ratings.png (needs gnuplot) into this folder");
+  command->add_flag("--timing", args->timing,
+                    "Print the seconds spent reading, fitting and on the intervals to stderr");
+  command->add_option("--col-ranking", args->read.col_ranking,
+                      "Rankings column: 'a > b > c' (top-k: 'a > b | c | d'), for --model pl");
+  add_read_options(command, *args);
   auto* check = command->add_subcommand(
       "check",
-      "Diagnostics: connected components, strongly connected components of the majority "
-      "graph, intransitive triads, items never compared");
-  check->add_option("file", args->file, "Comparisons: .csv or .jsonl")->required();
-  check->add_flag("--skip-bad", args->read.skip_bad, "Count and report bad rows, do not stop");
+      "Diagnostics: k-fold held-out log-likelihood and accuracy per model, connected "
+      "components, strongly connected components of the majority graph, intransitive triads, "
+      "items never compared");
+  check->add_option("file", args->file, "Comparisons or rankings: .csv or .jsonl")->required();
+  check->add_option("--folds", args->folds, "Folds of the cross-validation (0: none)")
+      ->check(CLI::Range(0, 1000000));
+  check->add_option("--seed", args->seed, "Seed of the fold assignment");
+  check
+      ->add_option("--prior", args->prior,
+                   "Gaussian prior sd for bt (and prior sd for thurstone); 0: none")
+      ->check(CLI::Range(0.0, 1e9));
+  check->add_option("--k", args->elo_k, "Elo K factor")->check(CLI::Range(1e-9, 1e9));
+  check->add_option("--col-ranking", args->read.col_ranking, "Rankings column");
+  add_read_options(check, *args);
   auto n = std::make_shared<size_t>(10);
   auto* suggest = command->add_subcommand(
       "suggest", "The next pairs worth comparing under the Bradley-Terry fit");
@@ -227,7 +525,7 @@ void add_rank_command(CLI::App& app, Action& action) {
   command->callback([&action, args, command, check, suggest] {
     if (command->got_subcommand(check) || command->got_subcommand(suggest)) return;
     action = [args] {
-      if (args->file.empty()) fail("rank needs FILE (comparisons, .csv or .jsonl)");
+      if (args->file.empty()) fail("rank needs FILE (comparisons or rankings, .csv or .jsonl)");
       return rank_command(*args);
     };
   });

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <exception>
+#include <functional>
 #include <thread>
 
 #include "valor/core/error.h"
@@ -39,11 +40,11 @@ double percentile(std::vector<double> values, double q) {
 
 }  // namespace
 
-BootstrapResult bootstrap_ratings(const ComparisonSet& data, const RatingFitter& fit,
-                                  int replicates, uint64_t seed, double level, int threads) {
+BootstrapResult bootstrap_resampled(size_t num_items, int replicates, uint64_t seed, double level,
+                                    int threads,
+                                    const std::function<std::vector<double>(Rng&)>& one_replicate) {
   if (replicates < 1) fail("bootstrap replicates must be >= 1, got {}", replicates);
   if (!(level > 0 && level < 1)) fail("bootstrap level must be in (0, 1), got {}", level);
-  if (data.comparisons().empty()) fail("bootstrap needs at least one comparison");
   if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   threads = std::min(threads, replicates);
   BootstrapResult result;
@@ -53,7 +54,7 @@ BootstrapResult bootstrap_ratings(const ComparisonSet& data, const RatingFitter&
     for (int r = first; r < replicates; r += threads) {
       try {
         Rng rng(seed, static_cast<uint64_t>(r));
-        result.replicates[static_cast<size_t>(r)] = fit(resample(data, rng));
+        result.replicates[static_cast<size_t>(r)] = one_replicate(rng);
       } catch (...) {
         errors[static_cast<size_t>(r)] = std::current_exception();
       }
@@ -71,18 +72,48 @@ BootstrapResult bootstrap_ratings(const ComparisonSet& data, const RatingFitter&
       fail("bootstrap replicate {}: {}", r, e.what());
     }
   }
-  const size_t n = data.num_items();
-  result.low.resize(n);
-  result.high.resize(n);
+  result.low.resize(num_items);
+  result.high.resize(num_items);
   std::vector<double> column(static_cast<size_t>(replicates));
-  for (size_t i = 0; i < n; ++i) {
+  for (size_t i = 0; i < num_items; ++i) {
     for (int r = 0; r < replicates; ++r) {
-      column[static_cast<size_t>(r)] = result.replicates[static_cast<size_t>(r)][i];
+      const auto& rep = result.replicates[static_cast<size_t>(r)];
+      VALOR_CHECK(rep.size() == num_items, "bootstrap: a fit returned {} ratings for {} items",
+                  rep.size(), num_items);
+      column[static_cast<size_t>(r)] = rep[i];
     }
     result.low[i] = percentile(column, (1 - level) / 2);
     result.high[i] = percentile(column, 1 - (1 - level) / 2);
   }
   return result;
+}
+
+BootstrapResult bootstrap_ratings(const ComparisonSet& data, const RatingFitter& fit,
+                                  int replicates, uint64_t seed, double level, int threads) {
+  if (data.comparisons().empty()) fail("bootstrap needs at least one comparison");
+  return bootstrap_resampled(data.num_items(), replicates, seed, level, threads,
+                             [&](Rng& rng) { return fit(resample(data, rng)); });
+}
+
+BootstrapResult bootstrap_rankings(int num_items, const std::vector<Ranking>& rankings,
+                                   const RankingFitter& fit, int replicates, uint64_t seed,
+                                   double level, int threads) {
+  if (rankings.empty()) fail("bootstrap needs at least one ranking");
+  if (num_items < 0) fail("bootstrap: num_items must be >= 0, got {}", num_items);
+  return bootstrap_resampled(static_cast<size_t>(num_items), replicates, seed, level, threads,
+                             [&](Rng& rng) {
+                               std::vector<uint32_t> counts(rankings.size(), 0);
+                               for (size_t k = 0; k < rankings.size(); ++k) {
+                                 ++counts[rng.below(rankings.size())];
+                               }
+                               std::vector<Ranking> sample;
+                               for (size_t k = 0; k < rankings.size(); ++k) {
+                                 if (counts[k] == 0) continue;
+                                 sample.push_back(rankings[k]);
+                                 sample.back().weight *= counts[k];
+                               }
+                               return fit(sample);
+                             });
 }
 
 }  // namespace valor::rank

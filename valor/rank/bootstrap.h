@@ -7,7 +7,9 @@
 #include <functional>
 #include <vector>
 
+#include "valor/core/random.h"
 #include "valor/rank/comparisons.h"
+#include "valor/rank/plackett_luce.h"
 
 namespace valor::rank {
 
@@ -25,5 +27,19 @@ struct BootstrapResult {
 BootstrapResult bootstrap_ratings(const ComparisonSet& data, const RatingFitter& fit,
                                   int replicates, uint64_t seed, double level = 0.95,
                                   int threads = 0 /* 0: all cores */);
+
+// The machinery behind both: runs one_replicate(Rng(seed, r)) for r < replicates on `threads`
+// threads (each returning one rating per item) and takes the percentile intervals. For custom
+// resampling schemes; the same errors as bootstrap_ratings.
+BootstrapResult bootstrap_resampled(size_t num_items, int replicates, uint64_t seed, double level,
+                                    int threads,
+                                    const std::function<std::vector<double>(Rng&)>& one_replicate);
+
+// The same over rankings (Plackett-Luce): each ranking's weight is multiplied by how often it was
+// drawn (num_rankings draws with replacement), rankings never drawn are left out.
+using RankingFitter = std::function<std::vector<double>(const std::vector<Ranking>&)>;
+BootstrapResult bootstrap_rankings(int num_items, const std::vector<Ranking>& rankings,
+                                   const RankingFitter& fit, int replicates, uint64_t seed,
+                                   double level = 0.95, int threads = 0 /* 0: all cores */);
 
 }  // namespace valor::rank

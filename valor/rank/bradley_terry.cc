@@ -9,6 +9,7 @@
 #include <unordered_map>
 
 #include "valor/core/error.h"
+#include "valor/core/random.h"
 
 namespace valor::rank {
 namespace {
@@ -122,11 +123,9 @@ void check_connected(const ComparisonSet& set, const std::vector<Pair>& pairs) {
       components, set.name(0), set.name(other), kRemedy);
 }
 
-}  // namespace
-
-void check_bt_mle_exists(const ComparisonSet& set) {
+// check_bt_mle_exists on pair totals; `set` gives the items' number and names.
+void check_mle(const ComparisonSet& set, const std::vector<Pair>& pairs) {
   const size_t n = set.num_items();
-  const std::vector<Pair> pairs = aggregate(set);
   check_connected(set, pairs);
   if (n < 2) return;
   std::vector<double> wins(n, 0.0);
@@ -187,6 +186,10 @@ void check_bt_mle_exists(const ComparisonSet& set) {
         kRemedy);
   }
 }
+
+}  // namespace
+
+void check_bt_mle_exists(const ComparisonSet& set) { check_mle(set, aggregate(set)); }
 
 BtFit bradley_terry_mm(const ComparisonSet& set, const BtOptions& options) {
   check_options(options);
@@ -274,7 +277,11 @@ double penalty(const std::vector<double>& b, double prior_sd) {
 
 }  // namespace
 
-BtFit bradley_terry_newton(const ComparisonSet& set, const BtOptions& options) {
+namespace {
+
+// Newton's method on pair totals; `set` gives the items' number and names.
+BtFit newton(const ComparisonSet& set, const std::vector<Pair>& pairs, const BtOptions& options,
+             const std::vector<double>* start = nullptr) {
   check_options(options);
   const bool prior = has_prior(options);
   const double sd = prior ? options.prior_sd : 0.0;
@@ -285,8 +292,8 @@ BtFit bradley_terry_newton(const ComparisonSet& set, const BtOptions& options) {
     fit.converged = true;
     return fit;
   }
-  if (!prior) check_bt_mle_exists(set);
-  const std::vector<Pair> pairs = aggregate(set);
+  if (!prior) check_mle(set, pairs);
+  if (start != nullptr) fit.ratings = *start;
   std::vector<double>& b = fit.ratings;
   const auto size = static_cast<Eigen::Index>(n);
   Eigen::VectorXd gradient;
@@ -341,6 +348,92 @@ BtFit bradley_terry_newton(const ComparisonSet& set, const BtOptions& options) {
   fit.iterations = std::min(fit.iterations, options.max_iterations);
   fit.log_likelihood = log_likelihood(pairs, b);
   return fit;
+}
+
+}  // namespace
+
+BtFit bradley_terry_newton(const ComparisonSet& set, const BtOptions& options) {
+  return newton(set, aggregate(set), options);
+}
+
+BootstrapResult bradley_terry_bootstrap(const ComparisonSet& set, const BtOptions& options,
+                                        int replicates, uint64_t seed, double level, int threads) {
+  const auto& all = set.comparisons();
+  if (all.empty()) fail("bootstrap needs at least one comparison");
+  const std::vector<Pair> full = aggregate(set);
+  // Comparisons that add the same (weight, wins) to the same pair are interchangeable: group them
+  // into classes, so a replicate maps each draw to its class and sums per class.
+  struct Class {
+    int32_t pair;
+    double n, wins_i;
+  };
+  std::vector<Class> classes;
+  std::vector<int32_t> class_of(all.size());
+  {
+    std::unordered_map<uint64_t, int32_t> pair_index;
+    for (size_t k = 0; k < full.size(); ++k) {
+      pair_index.emplace(
+          (static_cast<uint64_t>(full[k].i) << 32) | static_cast<uint32_t>(full[k].j),
+          static_cast<int32_t>(k));
+    }
+    struct Key {
+      int32_t pair;
+      double n, wins_i;
+      bool operator==(const Key&) const = default;
+    };
+    struct KeyHash {
+      size_t operator()(const Key& k) const {
+        const size_t h = std::hash<double>{}(k.n) * 31 + std::hash<double>{}(k.wins_i);
+        return h * 1000003u + static_cast<size_t>(k.pair);
+      }
+    };
+    std::unordered_map<Key, int32_t, KeyHash> class_index;
+    for (size_t k = 0; k < all.size(); ++k) {
+      const Comparison& c = all[k];
+      const int32_t i = std::min(c.a, c.b), j = std::max(c.a, c.b);
+      const Key key{pair_index.at((static_cast<uint64_t>(i) << 32) | static_cast<uint32_t>(j)),
+                    c.weight, c.weight * (c.a < c.b ? c.outcome : 1.0 - c.outcome)};
+      const auto [it, added] = class_index.try_emplace(key, static_cast<int32_t>(classes.size()));
+      if (added) classes.push_back({key.pair, key.n, key.wins_i});
+      class_of[k] = it->second;
+    }
+  }
+  // Replicates start Newton from the full-data fit: the same optimum, fewer iterations.
+  std::vector<double> start;
+  if (has_prior(options)) {
+    start = newton(set, full, options).ratings;
+  } else {
+    try {
+      start = newton(set, full, options).ratings;
+    } catch (const Error&) {
+      // The full data has no MLE; replicates fail alike (with their own message) below.
+    }
+  }
+  return bootstrap_resampled(set.num_items(), replicates, seed, level, threads, [&](Rng& rng) {
+    // The same draws as bootstrap_ratings' resample(): n indices, uniform with replacement.
+    std::vector<uint32_t> counts(classes.size(), 0);
+    const uint64_t size = all.size();
+    const uint64_t threshold = (0 - size) % size;
+    for (size_t k = 0; k < all.size(); ++k) {
+      // Rng::below(size), inlined (Lemire's multiply and reject; the test checks that the draws
+      // match): the high word of x * size, rejecting the few biased low words.
+      unsigned __int128 m = static_cast<unsigned __int128>(rng.next_u64()) * size;
+      while (static_cast<uint64_t>(m) < threshold) {
+        m = static_cast<unsigned __int128>(rng.next_u64()) * size;
+      }
+      ++counts[static_cast<size_t>(class_of[static_cast<size_t>(m >> 64)])];
+    }
+    std::vector<Pair> pairs(full.size());
+    for (size_t k = 0; k < full.size(); ++k) pairs[k] = {full[k].i, full[k].j, 0.0, 0.0};
+    for (size_t k = 0; k < classes.size(); ++k) {
+      if (counts[k] == 0) continue;
+      Pair& p = pairs[static_cast<size_t>(classes[k].pair)];
+      p.n += classes[k].n * counts[k];
+      p.wins_i += classes[k].wins_i * counts[k];
+    }
+    std::erase_if(pairs, [](const Pair& p) { return p.n == 0.0; });
+    return newton(set, pairs, options, start.empty() ? nullptr : &start).ratings;
+  });
 }
 
 std::vector<double> observed_information_sd(const ComparisonSet& set,

@@ -6,8 +6,10 @@
 // identified by mean(b) = 0 (with a prior the penalised optimum has mean 0 by itself).
 #pragma once
 
+#include <cstdint>
 #include <vector>
 
+#include "valor/rank/bootstrap.h"
 #include "valor/rank/comparisons.h"
 
 namespace valor::rank {
@@ -38,6 +40,16 @@ BtFit bradley_terry_mm(const ComparisonSet& comparisons, const BtOptions& option
 // decrease. Cost O(#comparisons + iterations * (#pairs + n^3)): fine up to a few thousand items.
 // Without a prior, valor::Error when the MLE does not exist (see check_bt_mle_exists).
 BtFit bradley_terry_newton(const ComparisonSet& comparisons, const BtOptions& options = {});
+
+// The bootstrap of bradley_terry_newton: the same as bootstrap_ratings(comparisons, newton fit,
+// replicates, seed, level, threads), the same draws and the same intervals up to rounding, but
+// each replicate accumulates the resampled comparisons straight into pair totals instead of
+// building a ComparisonSet (comparisons adding the same weight and wins to the same pair are
+// grouped, each draw counts for its group), and Newton starts from the full-data fit; several
+// times faster and lighter on memory.
+BootstrapResult bradley_terry_bootstrap(const ComparisonSet& comparisons, const BtOptions& options,
+                                        int replicates, uint64_t seed, double level = 0.95,
+                                        int threads = 0 /* 0: all cores */);
 
 // Standard errors of the ratings from the observed information at `ratings`: the square roots
 // of the diagonal of the inverse negative Hessian of the penalised log-likelihood; without a

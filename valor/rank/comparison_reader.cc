@@ -172,6 +172,36 @@ class Rows {
     return true;
   }
 
+  // Validates one ranking's names and adds it; a problem goes to bad().
+  void add_ranking(size_t line, const std::vector<std::string_view>& ranked,
+                   const std::vector<std::string_view>& unranked, double weight) {
+    if (ranked.empty()) return bad(line, "the ranking lists no ranked item");
+    if (ranked.size() + unranked.size() < 2) {
+      return bad(line, fmt::format("a ranking needs at least two items, got '{}'", ranked[0]));
+    }
+    if (!(weight > 0.0) || !std::isfinite(weight)) {
+      return bad(line, fmt::format("weight {} must be positive and finite", weight));
+    }
+    std::vector<std::string_view> all(ranked);
+    all.insert(all.end(), unranked.begin(), unranked.end());
+    for (const auto name : all) {
+      if (name.empty()) return bad(line, "empty item name in the ranking");
+    }
+    std::sort(all.begin(), all.end());
+    const auto twice = std::adjacent_find(all.begin(), all.end());
+    if (twice != all.end()) {
+      return bad(line, fmt::format("item '{}' is listed twice in one ranking", *twice));
+    }
+    Ranking r;
+    r.weight = weight;
+    r.order.reserve(ranked.size());
+    for (const auto name : ranked) r.order.push_back(intern_(name));
+    for (const auto name : unranked) r.unranked.push_back(intern_(name));
+    rankings_->push_back(std::move(r));
+    ++report_.used;
+  }
+  void set_rankings(std::vector<Ranking>* rankings) { rankings_ = rankings; }
+
   ReadReport finish() {
     if (report_.rows == 0) fail("{}: no data rows", file_);
     if (report_.used == 0) {
@@ -187,7 +217,31 @@ class Rows {
   ComparisonSet& set_;
   Interner intern_;
   ReadReport report_;
+  std::vector<Ranking>* rankings_ = nullptr;
 };
+
+// Splits "a > b > c | d | e" into ranked {a, b, c} and unranked {d, e}, names trimmed.
+void split_ranking(std::string_view text, std::vector<std::string_view>& ranked,
+                   std::vector<std::string_view>& unranked) {
+  ranked.clear();
+  unranked.clear();
+  const size_t bar = text.find('|');
+  std::string_view head = text.substr(0, bar);
+  while (true) {
+    const size_t gt = head.find('>');
+    ranked.push_back(trim(head.substr(0, gt)));
+    if (gt == std::string_view::npos) break;
+    head.remove_prefix(gt + 1);
+  }
+  if (bar == std::string_view::npos) return;
+  std::string_view tail = text.substr(bar + 1);
+  while (true) {
+    const size_t next = tail.find('|');
+    unranked.push_back(trim(tail.substr(0, next)));
+    if (next == std::string_view::npos) break;
+    tail.remove_prefix(next + 1);
+  }
+}
 
 // Splits one CSV record into `fields` (reused), reading continuation lines while a quoted field
 // is open. False (with `why` set) for a malformed record.
@@ -264,35 +318,50 @@ std::string join_header(const std::vector<std::string>& fields, size_t n) {
   return out;
 }
 
+// The header row of a CSV file: the first non-blank line.
+struct CsvHeader {
+  std::vector<std::string> names;
+  size_t line = 0;
+  std::string joined;
+};
+
+CsvHeader read_header(LineReader& reader, const std::string& file) {
+  std::string line;
+  std::vector<std::string> fields;
+  size_t num_fields = 0;
+  std::string why;
+  while (reader.next(line)) {
+    if (reader.line_number() == 1 && line.starts_with("\xEF\xBB\xBF")) line.erase(0, 3);
+    if (trim(line).empty()) continue;
+    const size_t header_line = reader.line_number();
+    if (!split_csv(reader, line, fields, num_fields, why)) {
+      fail("{}:{}: malformed header: {}", file, header_line, why);
+    }
+    fields.resize(num_fields);
+    CsvHeader header{fields, reader.line_number(), join_header(fields, num_fields)};
+    return header;
+  }
+  fail("{}: empty input (no header row, no data rows)", file);
+}
+
+size_t column_of(const CsvHeader& header, const std::string& name, const std::string& file) {
+  for (size_t i = 0; i < header.names.size(); ++i) {
+    if (header.names[i] == name) return i;
+  }
+  fail("{}:{}: no column '{}' in the header; its columns are: {}", file, header.line, name,
+       header.joined);
+}
+
 void read_csv(const std::filesystem::path& path, const ReadOptions& options, Rows& rows) {
   LineReader reader(path);
   std::string line;
   std::vector<std::string> fields;
   size_t num_fields = 0;
   std::string why;
-  // Header: the first non-blank line.
-  bool have_header = false;
-  while (reader.next(line)) {
-    if (reader.line_number() == 1 && line.starts_with("\xEF\xBB\xBF")) line.erase(0, 3);
-    if (trim(line).empty()) continue;
-    const size_t header_line = reader.line_number();
-    if (!split_csv(reader, line, fields, num_fields, why)) {
-      fail("{}:{}: malformed header: {}", rows.file(), header_line, why);
-    }
-    have_header = true;
-    break;
-  }
-  if (!have_header) fail("{}: empty input (no header row, no data rows)", rows.file());
-  const size_t header_line = reader.line_number();
-  const size_t width = num_fields;
-  const std::string header = join_header(fields, num_fields);
-  auto column = [&](const std::string& name) -> size_t {
-    for (size_t i = 0; i < width; ++i) {
-      if (fields[i] == name) return i;
-    }
-    fail("{}:{}: no column '{}' in the header; its columns are: {}", rows.file(), header_line, name,
-         header);
-  };
+  const CsvHeader head = read_header(reader, rows.file());
+  const size_t width = head.names.size();
+  const std::string& header = head.joined;
+  auto column = [&](const std::string& name) { return column_of(head, name, rows.file()); };
   const size_t ia = column(options.col_a);
   const size_t ib = column(options.col_b);
   const bool numeric = !options.col_outcome.empty();
@@ -405,6 +474,123 @@ void read_jsonl(const std::filesystem::path& path, const ReadOptions& options, R
   }
 }
 
+void read_rankings_csv(const std::filesystem::path& path, const ReadOptions& options, Rows& rows) {
+  LineReader reader(path);
+  const CsvHeader head = read_header(reader, rows.file());
+  const size_t width = head.names.size();
+  const size_t ir = column_of(head, options.col_ranking, rows.file());
+  const bool weighted = !options.col_weight.empty();
+  const size_t iw = weighted ? column_of(head, options.col_weight, rows.file()) : 0;
+  std::string line, why;
+  std::vector<std::string> fields;
+  size_t num_fields = 0;
+  std::vector<std::string_view> ranked, unranked;
+  while (reader.next(line)) {
+    if (line.empty()) continue;
+    const size_t line_number = reader.line_number();
+    rows.seen();
+    if (!split_csv(reader, line, fields, num_fields, why)) {
+      rows.bad(line_number, "malformed CSV row: " + why);
+      continue;
+    }
+    if (num_fields != width) {
+      rows.bad(line_number, fmt::format("malformed CSV row: {} fields, the header has {} ({})",
+                                        num_fields, width, head.joined));
+      continue;
+    }
+    double weight = 1.0;
+    if (weighted && !rows.weight_from_text(line_number, fields[iw], weight)) continue;
+    split_ranking(fields[ir], ranked, unranked);
+    rows.add_ranking(line_number, ranked, unranked, weight);
+  }
+}
+
+void read_rankings_jsonl(const std::filesystem::path& path, const ReadOptions& options,
+                         Rows& rows) {
+  LineReader reader(path);
+  std::string line;
+  std::vector<std::string_view> ranked, unranked;
+  const bool weighted = !options.col_weight.empty();
+  while (reader.next(line)) {
+    if (trim(line).empty()) continue;
+    const size_t n = reader.line_number();
+    rows.seen();
+    const auto row = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+    if (row.is_discarded() || !row.is_object()) {
+      rows.bad(n, "malformed JSON (expected one JSON object per line)");
+      continue;
+    }
+    const auto it = row.find(options.col_ranking);
+    if (it == row.end()) {
+      rows.bad(n,
+               fmt::format("no key '{}'; the object has: {}", options.col_ranking, keys_of(row)));
+      continue;
+    }
+    // Names as arrays of strings into `out`; false after bad().
+    auto names = [&](const nlohmann::json& value, const std::string& key,
+                     std::vector<std::string_view>& out) {
+      out.clear();
+      for (const auto& v : value) {
+        if (!v.is_string()) {
+          rows.bad(n, fmt::format("'{}' must hold item names (strings), got {}", key, v.dump()));
+          return false;
+        }
+        out.push_back(*v.get_ptr<const std::string*>());
+      }
+      return true;
+    };
+    if (it->is_string()) {
+      split_ranking(*it->get_ptr<const std::string*>(), ranked, unranked);
+    } else if (it->is_array()) {
+      if (!names(*it, options.col_ranking, ranked)) continue;
+      unranked.clear();
+    } else {
+      rows.bad(n, fmt::format("'{}' must be an array of item names (best first) or a string "
+                              "\"a > b > c\", got {}",
+                              options.col_ranking, it->type_name()));
+      continue;
+    }
+    const auto extra = row.find("unranked");
+    if (extra != row.end()) {
+      if (!extra->is_array()) {
+        rows.bad(n, fmt::format("'unranked' must be an array of item names, got {}",
+                                extra->type_name()));
+        continue;
+      }
+      std::vector<std::string_view> more;
+      if (!names(*extra, "unranked", more)) continue;
+      unranked.insert(unranked.end(), more.begin(), more.end());
+    }
+    double weight = 1.0;
+    if (weighted) {
+      const auto w = row.find(options.col_weight);
+      if (w == row.end() || !w->is_number()) {
+        rows.bad(n, fmt::format("'{}' must be a number (expected > 0)", options.col_weight));
+        continue;
+      }
+      weight = w->get<double>();
+    }
+    rows.add_ranking(n, ranked, unranked, weight);
+  }
+}
+
+// Upper bound on the number of rows of a regular file (its number of line breaks + 1), read in
+// large blocks; 0 when it cannot tell (not a regular file).
+size_t count_lines(const std::filesystem::path& path) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) return 0;
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return 0;
+  std::vector<char> block(1 << 20);
+  size_t lines = 1;
+  while (in) {
+    in.read(block.data(), static_cast<std::streamsize>(block.size()));
+    const auto got = static_cast<size_t>(in.gcount());
+    lines += static_cast<size_t>(std::count(block.data(), block.data() + got, '\n'));
+  }
+  return lines;
+}
+
 std::string lower(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
@@ -425,6 +611,9 @@ ComparisonSet read_comparisons(const std::filesystem::path& path, const ReadOpti
         path.string(), ext);
   }
   ComparisonSet set;
+  // Reserving the exact capacity keeps peak memory at the data's size (a growing vector would
+  // briefly hold up to three times that while reallocating).
+  set.comparisons().reserve(count_lines(path));
   Rows rows(path, options, set);
   if (csv) {
     read_csv(path, options, rows);
@@ -434,6 +623,56 @@ ComparisonSet read_comparisons(const std::filesystem::path& path, const ReadOpti
   const ReadReport r = rows.finish();
   if (report) *report = r;
   return set;
+}
+
+namespace {
+enum class Format { kCsv, kJsonl };
+Format format_of(const std::filesystem::path& path, std::string_view what) {
+  const std::string ext = lower(path.extension().string());
+  if (ext == ".csv") return Format::kCsv;
+  if (ext == ".jsonl" || ext == ".json") return Format::kJsonl;
+  fail(
+      "{}: unknown {} file format '{}'; accepted: .csv (with a header row), .jsonl or .json (one "
+      "JSON object per line)",
+      path.string(), what, ext);
+}
+}  // namespace
+
+RankingData read_rankings(const std::filesystem::path& path, const ReadOptions& options,
+                          ReadReport* report) {
+  const Format format = format_of(path, "ranking");
+  RankingData data;
+  Rows rows(path, options, data.items);
+  rows.set_rankings(&data.rankings);
+  if (format == Format::kCsv) {
+    read_rankings_csv(path, options, rows);
+  } else {
+    read_rankings_jsonl(path, options, rows);
+  }
+  const ReadReport r = rows.finish();
+  if (report) *report = r;
+  return data;
+}
+
+bool has_ranking_column(const std::filesystem::path& path, const ReadOptions& options) {
+  const std::string ext = lower(path.extension().string());
+  try {
+    LineReader reader(path);
+    if (ext == ".csv") {
+      const CsvHeader head = read_header(reader, path.string());
+      return std::find(head.names.begin(), head.names.end(), options.col_ranking) !=
+             head.names.end();
+    }
+    if (ext != ".jsonl" && ext != ".json") return false;
+    std::string line;
+    while (reader.next(line)) {
+      if (trim(line).empty()) continue;
+      const auto row = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+      return row.is_object() && row.contains(options.col_ranking);
+    }
+  } catch (const std::exception&) {
+  }
+  return false;
 }
 
 }  // namespace valor::rank

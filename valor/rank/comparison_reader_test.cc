@@ -334,5 +334,90 @@ TEST_F(ComparisonReaderTest, MillionRowCsv) {
   EXPECT_EQ(set.num_items(), static_cast<size_t>(kModels));
 }
 
+TEST_F(ComparisonReaderTest, RankingsCsvFullAndTopK) {
+  const auto path = write("rankings.csv",
+                          "id,ranking,w\n"
+                          "1,a > b > c,2\n"
+                          "2,\"c>a\",1\n"
+                          "3, b > a | c | d ,0.5\n");
+  ReadOptions options;
+  options.col_weight = "w";
+  EXPECT_TRUE(has_ranking_column(path, options));
+  ReadReport report;
+  const RankingData data = read_rankings(path, options, &report);
+  EXPECT_EQ(report.rows, 3u);
+  EXPECT_EQ(report.used, 3u);
+  ASSERT_EQ(data.items.num_items(), 4u);
+  EXPECT_EQ(data.items.name(0), "a");
+  EXPECT_EQ(data.items.name(3), "d");
+  EXPECT_TRUE(data.items.comparisons().empty());
+  ASSERT_EQ(data.rankings.size(), 3u);
+  EXPECT_EQ(data.rankings[0].order, (std::vector<int32_t>{0, 1, 2}));
+  EXPECT_TRUE(data.rankings[0].unranked.empty());
+  EXPECT_EQ(data.rankings[0].weight, 2.0);
+  EXPECT_EQ(data.rankings[1].order, (std::vector<int32_t>{2, 0}));
+  EXPECT_EQ(data.rankings[2].order, (std::vector<int32_t>{1, 0}));
+  EXPECT_EQ(data.rankings[2].unranked, (std::vector<int32_t>{2, 3}));
+  EXPECT_EQ(data.rankings[2].weight, 0.5);
+}
+
+TEST_F(ComparisonReaderTest, RankingsJsonl) {
+  const auto path = write("rankings.jsonl",
+                          "{\"ranking\": [\"x\", \"y\", \"z\"]}\n"
+                          "\n"
+                          "{\"ranking\": \"z > x\", \"unranked\": [\"y\"]}\n"
+                          "{\"ranking\": [\"y\"], \"unranked\": [\"w\"]}\n");
+  EXPECT_TRUE(has_ranking_column(path));
+  const RankingData data = read_rankings(path);
+  ASSERT_EQ(data.rankings.size(), 3u);
+  EXPECT_EQ(data.rankings[1].order, (std::vector<int32_t>{2, 0}));
+  EXPECT_EQ(data.rankings[1].unranked, (std::vector<int32_t>{1}));
+  EXPECT_EQ(data.rankings[2].order, (std::vector<int32_t>{1}));
+  EXPECT_EQ(data.items.num_items(), 4u);
+  // Pairwise files are not ranking files.
+  EXPECT_FALSE(has_ranking_column(write("pairs.csv", "model_a,model_b,winner\na,b,model_a\n")));
+  EXPECT_FALSE(has_ranking_column(write("pairs.jsonl", "{\"model_a\": \"a\"}\n")));
+  EXPECT_FALSE(has_ranking_column(dir_ / "missing.csv"));
+}
+
+TEST_F(ComparisonReaderTest, BadRankingsNameTheLine) {
+  auto error_of_rankings = [](const fs::path& path, const ReadOptions& options = {}) {
+    try {
+      read_rankings(path, options);
+    } catch (const Error& e) {
+      return std::string(e.what());
+    }
+    return std::string();
+  };
+  const auto twice = write("twice.csv", "ranking\na > b\nb > c > b\n");
+  EXPECT_THAT(error_of_rankings(twice), HasSubstr("twice.csv:3"));
+  EXPECT_THAT(error_of_rankings(twice), HasSubstr("'b' is listed twice"));
+  const auto one = write("one.csv", "ranking\na\n");
+  EXPECT_THAT(error_of_rankings(one), HasSubstr("one.csv:2"));
+  EXPECT_THAT(error_of_rankings(one), HasSubstr("at least two items"));
+  const auto empty_name = write("empty_name.csv", "ranking\na > > b\n");
+  EXPECT_THAT(error_of_rankings(empty_name), HasSubstr("empty item name"));
+  const auto json = write("bad.jsonl", "{\"ranking\": [\"a\", 3]}\n");
+  EXPECT_THAT(error_of_rankings(json), HasSubstr("bad.jsonl:1"));
+  const auto no_key = write("nokey.jsonl", "{\"ranking\": [\"a\", \"b\"]}\n{\"rank\": 1}\n");
+  EXPECT_THAT(error_of_rankings(no_key), HasSubstr("nokey.jsonl:2: no key 'ranking'"));
+  const auto column = write("column.csv", "order\na > b\n");
+  EXPECT_THAT(error_of_rankings(column), HasSubstr("no column 'ranking'"));
+  ReadOptions named;
+  named.col_ranking = "order";
+  EXPECT_EQ(read_rankings(column, named).rankings.size(), 1u);
+  // --skip-bad counts them.
+  const auto mixed = write("mixed.csv", "ranking\na > b\na\nb > a > b\nc > a\n");
+  ReadOptions skip;
+  skip.skip_bad = true;
+  ReadReport report;
+  const RankingData data = read_rankings(mixed, skip, &report);
+  EXPECT_EQ(report.rows, 4u);
+  EXPECT_EQ(report.used, 2u);
+  EXPECT_EQ(report.skipped, 2u);
+  EXPECT_THAT(report.first_skipped, HasSubstr("mixed.csv:3"));
+  EXPECT_EQ(data.rankings.size(), 2u);
+}
+
 }  // namespace
 }  // namespace valor::rank
