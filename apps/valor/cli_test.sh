@@ -169,6 +169,20 @@ EOF2
     expect_in out.txt "3 runs were already complete"
     expect_in sw/runs/cartpole-dqn--CartPole-v1--c51--seed1/log.txt "resumed from"
     run_valor 0 sweep s.toml --out sw --report-only
+    # SIGTERM stops the sweep (its runs checkpoint), status 130; the same command continues it.
+    "$valor" sweep s.toml --out sw2 > term.txt 2>&1 &
+    pid=$!
+    for _ in $(seq 1 600); do
+      [ "$(cat sw2/runs/*seed0/metrics.csv 2>/dev/null | wc -l)" -ge 2 ] && break
+      sleep 0.05
+    done
+    kill -TERM "$pid"
+    wait "$pid"
+    status=$?
+    [ "$status" -eq 130 ] || { cat term.txt >&2; fail "a stopped sweep exited $status, expected 130"; }
+    expect_in term.txt "run the same command again"
+    run_valor 0 sweep s.toml --out sw2
+    expect_in out.txt "| CartPole-v1 | cartpole-dqn | c51 | 2 |"
     # The built-in demo sweep parses and plans (its runs are not made here).
     run_valor 0 sweep demo --out nothing-yet --report-only
     expect_in out.txt "(3 missing)"
@@ -351,6 +365,66 @@ EOF2
     run_valor 0 rank suggest split.csv --n 2 --prior 1
     expect_in out.txt "P(a>b)"
     run_valor 2 rank
+    # Models other than bt; bootstrap for each is deterministic for a seed.
+    run_valor 0 rank battles.csv --model thurstone --bootstrap 20 --seed 3 --format json
+    expect_in out.txt '"model": "thurstone"'
+    expect_in out.txt '"sigma"'
+    cp out.txt th.json
+    run_valor 0 rank battles.csv --model thurstone --bootstrap 20 --seed 3 --format json
+    diff th.json out.txt >&2 || fail "thurstone bootstrap is not deterministic for a seed"
+    run_valor 0 rank battles.csv --model pl --bootstrap 20 --seed 3 --prior 2 --format csv
+    expect_in out.txt "rank,item,rating"
+    # Rankings for Plackett-Luce: CSV with '>' and top-k '|', JSONL arrays.
+    printf 'ranking\na > b > c\nb > a > c\na > c | b\nc > a > b\nb > c\n' > ranks.csv
+    run_valor 0 rank ranks.csv --model pl --bootstrap 20 --seed 1 --prior 2
+    expect_in out.txt "pl ratings (Elo scale) from 5 rankings of 3 items"
+    expect_in out.txt "bootstrap percentile 95% over rankings"
+    run_valor 2 rank ranks.csv
+    expect_in err.txt "--model pl"
+    printf '{"ranking": ["a", "b", "c"]}\n{"ranking": ["c", "b"], "unranked": ["a"]}\n{"ranking": ["b", "a", "c"]}\n{"ranking": ["c", "a"]}\n' > ranks.jsonl
+    run_valor 0 rank ranks.jsonl --model pl --format json
+    expect_in out.txt '"rankings": 4'
+    run_valor 0 rank check ranks.csv --folds 2 --prior 2
+    expect_in out.txt "5 rankings of 3 items"
+    expect_in out.txt "  pl  "
+    printf 'ranking\na > b\nb > c > b\n' > dup.csv
+    run_valor 2 rank dup.csv --model pl
+    expect_in err.txt "dup.csv:3"
+    expect_in err.txt "listed twice"
+    printf 'ranking\na > b\nb\nb > a\n' > short_rank.csv
+    run_valor 2 rank short_rank.csv --model pl
+    expect_in err.txt "short_rank.csv:3"
+    run_valor 0 rank short_rank.csv --model pl --skip-bad
+    expect_in out.txt "skipped 1 bad rows"
+    # Davidson ties.
+    run_valor 0 rank battles.csv --ties davidson --format json
+    expect_in out.txt '"model": "bt-davidson"'
+    expect_in out.txt '"nu"'
+    run_valor 2 rank split.csv --ties davidson --prior 1
+    expect_in err.txt "no tie"
+    run_valor 2 rank battles.csv --model elo --ties davidson
+    # The matrix and the figures.
+    run_valor 0 rank battles.csv --matrix m.csv --scale natural
+    head -n 1 m.csv | grep -qx "item,a,b,c" || { cat m.csv >&2; fail "matrix header"; }
+    awk -F, 'NR == 2 && $2 != "" { exit 1 } NR == 2 { if ($3 <= 0.5) exit 1 }' m.csv \
+      || { cat m.csv >&2; fail "matrix row a"; }
+    if command -v gnuplot > /dev/null; then
+      run_valor 0 rank battles.csv --bootstrap 20 --prior 2 --plot-dir figs
+      for png in figs/win_matrix.png figs/ratings.png; do
+        [ "$(head -c 8 "$png" | od -An -tx1 | tr -d ' \n')" = "89504e470d0a1a0a" ] \
+          || fail "$png is not a PNG"
+      done
+    fi
+    PATH=/nonexistent run_valor 1 rank battles.csv --plot-dir nofigs
+    expect_in err.txt "gnuplot not found"
+    # Held-out scores in rank check, deterministic for a seed.
+    run_valor 0 rank check battles.csv --folds 3 --seed 2 --prior 2
+    expect_in out.txt "held-out (3-fold, seed 2"
+    expect_in out.txt "davidson"
+    expect_in out.txt "thurstone"
+    cp out.txt check1.txt
+    run_valor 0 rank check battles.csv --folds 3 --seed 2 --prior 2
+    diff check1.txt out.txt >&2 || fail "rank check is not deterministic for a seed"
     ;;
   *)
     fail "unknown case"

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <atomic>
 #include <functional>
 #include <optional>
 #include <string>
@@ -26,6 +27,10 @@ void add_solve_command(CLI::App& app, Action& action);
 void add_rank_command(CLI::App& app, Action& action);
 void add_train_command(CLI::App& app, Action& action);
 void add_sweep_command(CLI::App& app, Action& action);
+
+// Makes SIGINT and SIGTERM set the returned flag instead of killing the process, so that a long
+// job can checkpoint and stop cleanly.
+const std::atomic<bool>& stop_on_signals();
 
 // Every configuration key valor knows, declared by the modules that read them.
 ConfigSchema full_schema();

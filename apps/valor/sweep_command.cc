@@ -4,7 +4,6 @@
 #include <fmt/format.h>
 
 #include <atomic>
-#include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <memory>
@@ -17,10 +16,6 @@
 namespace valor::app {
 
 namespace {
-
-std::atomic<bool> g_sweep_stop{false};
-
-extern "C" void request_sweep_stop(int) { g_sweep_stop.store(true); }
 
 struct SweepArgs {
   std::string file;
@@ -65,11 +60,9 @@ int run_sweep(const SweepArgs& args, bool demo) {
   run::SweepOutcome outcome;
   if (!args.report_only) {
     std::filesystem::create_directories(out);
-    std::signal(SIGINT, request_sweep_stop);
-    std::signal(SIGTERM, request_sweep_stop);
     run::SweepControl control;
     control.executable = std::filesystem::read_symlink("/proc/self/exe");
-    control.stop = &g_sweep_stop;
+    control.stop = &stop_on_signals();
     control.progress_seconds = 10.0;
     outcome = run::execute_sweep(runs, processes, control);
     if (outcome.skipped > 0) {

@@ -22,6 +22,16 @@ std::atomic<bool> g_stop{false};
 
 extern "C" void request_stop(int) { g_stop.store(true); }
 
+}  // namespace
+
+const std::atomic<bool>& stop_on_signals() {
+  std::signal(SIGINT, request_stop);
+  std::signal(SIGTERM, request_stop);
+  return g_stop;
+}
+
+namespace {
+
 struct TrainArgs {
   std::string preset;
   ConfigFlags flags;
@@ -86,12 +96,11 @@ int run_train(const TrainArgs& args) {
   }
   if (!args.quiet) fmt::print("run directory: {}\n", dir->path().string());
   dir->mirror_log_to_stderr(args.quiet ? spdlog::level::warn : spdlog::level::info);
-  std::signal(SIGINT, request_stop);
-  std::signal(SIGTERM, request_stop);
+  const std::atomic<bool>& stop = stop_on_signals();
   agent::set_compute_threads(static_cast<int>(config->get_int("run.threads")));
   agent::TrainControl control;
   control.progress = args.quiet ? nullptr : stdout;
-  control.stop = &g_stop;
+  control.stop = &stop;
   const auto outcome = agent::train(*dir, *config, !args.resume.empty(), control);
   if (outcome == agent::TrainOutcome::kInterrupted) {
     fmt::print(stderr, "valor: interrupted; continue with: valor train --resume {}\n",

@@ -318,7 +318,6 @@ class Trainer {
     std::optional<Progress> progress;
     if (control_.progress) progress.emplace(control_.progress, po, frames_);
     session_start_ = std::chrono::steady_clock::now();
-    session_start_frames_ = frames_;
     interval_start_ = session_start_;
     interval_start_frames_ = frames_;
 
@@ -563,7 +562,6 @@ class Trainer {
 
   void write_summary(bool complete) {
     const double wall = wall_seconds();
-    const double session = seconds_since(session_start_);
     nlohmann::json s;
     s["complete"] = complete;
     s["env"] = o_.env_name;
@@ -574,8 +572,7 @@ class Trainer {
     s["updates"] = agent_.updates();
     s["episodes"] = episodes_;
     s["wall_seconds"] = wall;
-    s["frames_per_second"] =
-        session > 0 ? static_cast<double>(frames_ - session_start_frames_) / session : 0.0;
+    s["frames_per_second"] = wall > 0 ? static_cast<double>(frames_) / wall : 0.0;
     const double recent = recent_mean();
     s["final_return_mean"] = std::isnan(recent) ? nlohmann::json() : nlohmann::json(recent);
     s["final_return_episodes"] = recent_.size();
@@ -619,7 +616,7 @@ class Trainer {
   double wall_before_ = 0.0;
   std::chrono::steady_clock::time_point session_start_ = std::chrono::steady_clock::now();
   std::chrono::steady_clock::time_point interval_start_ = session_start_;
-  int64_t session_start_frames_ = 0, interval_start_frames_ = 0;
+  int64_t interval_start_frames_ = 0;
 };
 
 }  // namespace

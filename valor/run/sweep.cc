@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <fmt/format.h>
+#include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <toml++/toml.h>
@@ -293,6 +294,7 @@ SweepOutcome execute_sweep(const std::vector<SweepRun>& runs, int processes,
   std::vector<Running> running;
   int64_t finished_frames = done_before;
   size_t next = 0;
+  bool forwarded = false;
   auto last_poll = std::chrono::steady_clock::now() - std::chrono::seconds(10);
   while (next < queue.size() || !running.empty()) {
     const bool stopping = control.stop && control.stop->load();
@@ -302,6 +304,11 @@ SweepOutcome execute_sweep(const std::vector<SweepRun>& runs, int processes,
       running.push_back({&r, spawn_run(r, resume, control.executable)});
     }
     if (stopping && running.empty()) break;
+    if (stopping && !forwarded) {
+      // Each run checkpoints and exits with 130 on SIGTERM (a terminal's Ctrl-C reaches them too).
+      for (const auto& run : running) kill(run.pid, SIGTERM);
+      forwarded = true;
+    }
     for (size_t i = 0; i < running.size();) {
       int status = 0;
       const pid_t p = waitpid(running[i].pid, &status, WNOHANG);
