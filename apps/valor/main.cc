@@ -32,6 +32,7 @@ int main(int argc, char** argv) {
     return code == 0 ? 0 : 2;
   }
   try {
+    valor::agent::keep_tensor_memory();
     valor::agent::set_compute_threads(1);
     return action ? action() : 0;
   } catch (const valor::Error& e) {

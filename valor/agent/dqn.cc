@@ -1,5 +1,6 @@
 #include "valor/agent/dqn.h"
 
+#include <c10/core/InferenceMode.h>
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -84,7 +85,7 @@ torch::Tensor DqnAgent::observations(const std::vector<float>& obs, size_t batch
 }
 
 void DqnAgent::q_values(std::span<const float> obs, std::span<float> q) {
-  torch::NoGradGuard no_grad;
+  c10::InferenceMode inference;
   std::vector<int64_t> shape = {1};
   shape.insert(shape.end(), obs_shape_.begin(), obs_shape_.end());
   const auto x = torch::from_blob(const_cast<float*>(obs.data()), shape, torch::kFloat32);
@@ -117,7 +118,7 @@ UpdateStats DqnAgent::update(const ReplayBatch& batch, TargetRange* range) {
   next_action_.resize(b_size);
   q_scratch_.resize(b_size * actions);
   {
-    torch::NoGradGuard no_grad;
+    c10::InferenceMode inference;  // lighter than NoGradGuard: these outputs are only read
     const auto next = observations(batch.next_obs, b_size);
     const auto target_out = target_->forward(next).contiguous();
     const float* t = target_out.data_ptr<float>();

@@ -18,6 +18,10 @@ struct TorchRuntime {
   int blas_threads = 0;  // 0 when the BLAS cannot report it
 };
 
+// Makes glibc keep freed memory for reuse instead of mapping and unmapping pages for every
+// tensor (call once at start-up; the training loop allocates and frees the same sizes each step).
+void keep_tensor_memory();
+
 // Sets LibTorch's intra-op thread count and, when OpenBLAS is loaded, its thread count.
 void set_compute_threads(int threads);
 
