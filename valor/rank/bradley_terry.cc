@@ -14,30 +14,7 @@
 namespace valor::rank {
 namespace {
 
-// All comparisons between items i < j: total weight n and the (fractional) wins of i.
-struct Pair {
-  int32_t i = 0;
-  int32_t j = 0;
-  double n = 0.0;
-  double wins_i = 0.0;
-};
-
-std::vector<Pair> aggregate(const ComparisonSet& set) {
-  std::vector<Pair> pairs;
-  std::unordered_map<uint64_t, size_t> index;
-  for (const Comparison& c : set.comparisons()) {
-    const bool a_first = c.a < c.b;
-    const int32_t i = a_first ? c.a : c.b;
-    const int32_t j = a_first ? c.b : c.a;
-    const uint64_t key = (static_cast<uint64_t>(i) << 32) | static_cast<uint32_t>(j);
-    auto [it, inserted] = index.try_emplace(key, pairs.size());
-    if (inserted) pairs.push_back({i, j, 0.0, 0.0});
-    Pair& p = pairs[it->second];
-    p.n += c.weight;
-    p.wins_i += c.weight * (a_first ? c.outcome : 1.0 - c.outcome);
-  }
-  return pairs;
-}
+using Pair = PairTotals;
 
 double sigmoid(double x) {
   if (x >= 0.0) return 1.0 / (1.0 + std::exp(-x));
@@ -189,7 +166,7 @@ void check_mle(const ComparisonSet& set, const std::vector<Pair>& pairs) {
 
 }  // namespace
 
-void check_bt_mle_exists(const ComparisonSet& set) { check_mle(set, aggregate(set)); }
+void check_bt_mle_exists(const ComparisonSet& set) { check_mle(set, pair_totals(set)); }
 
 BtFit bradley_terry_mm(const ComparisonSet& set, const BtOptions& options) {
   check_options(options);
@@ -207,7 +184,7 @@ BtFit bradley_terry_mm(const ComparisonSet& set, const BtOptions& options) {
     return fit;
   }
   check_bt_mle_exists(set);
-  const std::vector<Pair> pairs = aggregate(set);
+  const std::vector<Pair> pairs = pair_totals(set);
   std::vector<double> wins(n, 0.0);
   for (const Pair& p : pairs) {
     wins[static_cast<size_t>(p.i)] += p.wins_i;
@@ -353,14 +330,14 @@ BtFit newton(const ComparisonSet& set, const std::vector<Pair>& pairs, const BtO
 }  // namespace
 
 BtFit bradley_terry_newton(const ComparisonSet& set, const BtOptions& options) {
-  return newton(set, aggregate(set), options);
+  return newton(set, pair_totals(set), options);
 }
 
 BootstrapResult bradley_terry_bootstrap(const ComparisonSet& set, const BtOptions& options,
                                         int replicates, uint64_t seed, double level, int threads) {
   const auto& all = set.comparisons();
   if (all.empty()) fail("bootstrap needs at least one comparison");
-  const std::vector<Pair> full = aggregate(set);
+  const std::vector<Pair> full = pair_totals(set);
   // Comparisons that add the same (weight, wins) to the same pair are interchangeable: group them
   // into classes, so a replicate maps each draw to its class and sums per class.
   struct Class {
@@ -445,7 +422,7 @@ std::vector<double> observed_information_sd(const ComparisonSet& set,
   }
   const bool prior = has_prior(options);
   if (n == 0) return {};
-  const std::vector<Pair> pairs = aggregate(set);
+  const std::vector<Pair> pairs = pair_totals(set);
   if (!prior) check_connected(set, pairs);
   Eigen::VectorXd gradient;
   Eigen::MatrixXd information;

@@ -1,6 +1,7 @@
 #include "valor/rank/comparisons.h"
 
 #include <cmath>
+#include <unordered_map>
 
 #include "valor/core/error.h"
 
@@ -35,6 +36,30 @@ void ComparisonSet::add(const Comparison& c) {
          c.weight);
   }
   comparisons_.push_back(c);
+}
+
+std::vector<PairTotals> pair_totals(const ComparisonSet& set) {
+  std::vector<PairTotals> pairs;
+  std::unordered_map<uint64_t, size_t> index;
+  for (const Comparison& c : set.comparisons()) {
+    const bool a_first = c.a < c.b;
+    const int32_t i = a_first ? c.a : c.b;
+    const int32_t j = a_first ? c.b : c.a;
+    const uint64_t key = (static_cast<uint64_t>(i) << 32) | static_cast<uint32_t>(j);
+    auto [it, inserted] = index.try_emplace(key, pairs.size());
+    if (inserted) pairs.push_back({i, j});
+    PairTotals& p = pairs[it->second];
+    const double o = a_first ? c.outcome : 1.0 - c.outcome;
+    p.n += c.weight;
+    p.wins_i += c.weight * o;
+    if (c.tie) {
+      p.ties += c.weight;
+    } else {
+      p.decisive_i += c.weight * o;
+      p.decisive_j += c.weight * (1.0 - o);
+    }
+  }
+  return pairs;
 }
 
 }  // namespace valor::rank

@@ -40,4 +40,17 @@ class ComparisonSet {
   std::vector<Comparison> comparisons_;
 };
 
+// The comparisons of each unordered pair i < j, summed (the sufficient statistics of the pairwise
+// models). Pairs in order of first appearance.
+struct PairTotals {
+  int32_t i = 0;
+  int32_t j = 0;
+  double n = 0.0;       // total weight
+  double wins_i = 0.0;  // weighted score of i: sum of w * P(i preferred), so a tie counts half
+  double ties = 0.0;    // weight of the comparisons recorded as ties
+  double decisive_i = 0.0, decisive_j = 0.0;  // weighted wins of i and of j outside the ties
+};
+
+std::vector<PairTotals> pair_totals(const ComparisonSet& set);
+
 }  // namespace valor::rank

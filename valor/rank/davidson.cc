@@ -5,43 +5,11 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
-#include <unordered_map>
 
 #include "valor/core/error.h"
 
 namespace valor::rank {
 namespace {
-
-// All comparisons between items i < j: weighted wins of each side and ties.
-struct TiePair {
-  int32_t i = 0;
-  int32_t j = 0;
-  double wins_i = 0.0;
-  double wins_j = 0.0;
-  double ties = 0.0;
-};
-
-std::vector<TiePair> aggregate(const ComparisonSet& set) {
-  std::vector<TiePair> pairs;
-  std::unordered_map<uint64_t, size_t> index;
-  for (const Comparison& c : set.comparisons()) {
-    const bool a_first = c.a < c.b;
-    const int32_t i = a_first ? c.a : c.b;
-    const int32_t j = a_first ? c.b : c.a;
-    const uint64_t key = (static_cast<uint64_t>(i) << 32) | static_cast<uint32_t>(j);
-    auto [it, inserted] = index.try_emplace(key, pairs.size());
-    if (inserted) pairs.push_back({i, j, 0.0, 0.0, 0.0});
-    TiePair& p = pairs[it->second];
-    if (c.tie) {
-      p.ties += c.weight;
-    } else {
-      const double o = a_first ? c.outcome : 1.0 - c.outcome;
-      p.wins_i += c.weight * o;
-      p.wins_j += c.weight * (1.0 - o);
-    }
-  }
-  return pairs;
-}
 
 // log(2 cosh(d / 2) + exp(theta)), without overflow.
 double log_denominator(double d, double theta) {
@@ -50,13 +18,13 @@ double log_denominator(double d, double theta) {
   return top + std::log(std::exp(h - top) + std::exp(-h - top) + std::exp(theta - top));
 }
 
-double log_likelihood(const std::vector<TiePair>& pairs, const std::vector<double>& b,
+double log_likelihood(const std::vector<PairTotals>& pairs, const std::vector<double>& b,
                       double theta) {
   double ll = 0.0;
-  for (const TiePair& p : pairs) {
+  for (const PairTotals& p : pairs) {
     const double d = b[static_cast<size_t>(p.i)] - b[static_cast<size_t>(p.j)];
-    const double n = p.wins_i + p.wins_j + p.ties;
-    ll += (p.wins_i - p.wins_j) * d / 2.0 - n * log_denominator(d, theta);
+    const double n = p.decisive_i + p.decisive_j + p.ties;
+    ll += (p.decisive_i - p.decisive_j) * d / 2.0 - n * log_denominator(d, theta);
     if (p.ties > 0.0) ll += p.ties * theta;
   }
   return ll;
@@ -70,14 +38,14 @@ double penalty(const std::vector<double>& b, double sd) {
 }
 
 // Gradient and negative Hessian of the log-likelihood in (b_0..b_{n-1}, theta).
-void derivatives(const std::vector<TiePair>& pairs, const std::vector<double>& b, double theta,
+void derivatives(const std::vector<PairTotals>& pairs, const std::vector<double>& b, double theta,
                  Eigen::VectorXd& gradient, Eigen::MatrixXd& information) {
   const auto n = static_cast<Eigen::Index>(b.size());
   gradient.setZero(n + 1);
   information.setZero(n + 1, n + 1);
-  for (const TiePair& p : pairs) {
+  for (const PairTotals& p : pairs) {
     const double d = b[static_cast<size_t>(p.i)] - b[static_cast<size_t>(p.j)];
-    const double total = p.wins_i + p.wins_j + p.ties;
+    const double total = p.decisive_i + p.decisive_j + p.ties;
     // With C = 2 cosh(d/2) + nu, all divided by C to stay finite: s = sinh(d/2) / C,
     // h = cosh(d/2) / C, t = nu / C.
     const double ld = log_denominator(d, theta);
@@ -86,7 +54,7 @@ void derivatives(const std::vector<TiePair>& pairs, const std::vector<double>& b
     const double t = std::exp(theta - ld);
     const double s = (e_plus - e_minus) / 2.0;
     const double h = (e_plus + e_minus) / 2.0;
-    const double gd = (p.wins_i - p.wins_j) / 2.0 - total * s;
+    const double gd = (p.decisive_i - p.decisive_j) / 2.0 - total * s;
     const double gt = p.ties - total * t;
     const double hdd = total * (0.5 * h - s * s);  // -d2/dd2 of the pair's log-likelihood
     const double hdt = -total * s * t;             // -d2/dd dtheta
@@ -146,11 +114,11 @@ DavidsonFit bradley_terry_davidson(const ComparisonSet& set, const BtOptions& op
   const size_t n = set.num_items();
   DavidsonFit fit;
   fit.ratings.assign(n, 0.0);
-  const std::vector<TiePair> pairs = aggregate(set);
+  const std::vector<PairTotals> pairs = pair_totals(set);
   double ties = 0.0, decided = 0.0;
-  for (const TiePair& p : pairs) {
+  for (const PairTotals& p : pairs) {
     ties += p.ties;
-    decided += p.wins_i + p.wins_j;
+    decided += p.decisive_i + p.decisive_j;
   }
   if (!(ties > 0.0)) {
     fail(
@@ -220,7 +188,7 @@ double davidson_log_likelihood(const ComparisonSet& set, const std::vector<doubl
     fail("Davidson: {} ratings given for {} items", ratings.size(), set.num_items());
   }
   if (!(nu > 0.0) || !std::isfinite(nu)) fail("Davidson: nu {} must be finite and > 0", nu);
-  return log_likelihood(aggregate(set), ratings, std::log(nu));
+  return log_likelihood(pair_totals(set), ratings, std::log(nu));
 }
 
 std::vector<double> davidson_sd(const ComparisonSet& set, const DavidsonFit& fit,
@@ -234,7 +202,7 @@ std::vector<double> davidson_sd(const ComparisonSet& set, const DavidsonFit& fit
   if (sd <= 0.0) check_bt_mle_exists(set);
   Eigen::VectorXd gradient;
   Eigen::MatrixXd information;
-  derivatives(aggregate(set), fit.ratings, std::log(fit.nu), gradient, information);
+  derivatives(pair_totals(set), fit.ratings, std::log(fit.nu), gradient, information);
   // With v = (1, .., 1, 0) spanning the null space: (A + c v v^T)^-1 = pinv(A) + v v^T / (c n^2).
   const double c = regularise(information, n, sd);
   const Eigen::LDLT<Eigen::MatrixXd> ldlt(information);
