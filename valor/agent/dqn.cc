@@ -14,7 +14,7 @@ namespace valor::agent {
 
 namespace {
 
-constexpr uint32_t kAgentTag = 0x44514e31;  // "DQN1"
+constexpr uint32_t kAgentTag = 0x44514e32;  // "DQN2"
 
 std::string archive_bytes(const std::function<void(torch::serialize::OutputArchive&)>& save) {
   torch::serialize::OutputArchive archive;
@@ -49,10 +49,6 @@ std::string signature(QNetwork& net, const DqnOptions& o) {
 DqnAgent::DqnAgent(const DqnOptions& options, uint64_t init_seed)
     : options_(options), head_(options.head) {
   options_.network.outputs_per_action = static_cast<int>(head_.outputs());
-  if (options.optimizer != "adam" && options.optimizer != "rmsprop_centered") {
-    fail("train.optimizer: unknown optimiser '{}'; accepted: adam, rmsprop_centered",
-         options.optimizer);
-  }
   if (options.polyak_tau < 0 || options.polyak_tau > 1) {
     fail("train.polyak_tau must be in [0, 1], got {}", options.polyak_tau);
   }
@@ -64,17 +60,13 @@ DqnAgent::DqnAgent(const DqnOptions& options, uint64_t init_seed)
   target_ = QNetwork(options_.network);
   copy_parameters(target_, online_);
   for (auto& p : target_->parameters()) p.set_requires_grad(false);
-  if (options.optimizer == "adam") {
-    optimizer_ = std::make_unique<torch::optim::Adam>(
-        online_->parameters(),
-        torch::optim::AdamOptions(options.learning_rate).eps(options.adam_eps));
-  } else {
-    optimizer_ = std::make_unique<torch::optim::RMSprop>(
-        online_->parameters(), torch::optim::RMSpropOptions(options.learning_rate)
-                                   .alpha(options.rmsprop_alpha)
-                                   .eps(options.rmsprop_eps)
-                                   .centered(true));
-  }
+  OptimizerOptions opt;
+  opt.kind = options.optimizer;
+  opt.learning_rate = options.learning_rate;
+  opt.adam_eps = options.adam_eps;
+  opt.rmsprop_alpha = options.rmsprop_alpha;
+  opt.rmsprop_eps = options.rmsprop_eps;
+  optimizer_ = std::make_unique<Optimizer>(online_->parameters(), opt);
   for (int d : options_.network.obs_shape) obs_shape_.push_back(d);
 }
 
@@ -136,24 +128,31 @@ UpdateStats DqnAgent::update(const ReplayBatch& batch, TargetRange* range) {
   targets_.resize(b_size * head_.target_size());
   head_.targets(next_sel_, batch.returns, batch.discounts, targets_, range);
 
-  // The online outputs for the taken actions, the head's loss and gradient, then backprop.
+  // The online outputs for the taken actions, the head's loss and gradient, then backprop of
+  // the gradient spread over all outputs (zero for the actions not taken).
   const auto obs = observations(batch.obs, b_size);
-  const auto out = online_->forward(obs).view({B, A, K});
-  auto index =
-      torch::from_blob(const_cast<int64_t*>(batch.actions.data()), {B, 1, 1}, torch::kInt64)
-          .expand({B, 1, K});
-  const auto selected = out.gather(1, index).squeeze(1);  // [B, K]
-  const auto selected_values = selected.detach().contiguous();
-  selected_.assign(selected_values.data_ptr<float>(), selected_values.data_ptr<float>() + B * K);
+  const auto out = online_->forward(obs);
+  VALOR_CHECK(out.is_contiguous());
+  const float* o = out.data_ptr<float>();
+  selected_.resize(b_size * k);
+  for (size_t b = 0; b < b_size; ++b) {
+    const auto a = static_cast<size_t>(batch.actions[b]);
+    VALOR_CHECK(a < actions);
+    std::copy_n(o + (b * actions + a) * k, k, selected_.data() + b * k);
+  }
   grad_.resize(b_size * k);
   UpdateStats stats;
   stats.loss = head_.loss(selected_, targets_, grad_);
-  optimizer_->zero_grad();
-  selected.backward(torch::from_blob(grad_.data(), {B, K}, torch::kFloat32));
-  if (options_.grad_clip_norm > 0) {
-    stats.grad_norm =
-        torch::nn::utils::clip_grad_norm_(online_->parameters(), options_.grad_clip_norm);
+  out_grad_.assign(b_size * actions * k, 0.0f);
+  for (size_t b = 0; b < b_size; ++b) {
+    const auto a = static_cast<size_t>(batch.actions[b]);
+    std::copy_n(grad_.data() + b * k, k, out_grad_.data() + (b * actions + a) * k);
   }
+  optimizer_->zero_grad();
+  out.backward(torch::from_blob(out_grad_.data(), {B, A * K}, torch::kFloat32));
+  stats.grad_norm = options_.grad_clip_norm > 0
+                        ? optimizer_->clip_grad_norm(options_.grad_clip_norm)
+                        : 0.0;
   optimizer_->step();
   ++updates_;
   if (options_.polyak_tau > 0) {
@@ -171,7 +170,7 @@ std::string DqnAgent::save_state() {
   w.put_string(signature(online_, options_));
   w.put_string(archive_bytes([&](auto& a) { online_->save(a); }));
   w.put_string(archive_bytes([&](auto& a) { target_->save(a); }));
-  w.put_string(archive_bytes([&](auto& a) { optimizer_->save(a); }));
+  w.put_string(optimizer_->save_state());
   return w.take();
 }
 
@@ -191,11 +190,11 @@ void DqnAgent::load_state(std::string_view bytes) {
   try {
     load_archive(online, [&](auto& a) { online_->load(a); });
     load_archive(target, [&](auto& a) { target_->load(a); });
-    load_archive(optimizer, [&](auto& a) { optimizer_->load(a); });
   } catch (const c10::Error& e) {
     fail("{}: the saved networks do not fit this configuration ({})", r.what(),
          e.what_without_backtrace());
   }
+  optimizer_->load_state(optimizer);
   for (auto& p : target_->parameters()) p.set_requires_grad(false);
   updates_ = updates;
 }

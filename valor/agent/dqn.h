@@ -12,6 +12,7 @@
 #include <string>
 #include <string_view>
 
+#include "valor/agent/optimizer.h"
 #include "valor/agent/q_network.h"
 #include "valor/agent/replay.h"
 #include "valor/agent/value_head.h"
@@ -75,11 +76,11 @@ class DqnAgent {
   DqnOptions options_;
   ValueHead head_;
   QNetwork online_{nullptr}, target_{nullptr};
-  std::unique_ptr<torch::optim::Optimizer> optimizer_;
+  std::unique_ptr<Optimizer> optimizer_;
   int64_t updates_ = 0;
   std::vector<int64_t> obs_shape_;  // {obs...} without the batch dimension
   // Scratch reused by every update (no allocation once sized).
-  std::vector<float> q_scratch_, next_sel_, targets_, grad_, selected_;
+  std::vector<float> q_scratch_, next_sel_, targets_, grad_, selected_, out_grad_;
   std::vector<int64_t> next_action_;
 };
 

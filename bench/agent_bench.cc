@@ -1,0 +1,104 @@
+// The DQN family's hot path on the MinAtar reference network (algorithms.md section 3): one
+// update on a batch of 32 Breakout-shaped transitions, and one greedy action, per head and
+// optimiser. Random observations and returns: the cost does not depend on their values.
+// tools/bench-minatar-dqn-compare measures the whole learning loop against the original dqn.py.
+#include <benchmark/benchmark.h>
+
+#include <vector>
+
+#include "valor/agent/dqn.h"
+#include "valor/agent/torch_runtime.h"
+#include "valor/core/random.h"
+
+namespace {
+
+using namespace valor::agent;
+
+DqnOptions breakout_options(HeadKind head, const char* optimizer) {
+  DqnOptions o;
+  o.network.kind = "minatar_conv";
+  o.network.obs_shape = {4, 10, 10};
+  o.network.num_actions = 6;
+  o.network.hidden = {128};
+  o.head.kind = head;
+  o.head.v_min = 0;
+  o.head.v_max = 60;
+  o.head.bins = 121;
+  o.optimizer = optimizer;
+  return o;
+}
+
+ReplayBatch random_batch(size_t batch, size_t obs_size, int actions, valor::Rng& rng) {
+  ReplayBatch b;
+  for (size_t i = 0; i < batch * obs_size; ++i) {
+    b.obs.push_back(rng.uniform() < 0.1 ? 1.0f : 0.0f);
+    b.next_obs.push_back(rng.uniform() < 0.1 ? 1.0f : 0.0f);
+  }
+  for (size_t i = 0; i < batch; ++i) {
+    b.actions.push_back(static_cast<int64_t>(rng.below(static_cast<uint64_t>(actions))));
+    b.returns.push_back(rng.uniform() < 0.2 ? 1.0f : 0.0f);
+    b.discounts.push_back(0.99f);
+  }
+  return b;
+}
+
+void BM_DqnUpdate(benchmark::State& state, HeadKind head, const char* optimizer) {
+  keep_tensor_memory();
+  set_compute_threads(1);
+  DqnAgent agent(breakout_options(head, optimizer), 1);
+  valor::Rng rng(7, 1);
+  // Several batches in turn: one batch over and over drives centered RMSProp's variance estimate
+  // to rounding noise (square_avg - grad_avg^2 < 0 gives NaN), which learning never does.
+  std::vector<ReplayBatch> batches;
+  for (int i = 0; i < 64; ++i) batches.push_back(random_batch(32, 400, 6, rng));
+  size_t next = 0;
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(agent.update(batches[next]));
+    next = (next + 1) % batches.size();
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+
+void BM_DqnGreedyAction(benchmark::State& state, HeadKind head) {
+  keep_tensor_memory();
+  set_compute_threads(1);
+  DqnAgent agent(breakout_options(head, "rmsprop_centered"), 1);
+  valor::Rng rng(7, 1);
+  const ReplayBatch batch = random_batch(1, 400, 6, rng);
+  for (auto _ : state) benchmark::DoNotOptimize(agent.greedy_action(batch.obs));
+  state.SetItemsProcessed(state.iterations());
+}
+
+// One centered-RMSProp step on the MinAtar network's parameters: valor's fused optimiser against
+// torch::optim::RMSprop (the same rule, one tensor operation at a time).
+void BM_RmspropStep(benchmark::State& state, bool fused) {
+  set_compute_threads(1);
+  QNetwork net(breakout_options(HeadKind::kHuber, "rmsprop_centered").network);
+  auto params = net->parameters();
+  for (auto& p : params) p.mutable_grad() = torch::randn_like(p) * 0.01;
+  OptimizerOptions o;
+  Optimizer ours(params, o);
+  torch::optim::RMSprop theirs(
+      params, torch::optim::RMSpropOptions(o.learning_rate).alpha(0.95).eps(0.01).centered(true));
+  for (auto _ : state) {
+    if (fused) {
+      ours.step();
+    } else {
+      theirs.step();
+    }
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+
+BENCHMARK_CAPTURE(BM_RmspropStep, valor_fused, true);
+BENCHMARK_CAPTURE(BM_RmspropStep, libtorch, false);
+BENCHMARK_CAPTURE(BM_DqnUpdate, huber_rmsprop, HeadKind::kHuber, "rmsprop_centered");
+BENCHMARK_CAPTURE(BM_DqnUpdate, huber_adam, HeadKind::kHuber, "adam");
+BENCHMARK_CAPTURE(BM_DqnUpdate, hl_gauss_rmsprop, HeadKind::kHlGauss, "rmsprop_centered");
+BENCHMARK_CAPTURE(BM_DqnUpdate, c51_rmsprop, HeadKind::kC51, "rmsprop_centered");
+BENCHMARK_CAPTURE(BM_DqnGreedyAction, huber, HeadKind::kHuber);
+BENCHMARK_CAPTURE(BM_DqnGreedyAction, c51, HeadKind::kC51);
+
+}  // namespace
+
+BENCHMARK_MAIN();
