@@ -4,6 +4,8 @@
 // tools/bench-minatar-dqn-compare measures the whole learning loop against the original dqn.py.
 #include <benchmark/benchmark.h>
 
+#include <c10/core/InferenceMode.h>
+
 #include <vector>
 
 #include "valor/agent/dqn.h"
@@ -90,6 +92,29 @@ void BM_RmspropStep(benchmark::State& state, bool fused) {
   state.SetItemsProcessed(state.iterations());
 }
 
+// The network's outputs for one observation: valor's plain loops (acting) against LibTorch's
+// forward on a batch of one in inference mode (what acting did before).
+void BM_ForwardOne(benchmark::State& state, bool plain) {
+  set_compute_threads(1);
+  QNetwork net(breakout_options(HeadKind::kHuber, "rmsprop_centered").network);
+  valor::Rng rng(7, 1);
+  const ReplayBatch batch = random_batch(1, 400, 6, rng);
+  std::vector<float> out(6), scratch;
+  const auto x = torch::from_blob(const_cast<float*>(batch.obs.data()), {1, 4, 10, 10});
+  for (auto _ : state) {
+    if (plain) {
+      net->forward_one(batch.obs, out, scratch);
+      benchmark::DoNotOptimize(out.data());
+    } else {
+      c10::InferenceMode inference;
+      benchmark::DoNotOptimize(net->forward(x).contiguous().data_ptr<float>());
+    }
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+
+BENCHMARK_CAPTURE(BM_ForwardOne, valor_plain, true);
+BENCHMARK_CAPTURE(BM_ForwardOne, libtorch, false);
 BENCHMARK_CAPTURE(BM_RmspropStep, valor_fused, true);
 BENCHMARK_CAPTURE(BM_RmspropStep, libtorch, false);
 BENCHMARK_CAPTURE(BM_DqnUpdate, huber_rmsprop, HeadKind::kHuber, "rmsprop_centered");

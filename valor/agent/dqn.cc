@@ -77,12 +77,9 @@ torch::Tensor DqnAgent::observations(const std::vector<float>& obs, size_t batch
 }
 
 void DqnAgent::q_values(std::span<const float> obs, std::span<float> q) {
-  c10::InferenceMode inference;
-  std::vector<int64_t> shape = {1};
-  shape.insert(shape.end(), obs_shape_.begin(), obs_shape_.end());
-  const auto x = torch::from_blob(const_cast<float*>(obs.data()), shape, torch::kFloat32);
-  const auto out = online_->forward(x).contiguous();
-  head_.q_values(std::span<const float>(out.data_ptr<float>(), out.numel()), q);
+  act_out_.resize(static_cast<size_t>(num_actions()) * head_.outputs());
+  online_->forward_one(obs, act_out_, act_scratch_);
+  head_.q_values(act_out_, q);
 }
 
 int DqnAgent::greedy_action(std::span<const float> obs) {

@@ -181,5 +181,46 @@ TEST(QNetwork, MinAtarShapeAndHiddenSizes) {
   EXPECT_THROW(parse_hidden_sizes("0", "k"), Error);
 }
 
+// The per-frame path (plain loops) computes what the batched LibTorch forward computes, for the
+// MinAtar network (odd sizes: 7 x 9 grid, 5 channels) and an MLP with a width that is not a
+// multiple of 8.
+TEST(QNetwork, ForwardOneMatchesForward) {
+  NetworkSpec conv;
+  conv.kind = "minatar_conv";
+  conv.obs_shape = {5, 7, 9};
+  conv.num_actions = 6;
+  conv.outputs_per_action = 51;
+  conv.hidden = {128};
+  NetworkSpec mlp;
+  mlp.kind = "mlp";
+  mlp.obs_shape = {4};
+  mlp.num_actions = 2;
+  mlp.hidden = {100, 37};
+  for (const auto& spec : {conv, mlp}) {
+    torch::manual_seed(3);
+    QNetwork net(spec);
+    std::vector<int64_t> shape = {3};
+    shape.insert(shape.end(), spec.obs_shape.begin(), spec.obs_shape.end());
+    // Binary observations like MinAtar's for the conv net, Gaussian ones for the MLP.
+    const auto x = spec.kind == "mlp" ? torch::randn(shape) * 2
+                                      : (torch::rand(shape) < 0.3).to(torch::kFloat32);
+    const auto expected = net->forward(x).detach();
+    std::vector<float> out(static_cast<size_t>(expected.size(1))), scratch;
+    const int64_t obs_size = x[0].numel();
+    for (int64_t b = 0; b < 3; ++b) {
+      const auto row = x[b].contiguous();
+      net->forward_one(std::span<const float>(row.data_ptr<float>(), obs_size), out, scratch);
+      double worst = 0.0, largest = 0.0;
+      for (size_t i = 0; i < out.size(); ++i) {
+        const double e = expected[b][static_cast<int64_t>(i)].item<float>();
+        worst = std::max(worst, std::abs(out[i] - e));
+        largest = std::max(largest, std::abs(e));
+      }
+      EXPECT_LT(worst, 1e-5) << spec.kind << " row " << b;
+      EXPECT_GT(largest, 1e-2) << spec.kind;  // not trivially zero
+    }
+  }
+}
+
 }  // namespace
 }  // namespace valor::agent

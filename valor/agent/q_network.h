@@ -5,6 +5,8 @@
 
 #include <torch/torch.h>
 
+#include <span>
+
 #include <string>
 #include <string_view>
 #include <vector>
@@ -32,6 +34,11 @@ class QNetworkImpl : public torch::nn::Module {
   explicit QNetworkImpl(const NetworkSpec& spec);
   // [B, obs...] -> [B, num_actions * outputs_per_action].
   torch::Tensor forward(torch::Tensor x);
+  // The same function for one observation (obs_size floats) into `out` (num_actions x
+  // outputs_per_action), computed in plain loops on the parameters: no autograd, no operator
+  // dispatch, no allocation once `scratch` is sized. Acting calls it every frame. Equal to
+  // forward() up to float rounding (the sums run in another order).
+  void forward_one(std::span<const float> obs, std::span<float> out, std::vector<float>& scratch);
   const NetworkSpec& spec() const { return spec_; }
 
  private:
