@@ -3,7 +3,6 @@
 // optimiser. Random observations and returns: the cost does not depend on their values.
 // tools/bench-minatar-dqn-compare measures the whole learning loop against the original dqn.py.
 #include <benchmark/benchmark.h>
-
 #include <c10/core/InferenceMode.h>
 
 #include <vector>

@@ -147,9 +147,8 @@ UpdateStats DqnAgent::update(const ReplayBatch& batch, TargetRange* range) {
   }
   optimizer_->zero_grad();
   out.backward(torch::from_blob(out_grad_.data(), {B, A * K}, torch::kFloat32));
-  stats.grad_norm = options_.grad_clip_norm > 0
-                        ? optimizer_->clip_grad_norm(options_.grad_clip_norm)
-                        : 0.0;
+  stats.grad_norm =
+      options_.grad_clip_norm > 0 ? optimizer_->clip_grad_norm(options_.grad_clip_norm) : 0.0;
   optimizer_->step();
   ++updates_;
   if (options_.polyak_tau > 0) {

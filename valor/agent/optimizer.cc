@@ -14,9 +14,11 @@ constexpr uint32_t kOptimizerTag = 0x4f505431;  // "OPT1"
 
 // The element loops, compiled for AVX2 as well as the baseline and picked at load time (this
 // file is built with -fno-math-errno so that sqrt vectorises).
-__attribute__((target_clones("avx2", "default"))) void adam_kernel(
-    float* w, const float* g, float* m1, float* m2, int64_t n, float b1, float one_b1, float b2,
-    float one_b2, float sqrt_c2, float eps, float step_size) {
+__attribute__((target_clones("avx2", "default"))) void adam_kernel(float* w, const float* g,
+                                                                   float* m1, float* m2, int64_t n,
+                                                                   float b1, float one_b1, float b2,
+                                                                   float one_b2, float sqrt_c2,
+                                                                   float eps, float step_size) {
   for (int64_t i = 0; i < n; ++i) {
     m1[i] = m1[i] * b1 + one_b1 * g[i];
     m2[i] = m2[i] * b2 + one_b2 * g[i] * g[i];
@@ -41,8 +43,7 @@ __attribute__((target_clones("avx2", "default"))) void rmsprop_centered_kernel(
 Optimizer::Optimizer(std::vector<torch::Tensor> parameters, const OptimizerOptions& options)
     : params_(std::move(parameters)), options_(options) {
   if (options.kind != "adam" && options.kind != "rmsprop_centered") {
-    fail("train.optimizer: unknown optimiser '{}'; accepted: adam, rmsprop_centered",
-         options.kind);
+    fail("train.optimizer: unknown optimiser '{}'; accepted: adam, rmsprop_centered", options.kind);
   }
   for (auto& p : params_) {
     VALOR_CHECK(p.scalar_type() == torch::kFloat32 && p.is_contiguous());

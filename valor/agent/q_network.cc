@@ -80,8 +80,8 @@ namespace {
 // the compiler vectorises the dot products without -ffast-math; built for AVX2 as well as the
 // baseline, picked at load time.
 __attribute__((target_clones("avx2", "default"))) void dense(const float* w, const float* b,
-                                                            const float* x, float* y,
-                                                            int64_t in, int64_t out, bool relu) {
+                                                             const float* x, float* y, int64_t in,
+                                                             int64_t out, bool relu) {
   for (int64_t o = 0; o < out; ++o) {
     const float* row = w + o * in;
     float acc[8] = {};
@@ -97,9 +97,11 @@ __attribute__((target_clones("avx2", "default"))) void dense(const float* w, con
 }
 
 // Valid 3x3 convolution, stride 1, then ReLU: x [C, H, W] -> y [F, H-2, W-2].
-__attribute__((target_clones("avx2", "default"))) void conv3x3_relu(
-    const float* w, const float* b, const float* x, float* y, int64_t channels, int64_t h,
-    int64_t width, int64_t filters) {
+__attribute__((target_clones("avx2", "default"))) void conv3x3_relu(const float* w, const float* b,
+                                                                    const float* x, float* y,
+                                                                    int64_t channels, int64_t h,
+                                                                    int64_t width,
+                                                                    int64_t filters) {
   const int64_t oh = h - 2, ow = width - 2;
   for (int64_t f = 0; f < filters; ++f) {
     float* plane = y + f * oh * ow;

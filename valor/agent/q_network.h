@@ -6,7 +6,6 @@
 #include <torch/torch.h>
 
 #include <span>
-
 #include <string>
 #include <string_view>
 #include <vector>
