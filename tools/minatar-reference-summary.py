@@ -1,0 +1,74 @@
+#!/usr/bin/env python3
+"""Compares valor's MinAtar huber runs with the original examples/dqn.py runs (issue 4).
+
+    tools/minatar-reference-summary.py PYTHON_DIR SWEEP_DIR
+
+PYTHON_DIR holds <game>-seed<s>.json from tools/run-minatar-dqn-reference.py; SWEEP_DIR is the
+output of `valor sweep sweeps/minatar-reference.toml`. Both report final_return_mean, the mean
+return of the last 100 training episodes. For each game, prints a markdown table row per side:
+the per-seed values, the IQM (scipy.stats.trim_mean(x, 0.25), as valor and rliable compute it)
+and a 95% percentile-bootstrap interval of the IQM over seeds (10,000 replicates), computed here
+the same way for both sides, and whether valor's IQM lies inside dqn.py's interval.
+"""
+import glob
+import json
+import os
+import random
+import re
+import sys
+
+
+def iqm(values):
+    v = sorted(values)
+    cut = len(v) // 4
+    kept = v[cut:len(v) - cut]
+    return sum(kept) / len(kept)
+
+
+def bootstrap_interval(values, replicates=10000, level=0.95, seed=0):
+    rng = random.Random(seed)
+    stats = sorted(iqm([rng.choice(values) for _ in values]) for _ in range(replicates))
+
+    def quantile(q):  # linear interpolation, numpy's default
+        pos = q * (len(stats) - 1)
+        lo = int(pos)
+        hi = min(lo + 1, len(stats) - 1)
+        return stats[lo] + (pos - lo) * (stats[hi] - stats[lo])
+
+    tail = (1 - level) / 2
+    return quantile(tail), quantile(1 - tail)
+
+
+def main():
+    if len(sys.argv) != 3:
+        sys.exit(__doc__)
+    python_dir, sweep_dir = sys.argv[1], sys.argv[2]
+    results = {}  # (game, side) -> {seed: final_return_mean}
+    for path in glob.glob(os.path.join(python_dir, "*-seed*.json")):
+        m = re.match(r"(.+)-seed(\d+)\.json$", os.path.basename(path))
+        with open(path) as f:
+            results.setdefault((m.group(1), "dqn.py"), {})[int(m.group(2))] = json.load(f)["final_return_mean"]
+    for path in glob.glob(os.path.join(sweep_dir, "runs", "*", "summary.json")):
+        m = re.match(r"(.+)--(.+)--(.+)--seed(\d+)$", os.path.basename(os.path.dirname(path)))
+        with open(path) as f:
+            s = json.load(f)
+        if s.get("complete"):
+            results.setdefault((m.group(2), "valor " + m.group(3)), {})[int(m.group(4))] = s["final_return_mean"]
+    print("| game | agent | final return per seed | IQM | 95% CI | IQM in dqn.py's CI |")
+    print("|---|---|---|---|---|---|")
+    for game in sorted({g for g, _ in results}):
+        reference = results.get((game, "dqn.py"))
+        ref_ci = bootstrap_interval(list(reference.values())) if reference else None
+        for (g, side), by_seed in sorted(results.items()):
+            if g != game:
+                continue
+            values = [by_seed[s] for s in sorted(by_seed)]
+            low, high = bootstrap_interval(values)
+            inside = "-" if side == "dqn.py" or ref_ci is None else \
+                ("yes" if ref_ci[0] <= iqm(values) <= ref_ci[1] else "no")
+            seeds = ", ".join(f"{by_seed[s]:.2f} (seed {s})" for s in sorted(by_seed))
+            print(f"| {game} | {side} | {seeds} | {iqm(values):.2f} | [{low:.2f}, {high:.2f}] | {inside} |")
+
+
+if __name__ == "__main__":
+    main()
