@@ -8,6 +8,7 @@
 #include <toml++/toml.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <map>
@@ -290,9 +291,19 @@ SweepOutcome execute_sweep(const std::vector<SweepRun>& runs, int processes,
   po.total = static_cast<uint64_t>(total_frames);
   po.plain_interval_seconds = control.progress_seconds;
   std::optional<Progress> progress;
-  if (control.progress) progress.emplace(control.progress, po, static_cast<uint64_t>(done_before));
+  // Frames an interrupted run logged before this invocation are not progress made now: they
+  // start the counter, so the rate and ETA count only new frames.
+  std::vector<int64_t> logged_before(queue.size());
+  int64_t pending_before = 0;
+  for (size_t j = 0; j < queue.size(); ++j) {
+    logged_before[j] = logged_frames(*queue[j]);
+    pending_before += logged_before[j];
+  }
+  if (control.progress) {
+    progress.emplace(control.progress, po, static_cast<uint64_t>(done_before + pending_before));
+  }
   std::vector<Running> running;
-  int64_t finished_frames = done_before;
+  int64_t finished_frames = done_before, shown_frames = done_before + pending_before;
   size_t next = 0;
   bool forwarded = false;
   auto last_poll = std::chrono::steady_clock::now() - std::chrono::seconds(10);
@@ -302,6 +313,7 @@ SweepOutcome execute_sweep(const std::vector<SweepRun>& runs, int processes,
       const SweepRun& r = *queue[next++];
       const bool resume = run_state(r.dir) == RunState::kPartial;
       running.push_back({&r, spawn_run(r, resume, control.executable)});
+      pending_before -= logged_before[next - 1];
     }
     if (stopping && running.empty()) break;
     if (stopping && !forwarded) {
@@ -333,8 +345,11 @@ SweepOutcome execute_sweep(const std::vector<SweepRun>& runs, int processes,
     const auto now = std::chrono::steady_clock::now();
     if (progress && now - last_poll >= std::chrono::seconds(1)) {
       last_poll = now;
-      int64_t frames = finished_frames;
+      int64_t frames = finished_frames + pending_before;
       for (const auto& run : running) frames += logged_frames(*run.run);
+      // A run resumed after SIGKILL cuts metrics.csv back to its checkpoint: never show less.
+      frames = std::max(frames, shown_frames);
+      shown_frames = frames;
       progress->update(static_cast<uint64_t>(frames),
                        {{"runs_done", static_cast<double>(outcome.complete + outcome.skipped)},
                         {"running", static_cast<double>(running.size())}});
