@@ -38,6 +38,19 @@ void set_grads(std::vector<torch::Tensor>& p, int t) {
   }
 }
 
+// Steps t in [from, to) of two optimisers, each on its own copy of the parameters, with the same
+// gradients.
+template <typename A, typename B>
+void step_both(A& a, std::vector<torch::Tensor>& pa, B& b, std::vector<torch::Tensor>& pb, int from,
+               int to) {
+  for (int t = from; t < to; ++t) {
+    set_grads(pa, t);
+    set_grads(pb, t);
+    a.step();
+    b.step();
+  }
+}
+
 double max_relative_difference(const std::vector<torch::Tensor>& a,
                                const std::vector<torch::Tensor>& b) {
   double worst = 0.0;
@@ -61,12 +74,7 @@ TEST(Optimizer, CenteredRmspropMatchesLibTorch) {
   Optimizer mine(ours, o);
   torch::optim::RMSprop reference(
       theirs, torch::optim::RMSpropOptions(1e-2).alpha(0.95).eps(0.01).centered(true));
-  for (int t = 0; t < 200; ++t) {
-    set_grads(ours, t);
-    set_grads(theirs, t);
-    mine.step();
-    reference.step();
-  }
+  step_both(mine, ours, reference, theirs, 0, 200);
   EXPECT_LT(max_relative_difference(ours, theirs), 1e-4);
   EXPECT_GT((ours[0] - make_params(1)[0]).abs().max().item<double>(), 0.1);  // it did move
   EXPECT_EQ(mine.steps(), 200);
@@ -81,12 +89,7 @@ TEST(Optimizer, AdamMatchesLibTorch) {
   o.adam_eps = 1e-8;
   Optimizer mine(ours, o);
   torch::optim::Adam reference(theirs, torch::optim::AdamOptions(1e-2).eps(1e-8));
-  for (int t = 0; t < 200; ++t) {
-    set_grads(ours, t);
-    set_grads(theirs, t);
-    mine.step();
-    reference.step();
-  }
+  step_both(mine, ours, reference, theirs, 0, 200);
   EXPECT_LT(max_relative_difference(ours, theirs), 1e-4);
   EXPECT_GT((ours[0] - make_params(2)[0]).abs().max().item<double>(), 0.1);
 }
@@ -134,12 +137,7 @@ TEST(Optimizer, SaveLoadContinuesExactly) {
   Optimizer second(b, o);
   second.load_state(first.save_state());
   EXPECT_EQ(second.steps(), 10);
-  for (int t = 10; t < 20; ++t) {
-    set_grads(a, t);
-    set_grads(b, t);
-    first.step();
-    second.step();
-  }
+  step_both(first, a, second, b, 10, 20);
   for (size_t i = 0; i < a.size(); ++i) EXPECT_TRUE(torch::equal(a[i], b[i]));
 
   OptimizerOptions rms;
