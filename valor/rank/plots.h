@@ -1,4 +1,4 @@
-// PNG figures of a ranking, drawn with gnuplot (the same approach as valor/run/plot.h): the
+// PNG figures of a ranking, drawn with gnuplot (valor/core/gnuplot.h): the
 // pairwise win-probability matrix as a heatmap, and the ratings with their intervals.
 #pragma once
 

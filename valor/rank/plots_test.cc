@@ -8,23 +8,14 @@
 #include <fstream>
 #include <string>
 
+#include "valor/core/gnuplot.h"
+
 namespace valor::rank {
 namespace {
 
 namespace fs = std::filesystem;
 
-bool have_gnuplot() {
-  const char* env = std::getenv("PATH");
-  std::string path = env ? env : "";
-  size_t start = 0;
-  while (start <= path.size()) {
-    const size_t colon = std::min(path.find(':', start), path.size());
-    const fs::path candidate = fs::path(path.substr(start, colon - start)) / "gnuplot";
-    if (::access(candidate.c_str(), X_OK) == 0) return true;
-    start = colon + 1;
-  }
-  return false;
-}
+bool have_gnuplot() { return !find_on_path("gnuplot").empty(); }
 
 bool is_png(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);

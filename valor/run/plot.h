@@ -21,7 +21,4 @@ struct PlotOptions {
 // fails.
 void plot_runs(const std::vector<std::filesystem::path>& run_dirs, const PlotOptions& options);
 
-// The folder on PATH holding an executable `program`, or empty if none.
-std::filesystem::path find_on_path(const std::string& program);
-
 }  // namespace valor::run

@@ -8,6 +8,7 @@
 
 #include "valor/core/atomic_file.h"
 #include "valor/core/error.h"
+#include "valor/core/gnuplot.h"
 #include "valor/run/metrics.h"
 #include "valor/run/testing_temp_dir.h"
 

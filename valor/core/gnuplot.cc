@@ -1,0 +1,132 @@
+#include "valor/core/gnuplot.h"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <stdexcept>
+
+#include "valor/core/atomic_file.h"
+
+extern char** environ;
+
+namespace valor {
+namespace fs = std::filesystem;
+
+fs::path find_on_path(const std::string& program) {
+  const char* path_env = std::getenv("PATH");
+  std::string_view path = path_env != nullptr ? path_env : "";
+  while (true) {
+    const size_t colon = path.find(':');
+    const std::string_view entry = path.substr(0, colon);
+    const fs::path folder = entry.empty() ? fs::path(".") : fs::path(entry);
+    std::error_code error;
+    if (::access((folder / program).c_str(), X_OK) == 0 &&
+        !fs::is_directory(folder / program, error)) {
+      return folder;
+    }
+    if (colon == std::string_view::npos) return {};
+    path.remove_prefix(colon + 1);
+  }
+}
+
+std::string gnuplot_quote(std::string_view text) {
+  std::string out = "'";
+  for (const char c : text) {
+    if (c == '\'') {
+      out += "''";
+    } else if (c != '\n' && c != '\r') {
+      out.push_back(c);
+    }
+  }
+  return out + "'";
+}
+
+GnuplotFigure::GnuplotFigure(int width_px, int height_px, int font_points)
+    : width_px_(width_px), height_px_(height_px), font_points_(font_points) {
+  if (find_on_path("gnuplot").empty()) {
+    throw std::runtime_error(
+        "gnuplot not found: install it with `sudo apt-get install gnuplot-nox` (or run "
+        "tools/install-deps)");
+  }
+  std::string pattern = (fs::temp_directory_path() / "valor-plot-XXXXXX").string();
+  if (::mkdtemp(pattern.data()) == nullptr) {
+    throw std::runtime_error(
+        fmt::format("cannot create temp folder '{}': {}", pattern, std::strerror(errno)));
+  }
+  folder_ = pattern;
+}
+
+GnuplotFigure::~GnuplotFigure() {
+  std::error_code ignored;
+  fs::remove_all(folder_, ignored);
+}
+
+std::string GnuplotFigure::add_data(const std::string& name, std::string_view content) {
+  const fs::path file = folder_ / name;
+  write_file_atomically(file, content);
+  return gnuplot_quote(file.string());
+}
+
+void GnuplotFigure::render(std::string_view commands, const fs::path& png) const {
+  const fs::path image = folder_ / "figure.png", script = folder_ / "figure.gp",
+                 log = folder_ / "gnuplot.log";
+  std::error_code error;
+  fs::remove(image, error);
+  // pngcairo draws antialiased text; plain png is the fallback of a gnuplot built without cairo.
+  write_file_atomically(script,
+                        fmt::format("if (strstrt(GPVAL_TERMINALS, 'pngcairo') > 0) {{\n"
+                                    "  set terminal pngcairo noenhanced size {},{} font ',{}'\n"
+                                    "}} else {{\n"
+                                    "  set terminal png noenhanced size {},{}\n"
+                                    "}}\n"
+                                    "set output {}\n{}\nunset output\n",
+                                    width_px_, height_px_, font_points_, width_px_, height_px_,
+                                    gnuplot_quote(image.string()), commands));
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log.c_str(),
+                                   O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
+  std::string program = "gnuplot", script_arg = script.string();
+  char* argv[] = {program.data(), script_arg.data(), nullptr};
+  pid_t pid = 0;
+  const int rc = ::posix_spawnp(&pid, "gnuplot", &actions, nullptr, argv, environ);
+  posix_spawn_file_actions_destroy(&actions);
+  if (rc != 0) throw std::runtime_error(fmt::format("cannot start gnuplot: {}", std::strerror(rc)));
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0) {
+    if (errno != EINTR) {
+      throw std::runtime_error(fmt::format("waiting for gnuplot: {}", std::strerror(errno)));
+    }
+  }
+  const bool exited_ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+  if (!exited_ok || !fs::is_regular_file(image, error) || fs::file_size(image, error) == 0) {
+    std::string output;
+    try {
+      output = read_file(log);
+    } catch (const std::exception&) {
+    }
+    const std::string how = !WIFEXITED(status) ? fmt::format("signal {}", WTERMSIG(status))
+                            : !exited_ok       ? fmt::format("exit status {}", WEXITSTATUS(status))
+                                               : std::string("no image written");
+    throw std::runtime_error(
+        fmt::format("gnuplot failed to draw '{}' ({}): {}", png.string(), how, output));
+  }
+  if (png.has_parent_path()) {
+    fs::create_directories(png.parent_path(), error);
+    if (error) {
+      throw std::runtime_error(fmt::format("cannot create folder '{}': {}",
+                                           png.parent_path().string(), error.message()));
+    }
+  }
+  write_file_atomically(png, read_file(image));
+}
+
+}  // namespace valor
