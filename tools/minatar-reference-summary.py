@@ -21,11 +21,11 @@ over seeds of the return of the last 100 episodes against frames, every 10,000 f
 dqn.py (computed from its per-episode returns and frame stamps) and for each valor head (the
 train_return_100 column of metrics.csv, the same quantity).
 """
+import csv
 import glob
 import json
 import os
 import random
-import csv
 import re
 import subprocess
 import sys
@@ -41,25 +41,30 @@ def iqm(values):
 
 def bootstrap_interval(values, replicates=10000, level=0.95, seed=0):
     rng = random.Random(seed)
-    stats = sorted(iqm([rng.choice(values) for _ in values]) for _ in range(replicates))
-    tail = (1 - level) / 2
-    return percentile(stats, tail), percentile(stats, 1 - tail)
+    return percentile_interval([iqm([rng.choice(values) for _ in values]) for _ in range(replicates)],
+                               level)
 
 
 def difference_interval(a, b, replicates=10000, level=0.95, seed=0):
     """Percentile-bootstrap interval of mean(a) - mean(b), resampling each side on its own."""
     rng = random.Random(seed)
-    stats = sorted(sum(rng.choice(a) for _ in a) / len(a) - sum(rng.choice(b) for _ in b) / len(b)
-                   for _ in range(replicates))
+    return percentile_interval([sum(rng.choice(a) for _ in a) / len(a) -
+                                sum(rng.choice(b) for _ in b) / len(b) for _ in range(replicates)],
+                               level)
+
+
+def percentile_interval(replicates, level):
+    """The central `level` interval of bootstrap replicates, interpolated as numpy does."""
+    stats = sorted(replicates)
+
+    def percentile(q):
+        pos = q * (len(stats) - 1)
+        lo = int(pos)
+        hi = min(lo + 1, len(stats) - 1)
+        return stats[lo] + (pos - lo) * (stats[hi] - stats[lo])
+
     tail = (1 - level) / 2
-    return percentile(stats, tail), percentile(stats, 1 - tail)
-
-
-def percentile(stats, q):  # linear interpolation, numpy's default
-    pos = q * (len(stats) - 1)
-    lo = int(pos)
-    hi = min(lo + 1, len(stats) - 1)
-    return stats[lo] + (pos - lo) * (stats[hi] - stats[lo])
+    return percentile(tail), percentile(1 - tail)
 
 
 CURVE_STEP = 10000  # valor logs a metrics row every 10,000 frames in the MinAtar presets
