@@ -20,6 +20,7 @@
 #include "valor/core/error.h"
 #include "valor/core/progress.h"
 #include "valor/run/aggregate.h"
+#include "valor/run/checkpoint.h"
 #include "valor/run/metrics.h"
 #include "valor/run/plot.h"
 
@@ -108,14 +109,27 @@ pid_t spawn_run(const SweepRun& run, bool resume, const std::filesystem::path& e
   return pid;
 }
 
-// Frames a run has logged so far (the last metrics row), 0 if none.
-int64_t logged_frames(const SweepRun& run) {
+// The frames of a run's last metrics row, 0 if none.
+int64_t logged_frames(const std::filesystem::path& run_dir) {
   std::error_code ec;
-  if (!std::filesystem::exists(run.dir / "metrics.csv", ec)) return 0;
+  if (!std::filesystem::exists(run_dir / "metrics.csv", ec)) return 0;
   try {
-    const MetricsTable t = read_metrics_csv(run.dir / "metrics.csv");
+    const MetricsTable t = read_metrics_csv(run_dir / "metrics.csv");
     if (t.rows.empty()) return 0;
     return static_cast<int64_t>(t.rows.back()[0]);
+  } catch (const std::exception&) {
+    return 0;
+  }
+}
+
+// Train runs checkpoint with the frame count as the step.
+int64_t checkpointed_frames(const std::filesystem::path& run_dir) {
+  std::error_code ec;
+  const std::filesystem::path dir = run_dir / "checkpoints";
+  if (!std::filesystem::is_directory(dir, ec)) return 0;  // the store would create it
+  try {
+    const std::optional<uint64_t> step = CheckpointStore(dir, 1).latest_step();
+    return step ? static_cast<int64_t>(*step) : 0;
   } catch (const std::exception&) {
     return 0;
   }
@@ -270,6 +284,10 @@ RunState run_state(const std::filesystem::path& dir) {
   return std::filesystem::exists(dir / "config.toml", ec) ? RunState::kPartial : RunState::kPending;
 }
 
+int64_t frames_done(const std::filesystem::path& run_dir) {
+  return std::max(logged_frames(run_dir), checkpointed_frames(run_dir));
+}
+
 SweepOutcome execute_sweep(const std::vector<SweepRun>& runs, int processes,
                            const SweepControl& control) {
   SweepOutcome outcome;
@@ -291,12 +309,12 @@ SweepOutcome execute_sweep(const std::vector<SweepRun>& runs, int processes,
   po.total = static_cast<uint64_t>(total_frames);
   po.plain_interval_seconds = control.progress_seconds;
   std::optional<Progress> progress;
-  // Frames an interrupted run logged before this invocation are not progress made now: they
-  // start the counter, so the rate and ETA count only new frames.
+  // Frames an interrupted run did before this invocation are not progress made now: they start
+  // the counter, so the rate and ETA count only new frames (from its checkpoint, where it resumes).
   std::vector<int64_t> logged_before(queue.size());
   int64_t pending_before = 0;
   for (size_t j = 0; j < queue.size(); ++j) {
-    logged_before[j] = logged_frames(*queue[j]);
+    logged_before[j] = frames_done(queue[j]->dir);
     pending_before += logged_before[j];
   }
   if (control.progress) {
@@ -346,7 +364,7 @@ SweepOutcome execute_sweep(const std::vector<SweepRun>& runs, int processes,
     if (progress && now - last_poll >= std::chrono::seconds(1)) {
       last_poll = now;
       int64_t frames = finished_frames + pending_before;
-      for (const auto& run : running) frames += logged_frames(*run.run);
+      for (const auto& run : running) frames += frames_done(run.run->dir);
       // A run resumed after SIGKILL cuts metrics.csv back to its checkpoint: never show less.
       frames = std::max(frames, shown_frames);
       shown_frames = frames;

@@ -70,6 +70,11 @@ enum class RunState { kPending, kPartial, kComplete };
 // kComplete when summary.json says "complete": true; kPartial when config.toml exists.
 RunState run_state(const std::filesystem::path& run_dir);
 
+// Frames a run has done so far: the later of its last metrics.csv row and its newest checkpoint
+// (rows come once per log interval, and a resumed run restarts at the checkpoint, which can be
+// past the last row). 0 for a run with neither. Unreadable files count as absent.
+int64_t frames_done(const std::filesystem::path& run_dir);
+
 struct SweepControl {
   std::filesystem::path executable;  // the valor binary
   std::FILE* progress = stdout;
