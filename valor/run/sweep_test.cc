@@ -2,9 +2,9 @@
 
 #include <gtest/gtest.h>
 
-#include <fstream>
 #include <string>
 
+#include "valor/core/atomic_file.h"
 #include "valor/run/checkpoint.h"
 #include "valor/run/testing_temp_dir.h"
 
@@ -13,18 +13,13 @@ namespace {
 
 namespace fs = std::filesystem;
 
-void write_text(const fs::path& path, const std::string& text) {
-  std::ofstream out(path, std::ios::binary);
-  out << text;
-}
-
 // A metrics.csv whose rows end at `last_frames`, logged every 10000 frames.
 void write_metrics(const fs::path& run_dir, int64_t last_frames) {
   std::string text = "frames,episodes,train_return\n";
   for (int64_t f = 10000; f <= last_frames; f += 10000) {
     text += std::to_string(f) + ",1,2.5\n";
   }
-  write_text(run_dir / "metrics.csv", text);
+  write_file_atomically(run_dir / "metrics.csv", text);
 }
 
 TEST(FramesDone, AnEmptyRunHasDoneNothingAndGetsNoCheckpointFolder) {
@@ -58,7 +53,7 @@ TEST(FramesDone, ARowPastTheNewestCheckpointCounts) {
 
 TEST(FramesDone, AnUnreadableMetricsFileCountsAsAbsent) {
   testing::TempDir dir;
-  write_text(dir / "metrics.csv", "frames,episodes\n10000,not-a-number\n");
+  write_file_atomically(dir / "metrics.csv", "frames,episodes\n10000,not-a-number\n");
   EXPECT_EQ(frames_done(dir.path()), 0);
   CheckpointStore(dir / "checkpoints", 1).save(5000, Checkpoint{{"x", "1"}});
   EXPECT_EQ(frames_done(dir.path()), 5000);
