@@ -1,14 +1,18 @@
-# valor_module(NAME DEPS <targets...>)
-# Builds valor_<NAME> from every *.cc in the current folder that is not a *_test.cc, and, when
-# tests are on, valor_<NAME>_test from the *_test.cc files, registered with ctest per test case.
+# valor_module(NAME DEPS <targets...> [TEST_DEPS <targets...>] [EXCLUDE <files...>])
+# Builds valor_<NAME> from every *.cc in the current folder that is not a *_test.cc and not in
+# EXCLUDE (files another target of the folder builds), and, when tests are on, valor_<NAME>_test
+# from the *_test.cc files, registered with ctest per test case.
 function(valor_module name)
-  cmake_parse_arguments(ARG "" "" "DEPS;TEST_DEPS" ${ARGN})
+  cmake_parse_arguments(ARG "" "" "DEPS;TEST_DEPS;EXCLUDE" ${ARGN})
   file(GLOB all_sources CONFIGURE_DEPENDS "${CMAKE_CURRENT_SOURCE_DIR}/*.cc")
   file(GLOB test_sources CONFIGURE_DEPENDS "${CMAKE_CURRENT_SOURCE_DIR}/*_test.cc")
   set(lib_sources ${all_sources})
   if(test_sources)
     list(REMOVE_ITEM lib_sources ${test_sources})
   endif()
+  foreach(excluded ${ARG_EXCLUDE})
+    list(REMOVE_ITEM lib_sources "${CMAKE_CURRENT_SOURCE_DIR}/${excluded}")
+  endforeach()
   if(lib_sources)
     add_library(valor_${name} ${lib_sources})
     target_include_directories(valor_${name} PUBLIC "${PROJECT_SOURCE_DIR}")

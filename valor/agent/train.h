@@ -12,14 +12,12 @@
 #include <vector>
 
 #include "valor/agent/dqn.h"
+#include "valor/agent/train_config.h"
 #include "valor/core/config.h"
 #include "valor/env/registry.h"
 #include "valor/run/run_dir.h"
 
 namespace valor::agent {
-
-// Declares env.*, network.*, value.*, train.* and eval.*.
-void declare_train_config(ConfigSchema& schema);
 
 struct TrainOptions {
   std::string env_name;

@@ -1,0 +1,88 @@
+#include "valor/agent/train_config.h"
+
+#include "valor/agent/value_head.h"
+
+namespace valor::agent {
+
+void declare_train_config(ConfigSchema& schema) {
+  schema
+      .add_string("env.name", "breakout",
+                  "Environment to train on (valor env list): a MinAtar game or a classic-control "
+                  "task.")
+      .add_float("env.sticky_action_prob", 0.1,
+                 "MinAtar: probability of repeating the last action.", ConfigRange::closed(0, 1))
+      .add_bool("env.difficulty_ramping", true, "MinAtar: difficulty ramping.")
+      .add_bool("env.minimal_action_set", false,
+                "MinAtar: the game's minimal action set instead of all 6 actions.")
+      .add_string("network.kind", "auto",
+                  "Q-network: minatar_conv (conv 16 3x3 -> hidden -> actions), mlp, or auto "
+                  "(minatar_conv for MinAtar, mlp otherwise).",
+                  {"auto", "minatar_conv", "mlp"})
+      .add_string("network.hidden", "auto",
+                  "Hidden widths, comma-separated (\"128,128\"); auto: 128 for minatar_conv, "
+                  "128,128 for mlp.")
+      .add_string("value.head", "huber", "Value head: huber, mse, two_hot, hl_gauss, c51 or qr.",
+                  head_names())
+      .add_float("value.v_min", -10.0,
+                 "Lowest atom (two_hot, c51) or left bin edge (hl_gauss); must hold the returns.")
+      .add_float("value.v_max", 10.0, "Highest atom or right bin edge; above value.v_min.")
+      .add_int("value.bins", 51, "Atoms (two_hot, c51) or bins (hl_gauss).",
+               ConfigRange::closed(2, 100000))
+      .add_float("value.sigma_ratio", 0.75,
+                 "HL-Gauss sigma divided by the bin width (Stop Regressing uses 0.75).",
+                 ConfigRange::open_closed(0, 1000))
+      .add_int("value.quantiles", 51, "Quantiles of the qr head.", ConfigRange::closed(1, 100000))
+      .add_int("train.frames", 5000000, "Environment steps (frames) to train for.",
+               ConfigRange::closed(1, 1e15))
+      .add_float("train.gamma", 0.99, "Discount factor.", ConfigRange::closed(0, 1))
+      .add_int("train.n_step", 1, "n of the n-step return.", ConfigRange::closed(1, 1000))
+      .add_bool("train.double_dqn", false,
+                "Double DQN: the online network picks the next action, the target network "
+                "values it.")
+      .add_int("train.batch_size", 32, "Transitions per update.", ConfigRange::closed(1, 1e6))
+      .add_int("train.replay_capacity", 100000, "Transitions the replay buffer holds.",
+               ConfigRange::closed(1, 1e9))
+      .add_int("train.learning_starts", 5000,
+               "Frames of uniformly random actions before the first update.",
+               ConfigRange::closed(0, 1e15))
+      .add_int("train.update_every", 1, "Frames between updates.", ConfigRange::closed(1, 1e6))
+      .add_int("train.target_update_period", 1000,
+               "Updates between hard copies of the online network into the target network.",
+               ConfigRange::closed(1, 1e12))
+      .add_float("train.polyak_tau", 0.0,
+                 "If > 0, Polyak averaging of the target network after every update instead of "
+                 "hard copies.",
+                 ConfigRange::closed(0, 1))
+      .add_string("train.optimizer", "rmsprop_centered", "Optimiser.", {"rmsprop_centered", "adam"})
+      .add_float("train.learning_rate", 2.5e-4, "Step size.", ConfigRange::greater_than(0))
+      .add_float("train.adam_eps", 1e-8, "Adam's epsilon.", ConfigRange::greater_than(0))
+      .add_float("train.rmsprop_alpha", 0.95, "RMSProp's squared-gradient decay.",
+                 ConfigRange::closed(0, 1))
+      .add_float("train.rmsprop_eps", 0.01, "RMSProp's epsilon (minimum squared gradient).",
+                 ConfigRange::greater_than(0))
+      .add_float("train.grad_clip_norm", 0.0, "If > 0, clip the gradient's global norm to this.",
+                 ConfigRange::at_least(0))
+      .add_float("train.epsilon_start", 1.0, "Exploration epsilon until learning starts.",
+                 ConfigRange::closed(0, 1))
+      .add_float("train.epsilon_end", 0.1, "Epsilon after the decay.", ConfigRange::closed(0, 1))
+      .add_int("train.epsilon_decay_frames", 100000,
+               "Frames after learning_starts over which epsilon falls linearly to epsilon_end.",
+               ConfigRange::closed(0, 1e15))
+      .add_int("train.log_every_frames", 10000, "Frames between rows of metrics.csv.",
+               ConfigRange::closed(1, 1e15))
+      .add_int("train.checkpoint_every_frames", 50000,
+               "Frames between checkpoints (a multiple of train.log_every_frames).",
+               ConfigRange::closed(1, 1e15))
+      .add_int("eval.every_frames", 0,
+               "Frames between evaluations (a multiple of train.log_every_frames); 0: never. The "
+               "last frame is always evaluated when this is > 0.",
+               ConfigRange::closed(0, 1e15))
+      .add_int("eval.episodes", 10, "Episodes per evaluation.", ConfigRange::closed(1, 1e6))
+      .add_float("eval.epsilon", 0.0, "Exploration epsilon during evaluation.",
+                 ConfigRange::closed(0, 1))
+      .add_int("eval.max_episode_frames", 100000,
+               "An evaluation episode is cut (and counted) after this many frames.",
+               ConfigRange::closed(1, 1e12));
+}
+
+}  // namespace valor::agent
