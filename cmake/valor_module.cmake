@@ -27,7 +27,7 @@ function(valor_module name)
     add_executable(valor_${name}_test ${test_sources})
     target_compile_options(valor_${name}_test PRIVATE -Wall -Wextra -Werror)
     target_compile_definitions(valor_${name}_test PRIVATE
-      VALOR_SHARED_DIR="${VALOR_SHARED_DIR}" VALOR_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
+      VALOR_TESTDATA_DIR="${VALOR_TESTDATA_DIR}" VALOR_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
     target_link_libraries(valor_${name}_test PRIVATE valor_${name} ${ARG_TEST_DEPS}
       GTest::gtest GTest::gmock GTest::gtest_main)
     # ctest runs tests in parallel on few cores: OpenMP threads that spin while waiting (the

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Records MinAtar golden trajectories in the format of shared/golden/README.md, from the original
+"""Records MinAtar golden trajectories in the format of testdata/golden/README.md, from the original
 Python MinAtar (not part of valor: pass the folder that contains its `minatar` package).
 
   tools/record-minatar-golden.py MINATAR_DIR GAME SEED ACTION_SEED STEPS [STICKY RAMPING] > out.jsonl

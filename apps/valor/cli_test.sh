@@ -256,18 +256,18 @@ EOF2
     run_valor 0 env render cliff --steps 2
     ;;
   check_golden)
-    shared=${VALOR_SHARED_DIR:?}/golden
-    run_valor 0 env check-golden "$shared/minatar/breakout.jsonl" "$shared/minatar/freeway.jsonl"
+    golden=${VALOR_TESTDATA_DIR:?}/golden
+    run_valor 0 env check-golden "$golden/minatar/breakout.jsonl" "$golden/minatar/freeway.jsonl"
     expect_in out.txt "checked 12 trajectories, 36000 steps, 0 mismatches"
     # A golden file it has never seen (other seeds), then one with an edited reward.
     testdata=${VALOR_SOURCE_DIR:?}/valor/env/testdata
     run_valor 0 env check-golden "$testdata/minatar_seaquest_unseen.jsonl"
     expect_in out.txt "checked 2 trajectories, 3000 steps, 0 mismatches"
-    head -n 1 "$shared/minatar/asterix.jsonl" | sed 's/"r":0.0/"r":1.0/' > edited.jsonl
+    head -n 1 "$golden/minatar/asterix.jsonl" | sed 's/"r":0.0/"r":1.0/' > edited.jsonl
     run_valor 1 env check-golden edited.jsonl
     expect_in out.txt "1 mismatches"
     expect_in out.txt "first mismatch: edited.jsonl:1: step 0: field r"
-    { head -n 1 "$shared/minatar/asterix.jsonl"; echo '{"game": "asterix", "seed": '; } > bad.jsonl
+    { head -n 1 "$golden/minatar/asterix.jsonl"; echo '{"game": "asterix", "seed": '; } > bad.jsonl
     run_valor 2 env check-golden bad.jsonl
     expect_in err.txt "bad.jsonl:2: malformed golden line"
     ;;

@@ -3,7 +3,7 @@
 // HL-Gauss (Stop Regressing: Training Value Functions via Classification for Scalable Deep RL) or
 // C51 (A Distributional Perspective on Reinforcement Learning) target. With the exact Q* from
 // solve.h this measures how each representation converges, with and without reward noise.
-// docs/value.md and shared/algorithms.md section 2 give the formulas used.
+// docs/value.md and docs/algorithms.md section 2 give the formulas used.
 #pragma once
 
 #include <cstdint>

@@ -4,7 +4,7 @@
 // that gymnasium.make adds). The internal state is float64 and is updated with the same
 // operations in the same order as the Python, so that a step gives Gymnasium's bits wherever
 // libm's cos/sin give numpy's (MountainCar: always; CartPole and Acrobot, whose np.cos/np.sin
-// differed from libm in the last bits on the machine that recorded shared/golden: to ~1e-12).
+// differed from libm in the last bits on the machine that recorded testdata/golden: to ~1e-12).
 // Observations are that state (Acrobot: its cos/sin) rounded to float32.
 //
 // reset() draws the initial state from Gymnasium's distribution using the env's own valor::Rng
@@ -132,7 +132,7 @@ const std::vector<std::string>& classic_control_names();
 std::unique_ptr<ClassicControlEnv> make_classic_control(std::string_view name, uint64_t seed = 0);
 
 // The outcome of replaying one recorded episode (one line of
-// shared/golden/classic_control/*.jsonl) in two ways:
+// testdata/golden/classic_control/*.jsonl) in two ways:
 //  - step by step ("teacher forcing", the verdict): every recorded step is replayed from the
 //    recorded state before it, so each comparison tests one transition, free of the error that
 //    earlier steps carried in; all steps are compared;

@@ -20,7 +20,7 @@ namespace {
 
 std::vector<nlohmann::json> read_golden(const std::string& env) {
   const std::string path =
-      std::string(VALOR_SHARED_DIR "/golden/classic_control/") + env + ".jsonl";
+      std::string(VALOR_TESTDATA_DIR "/golden/classic_control/") + env + ".jsonl";
   std::ifstream in(path);
   EXPECT_TRUE(in) << "cannot open " << path;
   std::vector<nlohmann::json> lines;

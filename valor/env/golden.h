@@ -1,6 +1,6 @@
-// Replays golden trajectories recorded from the original environments (shared/golden/) and
+// Replays golden trajectories recorded from the original environments (testdata/golden/) and
 // counts mismatches. The format is detected from the content: MinAtar lines carry "game",
-// classic-control lines carry "env" and "state0" (see shared/golden/README.md).
+// classic-control lines carry "env" and "state0" (see testdata/golden/README.md).
 #pragma once
 
 #include <cstddef>

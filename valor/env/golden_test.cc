@@ -16,7 +16,7 @@ namespace {
 namespace fs = std::filesystem;
 using ::testing::HasSubstr;
 
-const fs::path kShared = VALOR_SHARED_DIR "/golden";
+const fs::path kGolden = VALOR_TESTDATA_DIR "/golden";
 const fs::path kTestData = VALOR_SOURCE_DIR "/valor/env/testdata";
 
 class MinAtarGoldenTest : public ::testing::TestWithParam<std::string> {};
@@ -24,7 +24,7 @@ class MinAtarGoldenTest : public ::testing::TestWithParam<std::string> {};
 // Every shared golden segment is reproduced exactly: observations, rewards, terminal flags and
 // observations after reset.
 TEST_P(MinAtarGoldenTest, SharedTracesReplayWithoutMismatch) {
-  const GoldenReport report = check_golden_file(kShared / "minatar" / (GetParam() + ".jsonl"));
+  const GoldenReport report = check_golden_file(kGolden / "minatar" / (GetParam() + ".jsonl"));
   EXPECT_EQ(report.format, "minatar");
   EXPECT_EQ(report.trajectories, 6u);
   EXPECT_EQ(report.steps, 6u * 3000u);
@@ -60,7 +60,7 @@ class GoldenFileTest : public ::testing::Test {
   }
   // The first line of a shared MinAtar file, for making edited copies.
   static std::string first_breakout_line() {
-    std::ifstream in(kShared / "minatar" / "breakout.jsonl");
+    std::ifstream in(kGolden / "minatar" / "breakout.jsonl");
     std::string line;
     std::getline(in, line);
     return line;

@@ -1,5 +1,5 @@
 // Fixed supports for distributional value heads: atoms (two-hot, C51) and bins (HL-Gauss).
-// See shared/algorithms.md section 2.
+// See docs/algorithms.md section 2.
 #pragma once
 
 #include <cstddef>
