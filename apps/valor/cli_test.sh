@@ -44,6 +44,28 @@ case "$case_name" in
     expect_in out.txt "BLAS OpenBLAS"
     expect_in out.txt "intra-op 1"
     ;;
+  torch_free)
+    # The front end links no LibTorch; the commands that train run in valor-torch beside it.
+    if ldd "$valor" | grep -E 'libtorch|libc10' >&2; then fail "valor links LibTorch"; fi
+    ldd "$(dirname "$valor")/valor-torch" | grep -q libtorch || fail "valor-torch lacks LibTorch"
+    run_valor 0 env list
+    expect_in out.txt "breakout"
+    run_valor 0 train --help
+    expect_in out.txt "valor train"
+    expect_in out.txt "--resume"
+    run_valor 0 --help
+    for word in demo train sweep env solve rank; do expect_in out.txt "$word"; done
+    # Without valor-torch beside it, the torch-free commands still work and the others say why.
+    cp "$valor" ./valor-alone
+    valor=./valor-alone
+    run_valor 0 config list
+    run_valor 1 train cartpole-dqn
+    expect_in err.txt "needs valor's LibTorch side"
+    expect_in err.txt "valor-torch"
+    run_valor 1 version
+    expect_in out.txt "valor 0."
+    expect_in err.txt "valor-torch"
+    ;;
   config_unknown_key)
     run_valor 2 config show cartpole-dqn --set no.such.key=1
     expect_in err.txt "no.such.key"
@@ -195,6 +217,54 @@ EOF2
     expect_in err.txt "hl_gauss"
     run_valor 2 sweep no-such-sweep
     expect_in err.txt "no such sweep file"
+    ;;
+  sweep_kill)
+    # Killing a sweep, even with SIGKILL, stops its runs (each checkpoints on the SIGTERM it gets
+    # when its parent dies); the same command then completes them.
+    cat > s.toml <<'EOF2'
+[sweep]
+name = "killed"
+presets = ["cartpole-dqn"]
+heads = ["huber"]
+seeds = [0, 1]
+processes = 2
+[set]
+"train.frames" = 20000
+"train.learning_starts" = 200
+"train.log_every_frames" = 200
+"train.checkpoint_every_frames" = 20000
+"eval.every_frames" = 0
+EOF2
+    "$valor" sweep s.toml --out sw > kill.txt 2>&1 &
+    pid=$!
+    for _ in $(seq 1 1200); do
+      n=0
+      for m in sw/runs/*/metrics.csv; do [ "$(cat "$m" 2>/dev/null | wc -l)" -ge 2 ] && n=$((n + 1)); done
+      [ "$n" -ge 2 ] && break
+      sleep 0.05
+    done
+    [ "$n" -ge 2 ] || { cat kill.txt >&2; fail "the sweep's runs did not start"; }
+    children=$(pgrep -P "$pid")
+    [ "$(echo "$children" | wc -w)" -eq 2 ] || fail "expected 2 runs under the sweep, got: $children"
+    kill -KILL "$pid"
+    wait "$pid" 2>/dev/null
+    alive() { [ -e "/proc/$1" ] && ! grep -qE '^[0-9]+ \(.*\) Z' "/proc/$1/stat" 2>/dev/null; }
+    for _ in $(seq 1 200); do
+      left=""
+      for c in $children; do alive "$c" && left="$left $c"; done
+      [ -z "$left" ] && break
+      sleep 0.05
+    done
+    [ -z "$left" ] || { kill -KILL $left; fail "runs outlived their killed sweep:$left"; }
+    for r in sw/runs/*; do
+      ls "$r"/checkpoints/ckpt-*.bin > /dev/null 2>&1 || fail "$r: no checkpoint after the kill"
+      grep -q '"complete": true' "$r/summary.json" 2>/dev/null &&
+        fail "$r finished before the kill (make the runs longer)"
+    done
+    # The same command completes both runs from their checkpoints.
+    run_valor 0 sweep s.toml --out sw
+    expect_in out.txt "| CartPole-v1 | cartpole-dqn | huber | 2 |"
+    for r in sw/runs/*; do expect_in "$r/log.txt" "resumed from"; done
     ;;
   demo)
     run_valor 0 demo --help

@@ -1,23 +1,21 @@
-// valor: the command-line front end. Exit status: 0 success, 1 runtime failure, 2 usage,
+// valor: the command-line front end, torch-free so that every command that trains nothing starts
+// in milliseconds. The commands that train (torch_commands()) run in valor-torch, beside this
+// binary, which this process becomes. Exit status: 0 success, 1 runtime failure, 2 usage,
 // configuration or input error (valor::Error).
-#include <fmt/format.h>
-
 #include <CLI/CLI.hpp>
-#include <cstdio>
-#include <exception>
+#include <string_view>
 
 #include "apps/valor/commands.h"
-#include "valor/agent/torch_runtime.h"
-#include "valor/core/error.h"
 
 int main(int argc, char** argv) {
+  if (argc >= 2) {
+    for (const auto& c : valor::app::torch_commands()) {
+      if (c.name == std::string_view(argv[1])) return valor::app::exec_torch_side(argv);
+    }
+  }
   CLI::App app{"valor: learn values and act on them"};
-  app.require_subcommand(1);
-  app.fallthrough();
   valor::app::Action action;
-  valor::app::add_demo_command(app, action);
-  valor::app::add_train_command(app, action);
-  valor::app::add_sweep_command(app, action);
+  valor::app::add_torch_command_entries(app);
   valor::app::add_config_command(app, action);
   valor::app::add_plot_command(app, action);
   valor::app::add_env_command(app, action);
@@ -25,21 +23,5 @@ int main(int argc, char** argv) {
   valor::app::add_rank_command(app, action);
   valor::app::add_bench_command(app, action);
   valor::app::add_version_command(app, action);
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    const int code = app.exit(e);
-    return code == 0 ? 0 : 2;
-  }
-  try {
-    valor::agent::keep_tensor_memory();
-    valor::agent::set_compute_threads(1);
-    return action ? action() : 0;
-  } catch (const valor::Error& e) {
-    fmt::print(stderr, "valor: error: {}\n", e.what());
-    return 2;
-  } catch (const std::exception& e) {
-    fmt::print(stderr, "valor: failed: {}\n", e.what());
-    return 1;
-  }
+  return valor::app::run_main(app, action, argc, argv);
 }

@@ -1,5 +1,5 @@
 #include "apps/valor/commands.h"
-#include "valor/agent/train.h"
+#include "valor/agent/train_config.h"
 #include "valor/run/run_config.h"
 
 namespace valor::app {

@@ -1,9 +1,8 @@
 #include <fmt/format.h>
 
-#include <thread>
+#include <cstdio>
 
 #include "apps/valor/commands.h"
-#include "valor/agent/torch_runtime.h"
 
 namespace valor {
 extern const char* const kGitCommit;
@@ -18,17 +17,9 @@ void add_version_command(CLI::App& app, Action& action) {
       "and the thread counts");
   command->callback([&action] {
     action = [] {
-      const agent::TorchRuntime rt = agent::torch_runtime();
       fmt::print("valor {} (commit {})\n", VALOR_VERSION, kGitCommit);
-      fmt::print("LibTorch {}\n", rt.torch_version);
-      fmt::print("BLAS {}: {}\n", rt.blas_name, rt.blas_path.empty() ? "-" : rt.blas_path);
-      if (!rt.blas_config.empty()) fmt::print("BLAS config: {}\n", rt.blas_config);
-      fmt::print("LAPACK: {}\n", rt.lapack_path.empty() ? "-" : rt.lapack_path);
-      fmt::print("threads: LibTorch intra-op {}, inter-op {}; BLAS {}; hardware {}\n",
-                 rt.torch_intra_op_threads, rt.torch_inter_op_threads,
-                 rt.blas_threads > 0 ? fmt::format("{}", rt.blas_threads) : "unknown",
-                 std::thread::hardware_concurrency());
-      return 0;
+      // LibTorch and the BLAS it loads are known only to the LibTorch side.
+      return run_torch_side({"torch-info"});
     };
   });
 }

@@ -3,14 +3,16 @@
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <signal.h>
-#include <spawn.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <toml++/toml.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cmath>
+#include <cstring>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -23,8 +25,6 @@
 #include "valor/run/checkpoint.h"
 #include "valor/run/metrics.h"
 #include "valor/run/plot.h"
-
-extern char** environ;
 
 namespace valor::run {
 
@@ -96,16 +96,22 @@ pid_t spawn_run(const SweepRun& run, bool resume, const std::filesystem::path& e
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
   const std::string out = (run.dir / "train.out").string();
-  posix_spawn_file_actions_addopen(&actions, 1, out.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-  posix_spawn_file_actions_adddup2(&actions, 1, 2);
-  pid_t pid = 0;
-  const int rc = posix_spawn(&pid, exe.c_str(), &actions, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  if (rc != 0)
-    throw std::runtime_error(fmt::format("cannot start {}: {}", exe.string(), strerror(rc)));
+  const pid_t parent = getpid();
+  const pid_t pid = fork();
+  if (pid < 0) {
+    throw std::runtime_error(fmt::format("cannot start {}: {}", exe.string(), strerror(errno)));
+  }
+  if (pid == 0) {
+    // The child: only async-signal-safe calls until exec. The run gets SIGTERM (checkpoint and
+    // stop) when the sweep dies for any reason, SIGKILL included; if the sweep died before the
+    // request took effect, the parent is already gone and the run does not start.
+    if (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0 || getppid() != parent) _exit(127);
+    const int fd = open(out.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (fd < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0) _exit(127);
+    execv(exe.c_str(), argv.data());
+    _exit(127);
+  }
   return pid;
 }
 

@@ -27,6 +27,7 @@ extern "C" void request_stop(int) { g_stop.store(true); }
 const std::atomic<bool>& stop_on_signals() {
   std::signal(SIGINT, request_stop);
   std::signal(SIGTERM, request_stop);
+  std::signal(SIGHUP, request_stop);
   return g_stop;
 }
 
@@ -115,8 +116,7 @@ int run_train(const TrainArgs& args) {
 
 void add_train_command(CLI::App& app, Action& action) {
   auto args = std::make_shared<TrainArgs>();
-  auto* train = app.add_subcommand(
-      "train", "Train a DQN-family agent into a run directory (metrics, checkpoints, summary)");
+  auto* train = app.add_subcommand("train", std::string(torch_command_description("train")));
   train->add_option("preset", args->preset, "A preset name (see `valor config list`)");
   args->flags.add_to(train);
   train->add_option("--out", args->out, "The run directory (default runs/<name>-<time>/)");

@@ -88,8 +88,7 @@ int run_sweep(const SweepArgs& args, bool demo) {
 
 void add_sweep_command(CLI::App& app, Action& action) {
   auto args = std::make_shared<SweepArgs>();
-  auto* sweep = app.add_subcommand(
-      "sweep", "Run a grid of training runs (presets x envs x heads x seeds) and report IQMs");
+  auto* sweep = app.add_subcommand("sweep", std::string(torch_command_description("sweep")));
   sweep->add_option("file", args->file, "A sweep file (.toml) or a built-in sweep name")
       ->required();
   sweep->add_option("--out", args->out, "Output folder (default runs/<sweep name>)");
@@ -102,9 +101,7 @@ void add_sweep_command(CLI::App& app, Action& action) {
 
 void add_demo_command(CLI::App& app, Action& action) {
   auto args = std::make_shared<SweepArgs>();
-  auto* demo = app.add_subcommand(
-      "demo",
-      "The main job: DQN on CartPole-v1, Huber vs HL-Gauss heads, 3 seeds each, with a report");
+  auto* demo = app.add_subcommand("demo", std::string(torch_command_description("demo")));
   demo->add_option("--out", args->out, "Output folder (default runs/demo)");
   demo->callback([&action, args] {
     action = [args] {
