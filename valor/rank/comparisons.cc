@@ -10,6 +10,9 @@ namespace valor::rank {
 int32_t ComparisonSet::intern(std::string_view name) {
   const auto it = index_.find(std::string(name));
   if (it != index_.end()) return it->second;
+  if (items_.size() >= kMaxItems) {
+    fail("item '{}': more than {} distinct items are not supported", name, kMaxItems);
+  }
   const auto index = static_cast<int32_t>(items_.size());
   items_.emplace_back(name);
   index_.emplace(items_.back(), index);
