@@ -108,7 +108,8 @@ double ReturnDistribution::quantile(double tau) const {
     cumulative += probabilities_[k];
     if (cumulative >= tau - kCumulativeSlack) return atoms_[k];
   }
-  return atoms_.back();  // unreachable: the sum is 1 up to far less than the slack
+  // Only if rounding in a sum of very many probabilities stays more than the slack below 1.
+  return atoms_.back();
 }
 
 double ReturnDistribution::cvar(double alpha) const {
