@@ -12,6 +12,7 @@
 #include "apps/valor/commands.h"
 #include "valor/core/atomic_file.h"
 #include "valor/core/error.h"
+#include "valor/core/math.h"
 #include "valor/rank/bootstrap.h"
 #include "valor/rank/bradley_terry.h"
 #include "valor/rank/comparison_reader.h"
@@ -51,8 +52,6 @@ struct Row {
   std::string name;
   double rating = 0, low = NAN, high = NAN, win_rate = 0, comparisons = 0;
 };
-
-double sigmoid(double x) { return 1.0 / (1.0 + std::exp(-x)); }
 
 // Each comparison as rankings of two for Plackett-Luce: "a > b" with weight w * outcome and
 // "b > a" with weight w * (1 - outcome), so a tie is half a ranking each way (PL on pairs is then
@@ -158,8 +157,7 @@ int rank_command(const RankArgs& args) {
     ratings = t.mu;
     const std::vector<double> sigma = t.sigma;
     prob = [&ratings, sigma](size_t i, size_t j) {
-      const double s = std::sqrt(sigma[i] * sigma[i] + sigma[j] * sigma[j]);
-      return 0.5 * std::erfc(-(ratings[i] - ratings[j]) / s / std::sqrt(2.0));
+      return rank::thurstone_probability(ratings[i], sigma[i], ratings[j], sigma[j]);
     };
     extra["sigma"] = nlohmann::json::object();
     for (size_t i = 0; i < n; ++i) extra["sigma"][data.name(static_cast<int32_t>(i))] = sigma[i];
@@ -183,7 +181,7 @@ int rank_command(const RankArgs& args) {
     fit = [k](const rank::ComparisonSet& s) { return rank::elo_ratings(s, k); };
     ratings = fit(data);
     prob = [&ratings](size_t i, size_t j) {
-      return 1.0 / (1.0 + std::pow(10.0, (ratings[j] - ratings[i]) / 400.0));
+      return rank::elo_expected_score(ratings[i], ratings[j]);
     };
   } else {
     fail("--model {}: accepted: bt, thurstone, pl, elo", args.model);

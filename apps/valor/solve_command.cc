@@ -6,6 +6,7 @@
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,7 @@
 #include "valor/run/metrics.h"
 #include "valor/run/plot.h"
 #include "valor/run/run_dir.h"
+#include "valor/value/return_distribution.h"
 #include "valor/value/support.h"
 
 namespace valor::app {
@@ -35,87 +37,34 @@ struct SolveArgs {
   int horizon = 100;
 };
 
-// A discrete return distribution: values ascending with their probabilities.
-struct Distribution {
-  std::vector<double> values, probs;
+// The atoms of the categorical return distribution printed for gamma < 1.
+constexpr int kCategoricalAtoms = 401;
+
+// The return distribution of a policy from the initial distribution, as `solve` prints it.
+struct Returns {
+  std::optional<value::ReturnDistribution> law;  // none when no episode ends within the horizon
   double unfinished = 0;  // mass of episodes not ended within the horizon (exact pmf only)
   std::string method;
-
-  double mean() const {
-    double m = 0;
-    for (size_t i = 0; i < values.size(); ++i) m += values[i] * probs[i];
-    return m;
-  }
-  double sd() const {
-    const double m = mean();
-    double v = 0;
-    for (size_t i = 0; i < values.size(); ++i) v += probs[i] * (values[i] - m) * (values[i] - m);
-    return std::sqrt(v);
-  }
-  // The lower quantile min{g : F(g) >= tau}.
-  double quantile(double tau) const {
-    double c = 0;
-    for (size_t i = 0; i < values.size(); ++i) {
-      c += probs[i];
-      if (c >= tau - 1e-12) return values[i];
-    }
-    return values.back();
-  }
-  // Lower-tail CVaR: the mean of the worst alpha fraction.
-  double cvar(double alpha) const {
-    double left = alpha, sum = 0;
-    for (size_t i = 0; i < values.size() && left > 0; ++i) {
-      const double take = std::min(left, probs[i]);
-      sum += take * values[i];
-      left -= take;
-    }
-    return sum / alpha;
-  }
 };
 
-// The return distribution of `policy` from the initial distribution: exact (integer rewards,
-// gamma 1), otherwise the categorical fixed point on a support covering every return.
-Distribution return_distribution(const env::TabularMdp& mdp, const dp::Policy& policy, double gamma,
-                                 int horizon) {
-  Distribution d;
+// Exact (integer rewards, gamma 1), otherwise the categorical fixed point on a support covering
+// every return.
+Returns return_distribution(const env::TabularMdp& mdp, const dp::Policy& policy, double gamma,
+                            int horizon) {
+  Returns r;
   if (gamma == 1.0) {
-    std::map<int64_t, double> mix;
-    for (int s = 0; s < mdp.num_states; ++s) {
-      const double w = mdp.initial_distribution[static_cast<size_t>(s)];
-      if (w <= 0) continue;
-      const dp::ExactReturnPmf pmf = dp::exact_return_distribution(mdp, policy, s, horizon);
-      for (const auto& [g, p] : pmf.probabilities) mix[g] += w * p;
-      d.unfinished += w * pmf.unfinished_mass;
-    }
-    if (d.unfinished < 1.0 - 1e-12) {
-      for (const auto& [g, p] : mix) {
-        d.values.push_back(static_cast<double>(g));
-        d.probs.push_back(p / (1.0 - d.unfinished));
-      }
-    }
-    d.method = fmt::format("exact pmf over {} steps", horizon);
-    return d;
+    const dp::ExactReturnPmf pmf = dp::exact_return_distribution_from_initial(mdp, policy, horizon);
+    r.unfinished = pmf.unfinished_mass;
+    if (r.unfinished < 1.0 - 1e-12) r.law = pmf.finished_distribution();
+    r.method = fmt::format("exact pmf over {} steps", horizon);
+    return r;
   }
-  double r_min = 0, r_max = 0;
-  for (const auto& row : mdp.rows) {
-    for (const auto& t : row) {
-      r_min = std::min(r_min, t.reward);
-      r_max = std::max(r_max, t.reward);
-    }
-  }
-  const double lo = r_min / (1 - gamma), hi = std::max(r_max / (1 - gamma), lo + 1e-6);
-  const int m = 401;
-  const dp::CategoricalResult c =
-      dp::categorical_policy_evaluation(mdp, policy, gamma, value::AtomSupport(lo, hi, m));
-  d.values = c.atoms;
-  d.probs.assign(static_cast<size_t>(m), 0.0);
-  for (int s = 0; s < mdp.num_states; ++s) {
-    const double w = mdp.initial_distribution[static_cast<size_t>(s)];
-    const auto dist = c.distribution(s);
-    for (size_t i = 0; i < dist.size(); ++i) d.probs[i] += w * dist[i];
-  }
-  d.method = fmt::format("categorical fixed point, {} atoms on [{:.4g}, {:.4g}]", m, lo, hi);
-  return d;
+  const dp::ReturnBounds b = dp::discounted_return_bounds(mdp, gamma);
+  r.law = dp::categorical_return_distribution(mdp, policy, gamma,
+                                              value::AtomSupport(b.lo, b.hi, kCategoricalAtoms));
+  r.method = fmt::format("categorical fixed point, {} atoms on [{:.4g}, {:.4g}]", kCategoricalAtoms,
+                         b.lo, b.hi);
+  return r;
 }
 
 // "cvar:0.1" -> 0.1; valor::Error for anything but mean / cvar:ALPHA.
@@ -282,7 +231,7 @@ int solve(const SolveArgs& args) {
   const dp::ValueIterationResult vi = dp::value_iteration(mdp, args.gamma, args.epsilon);
   double objective = 0;
   for (size_t s = 0; s < vi.v.size(); ++s) objective += mdp.initial_distribution[s] * vi.v[s];
-  const Distribution returns = return_distribution(mdp, vi.policy, args.gamma, args.horizon);
+  const Returns returns = return_distribution(mdp, vi.policy, args.gamma, args.horizon);
 
   if (args.format == "json") {
     nlohmann::json out = {{"spec", args.spec},       {"gamma", args.gamma},
@@ -290,15 +239,15 @@ int solve(const SolveArgs& args) {
                           {"policy", vi.policy},     {"q", vi.q},
                           {"sweeps", vi.sweeps},     {"certified", vi.certified},
                           {"epsilon", args.epsilon}, {"last_change", vi.last_change}};
-    if (!returns.values.empty())
+    if (returns.law)
       out["return_distribution"] = {{"method", returns.method},
-                                    {"mean", returns.mean()},
-                                    {"sd", returns.sd()},
+                                    {"mean", returns.law->mean()},
+                                    {"sd", returns.law->sd()},
                                     {"quantiles",
-                                     {{"0.05", returns.quantile(0.05)},
-                                      {"0.5", returns.quantile(0.5)},
-                                      {"0.95", returns.quantile(0.95)}}},
-                                    {"cvar_0.1", returns.cvar(0.1)},
+                                     {{"0.05", returns.law->quantile(0.05)},
+                                      {"0.5", returns.law->quantile(0.5)},
+                                      {"0.95", returns.law->quantile(0.95)}}},
+                                    {"cvar_0.1", returns.law->cvar(0.1)},
                                     {"unfinished_mass", returns.unfinished}};
     fmt::print("{}\n", out.dump(2));
     return 0;
@@ -319,7 +268,7 @@ int solve(const SolveArgs& args) {
     }
   }
   fmt::print("objective (expected return from the initial distribution): {:.6g}\n", objective);
-  if (returns.values.empty()) {
+  if (!returns.law) {
     fmt::print(
         "return distribution: no episode of the greedy policy ends within {} steps (with "
         "gamma = 1, ties between optimal actions can make the greedy policy loop; try "
@@ -331,8 +280,9 @@ int solve(const SolveArgs& args) {
   fmt::print(
       "  mean {:.6g}  sd {:.6g}  quantiles 5% {:.4g} 25% {:.4g} 50% {:.4g} 75% {:.4g} "
       "95% {:.4g}  CVaR 10% {:.4g}\n",
-      returns.mean(), returns.sd(), returns.quantile(0.05), returns.quantile(0.25),
-      returns.quantile(0.5), returns.quantile(0.75), returns.quantile(0.95), returns.cvar(0.1));
+      returns.law->mean(), returns.law->sd(), returns.law->quantile(0.05),
+      returns.law->quantile(0.25), returns.law->quantile(0.5), returns.law->quantile(0.75),
+      returns.law->quantile(0.95), returns.law->cvar(0.1));
   if (returns.unfinished > 0) {
     fmt::print(
         "  ({:.3g} of the mass had not ended after {} steps; the figures condition on the "

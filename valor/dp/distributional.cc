@@ -149,73 +149,21 @@ double ExactReturnPmf::finished_mass() const {
   return total;
 }
 
-namespace {
-
-double require_mass(const ExactReturnPmf& pmf, const char* what) {
-  const double total = pmf.finished_mass();
-  if (!(total > 0.0)) {
-    fail("ExactReturnPmf::{}: the pmf has no finished mass (unfinished mass {}); raise max_steps",
-         what, pmf.unfinished_mass);
+value::ReturnDistribution ExactReturnPmf::finished_distribution() const {
+  if (!(finished_mass() > 0.0)) {
+    fail(
+        "ExactReturnPmf: the pmf has no finished mass (unfinished mass {}), so the return has no "
+        "distribution to describe; raise max_steps",
+        unfinished_mass);
   }
-  return total;
-}
-
-}  // namespace
-
-double ExactReturnPmf::mean() const {
-  const double total = require_mass(*this, "mean");
-  double sum = 0.0;
-  for (const auto& [g, p] : probabilities) sum += p * static_cast<double>(g);
-  return sum / total;
-}
-
-double ExactReturnPmf::sd() const {
-  const double total = require_mass(*this, "sd");
-  const double mu = mean();
-  double sum = 0.0;
+  std::vector<double> returns, probs;
+  returns.reserve(probabilities.size());
+  probs.reserve(probabilities.size());
   for (const auto& [g, p] : probabilities) {
-    const double d = static_cast<double>(g) - mu;
-    sum += p * d * d;
+    returns.push_back(static_cast<double>(g));
+    probs.push_back(p);
   }
-  return std::sqrt(sum / total);
-}
-
-int64_t ExactReturnPmf::quantile(double tau) const {
-  if (!(tau >= 0.0 && tau <= 1.0)) {
-    fail("ExactReturnPmf::quantile: tau is {}; it must be in [0, 1]", tau);
-  }
-  const double total = require_mass(*this, "quantile");
-  const double target = tau * total - 1e-12 * total;
-  double cumulative = 0.0;
-  int64_t last = 0;
-  for (const auto& [g, p] : probabilities) {
-    if (p <= 0.0) continue;
-    cumulative += p;
-    last = g;
-    if (cumulative >= target) return g;
-  }
-  return last;  // tau = 1 with rounding in the cumulative sum
-}
-
-double ExactReturnPmf::cvar(double alpha) const {
-  if (!(alpha > 0.0 && alpha <= 1.0)) {
-    fail("ExactReturnPmf::cvar: alpha is {}; it must be in (0, 1]", alpha);
-  }
-  const double total = require_mass(*this, "cvar");
-  // Take the worst returns in ascending order until alpha of the (normalised) mass is used.
-  double remaining = alpha;
-  double sum = 0.0;
-  for (const auto& [g, p] : probabilities) {
-    if (remaining <= 0.0) break;
-    const double take = std::min(p / total, remaining);
-    sum += take * static_cast<double>(g);
-    remaining -= take;
-  }
-  // remaining > 0 only through rounding (alpha = 1): the last return absorbs it.
-  if (remaining > 0.0 && !probabilities.empty()) {
-    sum += remaining * static_cast<double>(probabilities.rbegin()->first);
-  }
-  return sum / alpha;
+  return value::ReturnDistribution(returns, probs);
 }
 
 ExactReturnPmf exact_return_distribution(const TabularMdp& mdp, const Policy& policy, int state,
@@ -284,6 +232,51 @@ ExactReturnPmf exact_return_distribution(const TabularMdp& mdp, const Policy& po
     for (const auto& [g, mass] : p) pmf.unfinished_mass += mass;
   }
   return pmf;
+}
+
+ExactReturnPmf exact_return_distribution_from_initial(const TabularMdp& mdp, const Policy& policy,
+                                                      int max_steps) {
+  ExactReturnPmf mix;
+  for (int s = 0; s < mdp.num_states; ++s) {
+    const double w = mdp.initial_distribution[static_cast<size_t>(s)];
+    if (w <= 0.0) continue;
+    const ExactReturnPmf pmf = exact_return_distribution(mdp, policy, s, max_steps);
+    for (const auto& [g, p] : pmf.probabilities) mix.probabilities[g] += w * p;
+    mix.unfinished_mass += w * pmf.unfinished_mass;
+  }
+  return mix;
+}
+
+ReturnBounds discounted_return_bounds(const TabularMdp& mdp, double gamma) {
+  if (!(gamma >= 0.0 && gamma < 1.0)) {
+    fail(
+        "discounted_return_bounds: gamma is {}; it must be in [0, 1) for the returns to be bounded",
+        gamma);
+  }
+  double r_min = 0.0, r_max = 0.0;
+  for (const auto& row : mdp.rows) {
+    for (const auto& t : row) {
+      r_min = std::min(r_min, t.reward);
+      r_max = std::max(r_max, t.reward);
+    }
+  }
+  ReturnBounds b;
+  b.lo = r_min / (1.0 - gamma);
+  b.hi = std::max(r_max / (1.0 - gamma), b.lo + 1e-6);
+  return b;
+}
+
+value::ReturnDistribution categorical_return_distribution(const TabularMdp& mdp,
+                                                          const Policy& policy, double gamma,
+                                                          const value::AtomSupport& support) {
+  const CategoricalResult c = categorical_policy_evaluation(mdp, policy, gamma, support);
+  std::vector<double> mix(c.atoms.size(), 0.0);
+  for (int s = 0; s < mdp.num_states; ++s) {
+    const double w = mdp.initial_distribution[static_cast<size_t>(s)];
+    const auto eta = c.distribution(s);
+    for (size_t i = 0; i < eta.size(); ++i) mix[i] += w * eta[i];
+  }
+  return value::ReturnDistribution(c.atoms, mix);
 }
 
 }  // namespace valor::dp

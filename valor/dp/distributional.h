@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "valor/dp/solve.h"
+#include "valor/value/return_distribution.h"
 #include "valor/value/support.h"
 
 namespace valor::dp {
@@ -51,30 +52,38 @@ CategoricalResult categorical_policy_evaluation(const TabularMdp& mdp, const Pol
 // The mean of a categorical distribution over `atoms`; valor::Error on a size mismatch.
 double categorical_mean(std::span<const double> probabilities, std::span<const double> atoms);
 
+// An interval that holds every discounted return of the MDP under any policy:
+// lo = min(0, r_min) / (1 - gamma), hi = max(max(0, r_max) / (1 - gamma), lo + 1e-6), r_min and
+// r_max over the rewards of every row (the 1e-6 keeps the interval non-empty when every reward is
+// 0). valor::Error unless 0 <= gamma < 1.
+struct ReturnBounds {
+  double lo = 0.0;
+  double hi = 0.0;
+};
+ReturnBounds discounted_return_bounds(const TabularMdp& mdp, double gamma);
+
+// The return distribution of `policy` from the MDP's initial distribution on a categorical
+// support: the mixture sum_s initial_distribution[s] eta(s) of the fixed point eta of
+// categorical_policy_evaluation(mdp, policy, gamma, support) (default tolerance). Pick a support
+// that covers the returns (discounted_return_bounds) so that its mean is the policy's value.
+// valor::Error as categorical_policy_evaluation.
+value::ReturnDistribution categorical_return_distribution(const TabularMdp& mdp,
+                                                          const Policy& policy, double gamma,
+                                                          const value::AtomSupport& support);
+
 // The law of an integer-valued return: P(G = g) for the returns of positive probability among
 // episodes that terminated within the step budget, plus the mass of the episodes that did not.
-//
-// The statistics below describe the return conditional on termination within the budget: they
-// normalise by finished_mass() (= 1 - unfinished_mass up to rounding). Check unfinished_mass
-// before trusting them. Each throws valor::Error when there is no finished mass.
 struct ExactReturnPmf {
   std::map<int64_t, double> probabilities;  // return -> probability, ascending returns
   double unfinished_mass = 0.0;             // episodes still running after max_steps
 
   // sum of probabilities.
   double finished_mass() const;
-  double mean() const;
-  // The standard deviation (population: sqrt(E[G^2] - E[G]^2), computed around the mean).
-  double sd() const;
-  // The lower quantile F^{-1}(tau) = min { g : P(G <= g) >= tau } for tau in (0, 1]; tau = 0
-  // gives the smallest return of positive mass. Cumulative sums are compared with a 1e-12
-  // (relative to the finished mass) allowance for rounding. valor::Error for tau outside [0, 1].
-  int64_t quantile(double tau) const;
-  // Lower-tail CVaR: the mean of the worst alpha fraction of outcomes,
-  // CVaR_alpha = (1/alpha) int_0^alpha F^{-1}(u) du, splitting the mass of the return at the
-  // alpha-quantile as needed (so CVaR_1 = mean, and CVaR_alpha -> min return as alpha -> 0).
-  // valor::Error unless 0 < alpha <= 1.
-  double cvar(double alpha) const;
+  // The law of the return conditional on termination within the budget (the probabilities
+  // divided by finished_mass(), = 1 - unfinished_mass up to rounding), for its mean, sd,
+  // quantiles and CVaR (conventions in value/return_distribution.h). Check unfinished_mass before
+  // trusting it. valor::Error when there is no finished mass.
+  value::ReturnDistribution finished_distribution() const;
 };
 
 // The exact pmf of the undiscounted (gamma = 1) return from `state` under `policy`, by dynamic
@@ -87,5 +96,11 @@ struct ExactReturnPmf {
 // or if the policy does not have one action in [0, A) per state.
 ExactReturnPmf exact_return_distribution(const TabularMdp& mdp, const Policy& policy, int state,
                                          int max_steps);
+
+// The same from the MDP's initial distribution: the mixture over the states s of positive
+// initial probability w_s of exact_return_distribution(mdp, policy, s, max_steps), both its
+// probabilities and its unfinished mass weighted by w_s. valor::Error as above.
+ExactReturnPmf exact_return_distribution_from_initial(const TabularMdp& mdp, const Policy& policy,
+                                                      int max_steps);
 
 }  // namespace valor::dp

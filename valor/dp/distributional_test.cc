@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <map>
 #include <vector>
 
 #include "valor/core/error.h"
@@ -149,7 +150,7 @@ TEST(ExactReturnDistribution, HandComputedLoop) {
   EXPECT_NEAR(pmf.probabilities.at(0), 2.0 / 3.0, 1e-12);
   EXPECT_NEAR(pmf.probabilities.at(4), 1.0 / 3.0, 1e-12);
   EXPECT_LT(pmf.unfinished_mass, 1e-50);
-  EXPECT_NEAR(pmf.mean(), 4.0 / 3.0, 1e-12);
+  EXPECT_NEAR(pmf.finished_distribution().mean(), 4.0 / 3.0, 1e-12);
 
   // After 3 steps: 0 (1/2, one step), 4 (1/4, two steps), 0 (1/8, three steps); 1/8 running.
   const ExactReturnPmf short_pmf = exact_return_distribution(mdp, {0, 0, 0}, 0, 3);
@@ -179,11 +180,12 @@ TEST(ExactReturnDistribution, CliffOptimalPathIsAPointMass) {
   ASSERT_EQ(pmf.probabilities.size(), 1u);
   EXPECT_EQ(pmf.probabilities.at(-13), 1.0);
   EXPECT_EQ(pmf.unfinished_mass, 0.0);
-  EXPECT_EQ(pmf.quantile(0.5), -13);
-  EXPECT_DOUBLE_EQ(pmf.cvar(0.1), -13.0);
-  EXPECT_DOUBLE_EQ(pmf.sd(), 0.0);
+  const value::ReturnDistribution d = pmf.finished_distribution();
+  EXPECT_EQ(d.quantile(0.5), -13);
+  EXPECT_DOUBLE_EQ(d.cvar(0.1), -13.0);
+  EXPECT_DOUBLE_EQ(d.sd(), 0.0);
   const std::vector<double> v = evaluate_policy(mdp, policy, 1.0);
-  EXPECT_NEAR(pmf.mean(), v[36], 1e-9);
+  EXPECT_NEAR(d.mean(), v[36], 1e-9);
 }
 
 TEST(ExactReturnDistribution, SlipperyCostMapMatchesExactValue) {
@@ -203,14 +205,78 @@ TEST(ExactReturnDistribution, SlipperyCostMapMatchesExactValue) {
     const ExactReturnPmf pmf = exact_return_distribution(mdp, policy, s, 400);
     EXPECT_LT(pmf.unfinished_mass, 1e-13) << mdp.state_name(s);
     EXPECT_NEAR(pmf.finished_mass() + pmf.unfinished_mass, 1.0, 1e-12);
-    EXPECT_NEAR(pmf.mean(), v[static_cast<size_t>(s)], 1e-9) << mdp.state_name(s);
+    const value::ReturnDistribution d = pmf.finished_distribution();
+    EXPECT_NEAR(d.mean(), v[static_cast<size_t>(s)], 1e-9) << mdp.state_name(s);
     for (const auto& [g, p] : pmf.probabilities) EXPECT_GE(p, 0.0) << g;
     if (!mdp.terminal[static_cast<size_t>(s)]) {
       EXPECT_GT(pmf.probabilities.size(), 3u);
-      EXPECT_GT(pmf.sd(), 0.0);
-      EXPECT_LE(pmf.cvar(0.1), pmf.mean());
-      EXPECT_LE(pmf.quantile(0.1), pmf.quantile(0.9));
+      EXPECT_GT(d.sd(), 0.0);
+      EXPECT_LE(d.cvar(0.1), d.mean());
+      EXPECT_LE(d.quantile(0.1), d.quantile(0.9));
     }
+  }
+}
+
+TEST(ExactReturnDistribution, FromInitialMixesTheStartStates) {
+  TabularMdp mdp = loop_mdp();
+  mdp.initial_distribution = {0.25, 0.75, 0.0};
+  for (int steps : {3, 200}) {
+    const ExactReturnPmf mix = exact_return_distribution_from_initial(mdp, {0, 0, 0}, steps);
+    const ExactReturnPmf from0 = exact_return_distribution(mdp, {0, 0, 0}, 0, steps);
+    const ExactReturnPmf from1 = exact_return_distribution(mdp, {0, 0, 0}, 1, steps);
+    std::map<int64_t, double> expected;
+    for (const auto& [g, p] : from0.probabilities) expected[g] += 0.25 * p;
+    for (const auto& [g, p] : from1.probabilities) expected[g] += 0.75 * p;
+    ASSERT_EQ(mix.probabilities.size(), expected.size()) << steps;
+    for (const auto& [g, p] : expected) EXPECT_NEAR(mix.probabilities.at(g), p, 1e-15) << g;
+    EXPECT_NEAR(mix.unfinished_mass, 0.25 * from0.unfinished_mass + 0.75 * from1.unfinished_mass,
+                1e-15);
+  }
+  // From 1 the return is -1 (1/3) or 3 (2/3); from 0 it is 0 (2/3) or 4 (1/3).
+  const value::ReturnDistribution d =
+      exact_return_distribution_from_initial(mdp, {0, 0, 0}, 200).finished_distribution();
+  EXPECT_NEAR(d.mean(), 0.25 * 4.0 / 3.0 + 0.75 * (-1.0 / 3.0 + 2.0), 1e-12);
+  EXPECT_EQ(d.min(), -1.0);
+  EXPECT_EQ(d.max(), 4.0);
+}
+
+TEST(ReturnPmf, NoFinishedMassIsAnErrorThatSaysWhatToDo) {
+  ExactReturnPmf pmf;
+  pmf.unfinished_mass = 1.0;
+  EXPECT_THAT([&] { pmf.finished_distribution(); },
+              ThrowsMessage<Error>(AllOf(HasSubstr("no finished mass"), HasSubstr("max_steps"))));
+}
+
+TEST(DiscountedReturnBounds, HoldEveryReturn) {
+  const TabularMdp mdp = loop_mdp();  // rewards -1, 0, 1, 3
+  const ReturnBounds b = discounted_return_bounds(mdp, 0.5);
+  EXPECT_DOUBLE_EQ(b.lo, -2.0);
+  EXPECT_DOUBLE_EQ(b.hi, 6.0);
+  TabularMdp zero = mdp;
+  for (auto& row : zero.rows) {
+    for (auto& t : row) t.reward = 0.0;
+  }
+  const ReturnBounds z = discounted_return_bounds(zero, 0.9);
+  EXPECT_EQ(z.lo, 0.0);
+  EXPECT_DOUBLE_EQ(z.hi, 1e-6);  // never empty
+  EXPECT_THROW(discounted_return_bounds(mdp, 1.0), Error);
+  EXPECT_THROW(discounted_return_bounds(mdp, -0.1), Error);
+}
+
+TEST(CategoricalReturnDistribution, MixtureMeanIsTheValueOfTheInitialDistribution) {
+  for (uint64_t seed : {1u, 2u}) {
+    const TabularMdp mdp = env::garnet_mdp(20, 3, 4, seed);
+    const Policy policy = cyclic_policy(mdp);
+    const ReturnBounds b = discounted_return_bounds(mdp, 0.9);
+    const value::AtomSupport support(b.lo, b.hi, 401);
+    const value::ReturnDistribution d = categorical_return_distribution(mdp, policy, 0.9, support);
+    const std::vector<double> v = evaluate_policy(mdp, policy, 0.9);
+    double objective = 0.0;
+    for (size_t s = 0; s < v.size(); ++s) objective += mdp.initial_distribution[s] * v[s];
+    EXPECT_NEAR(d.mean(), objective, 1e-6) << seed;
+    EXPECT_GE(d.min(), support.v_min());
+    EXPECT_LE(d.max(), support.v_max());
+    EXPECT_LE(d.cvar(0.1), d.mean());
   }
 }
 
@@ -235,37 +301,38 @@ TEST(ReturnPmf, Statistics) {
   ExactReturnPmf pmf;
   pmf.probabilities = {{-2, 0.1}, {0, 0.4}, {3, 0.5}};
   EXPECT_DOUBLE_EQ(pmf.finished_mass(), 1.0);
-  EXPECT_NEAR(pmf.mean(), 1.3, 1e-12);
-  EXPECT_NEAR(pmf.sd(), std::sqrt(3.21), 1e-12);
-  EXPECT_EQ(pmf.quantile(0.0), -2);
-  EXPECT_EQ(pmf.quantile(0.05), -2);
-  EXPECT_EQ(pmf.quantile(0.1), -2);
-  EXPECT_EQ(pmf.quantile(0.3), 0);
-  EXPECT_EQ(pmf.quantile(0.5), 0);
-  EXPECT_EQ(pmf.quantile(0.51), 3);
-  EXPECT_EQ(pmf.quantile(1.0), 3);
-  EXPECT_NEAR(pmf.cvar(0.05), -2.0, 1e-12);
-  EXPECT_NEAR(pmf.cvar(0.1), -2.0, 1e-12);
-  EXPECT_NEAR(pmf.cvar(0.3), -2.0 / 3.0, 1e-12);
-  EXPECT_NEAR(pmf.cvar(0.6), 1.0 / 6.0, 1e-12);
-  EXPECT_NEAR(pmf.cvar(1.0), 1.3, 1e-12);
-  EXPECT_THROW(pmf.quantile(1.5), Error);
-  EXPECT_THROW(pmf.quantile(-0.1), Error);
-  EXPECT_THROW(pmf.cvar(0.0), Error);
-  EXPECT_THROW(pmf.cvar(1.1), Error);
+  const value::ReturnDistribution d = pmf.finished_distribution();
+  EXPECT_NEAR(d.mean(), 1.3, 1e-12);
+  EXPECT_NEAR(d.sd(), std::sqrt(3.21), 1e-12);
+  EXPECT_EQ(d.quantile(0.0), -2);
+  EXPECT_EQ(d.quantile(0.05), -2);
+  EXPECT_EQ(d.quantile(0.1), -2);
+  EXPECT_EQ(d.quantile(0.3), 0);
+  EXPECT_EQ(d.quantile(0.5), 0);
+  EXPECT_EQ(d.quantile(0.51), 3);
+  EXPECT_EQ(d.quantile(1.0), 3);
+  EXPECT_NEAR(d.cvar(0.05), -2.0, 1e-12);
+  EXPECT_NEAR(d.cvar(0.1), -2.0, 1e-12);
+  EXPECT_NEAR(d.cvar(0.3), -2.0 / 3.0, 1e-12);
+  EXPECT_NEAR(d.cvar(0.6), 1.0 / 6.0, 1e-12);
+  EXPECT_NEAR(d.cvar(1.0), 1.3, 1e-12);
+  EXPECT_THROW(d.quantile(1.5), Error);
+  EXPECT_THROW(d.quantile(-0.1), Error);
+  EXPECT_THROW(d.cvar(0.0), Error);
+  EXPECT_THROW(d.cvar(1.1), Error);
 }
 
 TEST(ReturnPmf, ConditionsOnFinishedEpisodes) {
   ExactReturnPmf pmf;
   pmf.probabilities = {{1, 0.25}, {5, 0.25}};
   pmf.unfinished_mass = 0.5;
-  EXPECT_DOUBLE_EQ(pmf.mean(), 3.0);
-  EXPECT_DOUBLE_EQ(pmf.sd(), 2.0);
-  EXPECT_EQ(pmf.quantile(0.5), 1);
-  EXPECT_DOUBLE_EQ(pmf.cvar(0.5), 1.0);
+  const value::ReturnDistribution d = pmf.finished_distribution();
+  EXPECT_DOUBLE_EQ(d.mean(), 3.0);
+  EXPECT_DOUBLE_EQ(d.sd(), 2.0);
+  EXPECT_EQ(d.quantile(0.5), 1);
+  EXPECT_DOUBLE_EQ(d.cvar(0.5), 1.0);
   const ExactReturnPmf empty;
-  EXPECT_THROW(empty.mean(), Error);
-  EXPECT_THROW(empty.quantile(0.5), Error);
+  EXPECT_THROW(empty.finished_distribution(), Error);
 }
 
 }  // namespace

@@ -190,15 +190,8 @@ CvarResult optimize_cvar(const TabularMdp& mdp, double alpha, int horizon) {
   return result;
 }
 
-double ReturnPmf::mean() const {
-  double m = 0.0;
-  for (size_t k = 0; k < probabilities.size(); ++k) {
-    m += probabilities[k] * (min_return + static_cast<double>(k));
-  }
-  return m;
-}
-
-ReturnPmf stock_policy_return_pmf(const TabularMdp& mdp, const StockPolicy& policy) {
+value::ReturnDistribution stock_policy_return_pmf(const TabularMdp& mdp,
+                                                  const StockPolicy& policy) {
   const StockGrid grid = make_grid(mdp, policy.horizon);
   check_policy(mdp, policy, grid);
   const int S = mdp.num_states;
@@ -207,9 +200,8 @@ ReturnPmf stock_policy_return_pmf(const TabularMdp& mdp, const StockPolicy& poli
   const auto idx = [C](int s, int ci) {
     return static_cast<size_t>(s) * static_cast<size_t>(C) + static_cast<size_t>(ci);
   };
-  ReturnPmf pmf;
-  pmf.min_return = cmin;
-  pmf.probabilities.assign(static_cast<size_t>(C), 0.0);
+  // probabilities[k]: P(G = cmin + k).
+  std::vector<double> probabilities(static_cast<size_t>(C), 0.0);
   // mass[s, c]: probability of being at (t, s, c) without having terminated or been capped.
   std::vector<double> mass(static_cast<size_t>(S) * static_cast<size_t>(C), 0.0);
   std::vector<double> next_mass(mass.size());
@@ -224,7 +216,7 @@ ReturnPmf stock_policy_return_pmf(const TabularMdp& mdp, const StockPolicy& poli
         for (const auto& tr : mdp.row(s, policy.action(t, s, c))) {
           const int c2 = c + static_cast<int>(tr.reward);
           if (mdp.terminal[static_cast<size_t>(tr.next_state)]) {
-            pmf.probabilities[static_cast<size_t>(c2 - cmin)] += m * tr.probability;
+            probabilities[static_cast<size_t>(c2 - cmin)] += m * tr.probability;
           } else {
             next_mass[idx(tr.next_state, c2 - cmin)] += m * tr.probability;
           }
@@ -235,49 +227,16 @@ ReturnPmf stock_policy_return_pmf(const TabularMdp& mdp, const StockPolicy& poli
   }
   // The cap: what is left after H steps is stopped with its stock.
   for (int s = 0; s < S; ++s) {
-    for (int ci = 0; ci < C; ++ci) pmf.probabilities[static_cast<size_t>(ci)] += mass[idx(s, ci)];
+    for (int ci = 0; ci < C; ++ci) probabilities[static_cast<size_t>(ci)] += mass[idx(s, ci)];
   }
-  return pmf;
-}
-
-double cvar_of_pmf(const ReturnPmf& pmf, double alpha) {
-  check_alpha(alpha);
-  double remaining = alpha;
-  double sum = 0.0;
-  for (size_t k = 0; k < pmf.probabilities.size() && remaining > 0.0; ++k) {
-    const double w = std::min(remaining, pmf.probabilities[k]);
-    sum += w * (pmf.min_return + static_cast<double>(k));
-    remaining -= w;
-  }
-  if (remaining > 0.0) {
-    // Rounding left the total mass a hair below alpha: the last atom takes the rest.
-    for (size_t k = pmf.probabilities.size(); k-- > 0;) {
-      if (pmf.probabilities[k] > 0.0) {
-        sum += remaining * (pmf.min_return + static_cast<double>(k));
-        break;
-      }
-    }
-  }
-  return sum / alpha;
+  std::vector<double> returns(static_cast<size_t>(C));
+  for (int ci = 0; ci < C; ++ci) returns[static_cast<size_t>(ci)] = cmin + ci;
+  return value::ReturnDistribution(returns, probabilities);
 }
 
 double evaluate_stock_policy_cvar(const TabularMdp& mdp, const StockPolicy& policy, double alpha) {
   check_alpha(alpha);
-  return cvar_of_pmf(stock_policy_return_pmf(mdp, policy), alpha);
-}
-
-double empirical_cvar(std::vector<double> samples, double alpha) {
-  check_alpha(alpha);
-  if (samples.empty()) fail("empirical_cvar needs at least one sample");
-  std::sort(samples.begin(), samples.end());
-  const double n = static_cast<double>(samples.size());
-  const double k = alpha * n;  // number of (fractional) samples in the tail
-  double sum = 0.0;
-  size_t i = 0;
-  for (; i < samples.size() && static_cast<double>(i + 1) <= k; ++i) sum += samples[i];
-  const double frac = k - static_cast<double>(i);
-  if (i < samples.size() && frac > 0.0) sum += frac * samples[i];
-  return sum / k;
+  return stock_policy_return_pmf(mdp, policy).cvar(alpha);
 }
 
 std::vector<double> rollout_returns(const TabularMdp& mdp, const StockPolicy& policy, int episodes,

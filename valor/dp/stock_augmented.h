@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "valor/env/tabular.h"
+#include "valor/value/return_distribution.h"
 
 namespace valor::dp {
 
@@ -71,27 +72,16 @@ struct CvarResult {
 // optimize_expected_utility.
 CvarResult optimize_cvar(const TabularMdp& mdp, double alpha, int horizon);
 
-// The exact distribution of G (cap rule) under a stock policy, from the initial distribution.
-struct ReturnPmf {
-  int min_return = 0;  // G = min_return + k has probability probabilities[k]
-  std::vector<double> probabilities;
-  double mean() const;
-};
-// valor::Error if the policy's sizes do not match the MDP, or as optimize_expected_utility.
-ReturnPmf stock_policy_return_pmf(const TabularMdp& mdp, const StockPolicy& policy);
+// The exact distribution of G (cap rule) under a stock policy, from the initial distribution
+// (its atoms are the integer returns of positive probability). valor::Error if the policy's sizes
+// do not match the MDP, or as optimize_expected_utility.
+value::ReturnDistribution stock_policy_return_pmf(const TabularMdp& mdp, const StockPolicy& policy);
 
-// Lower-tail CVaR_alpha of a pmf: (1 / alpha) * integral_0^alpha F^{-1}(v) dv. valor::Error unless
-// 0 < alpha <= 1.
-double cvar_of_pmf(const ReturnPmf& pmf, double alpha);
-
-// cvar_of_pmf(stock_policy_return_pmf(mdp, policy), alpha).
+// The lower-tail CVaR_alpha of G under the policy: stock_policy_return_pmf(mdp,
+// policy).cvar(alpha). valor::Error unless 0 < alpha <= 1, and as stock_policy_return_pmf. (For
+// Monte Carlo returns, value::ReturnDistribution::empirical(samples).cvar(alpha) is the plug-in
+// estimate.)
 double evaluate_stock_policy_cvar(const TabularMdp& mdp, const StockPolicy& policy, double alpha);
-
-// Lower-tail empirical CVaR_alpha of samples: the mean of the lowest alpha * n values, the
-// boundary value counted with its fractional weight (the plug-in estimator; equal to
-// max_b { b - mean((b - x)^+) / alpha }). valor::Error unless 0 < alpha <= 1 and samples is
-// non-empty.
-double empirical_cvar(std::vector<double> samples, double alpha);
 
 // Monte Carlo returns (cap rule) of `episodes` episodes under the policy. Sampling uses one
 // Rng(seed): one uniform() per initial state and per step, by inverse CDF over the initial

@@ -162,11 +162,11 @@ double best_cvar(const BruteForce& bf, double alpha) {
   return best;
 }
 
-std::map<int, double> to_map(const ReturnPmf& pmf) {
+std::map<int, double> to_map(const value::ReturnDistribution& pmf) {
   std::map<int, double> m;
-  for (size_t k = 0; k < pmf.probabilities.size(); ++k) {
-    if (pmf.probabilities[k] > 1e-15)
-      m[pmf.min_return + static_cast<int>(k)] = pmf.probabilities[k];
+  for (size_t k = 0; k < pmf.size(); ++k) {
+    if (pmf.probabilities()[k] > 1e-15)
+      m[static_cast<int>(pmf.atoms()[k])] = pmf.probabilities()[k];
   }
   return m;
 }
@@ -302,7 +302,7 @@ TEST(StockAugmented, EmpiricalCvarIsThePluginDual) {
       for (double v : x) m += std::max(b - v, 0.0);
       dual = std::max(dual, b - m / static_cast<double>(x.size()) / alpha);
     }
-    EXPECT_NEAR(empirical_cvar(x, alpha), dual, 1e-12) << alpha;
+    EXPECT_NEAR(value::ReturnDistribution::empirical(x).cvar(alpha), dual, 1e-12) << alpha;
   }
 }
 
@@ -324,7 +324,7 @@ TEST(StockAugmentedCvar, MonteCarloAgreesWithExactValue) {
     const CvarResult r = optimize_cvar(c.mdp, c.alpha, c.horizon);
     std::vector<double> g = rollout_returns(c.mdp, r.policy, 200000, seed++);
     ASSERT_EQ(g.size(), 200000u);
-    const double estimate = empirical_cvar(g, c.alpha);
+    const double estimate = value::ReturnDistribution::empirical(g).cvar(c.alpha);
     std::sort(g.begin(), g.end());
     const double n = static_cast<double>(g.size());
     const double q = g[static_cast<size_t>(std::floor(c.alpha * n))];
@@ -344,13 +344,8 @@ TEST(StockAugmentedCvar, MonteCarloAgreesWithExactValue) {
     double mean = 0;
     for (double v : g) mean += v;
     mean /= n;
-    const ReturnPmf pmf = stock_policy_return_pmf(c.mdp, r.policy);
-    double var = 0;
-    for (size_t k = 0; k < pmf.probabilities.size(); ++k) {
-      const double d = pmf.min_return + static_cast<double>(k) - pmf.mean();
-      var += pmf.probabilities[k] * d * d;
-    }
-    EXPECT_LE(std::fabs(mean - pmf.mean()), 3.29 * std::sqrt(var / n));
+    const value::ReturnDistribution pmf = stock_policy_return_pmf(c.mdp, r.policy);
+    EXPECT_LE(std::fabs(mean - pmf.mean()), 3.29 * std::sqrt(pmf.variance() / n));
   }
 }
 
@@ -387,8 +382,8 @@ TEST(StockAugmentedCvar, Errors) {
   EXPECT_THROW(rollout_returns(mdp, r.policy, -1, 0), Error);
   EXPECT_THROW(rollout_returns(looping(), r.policy, 10, 0), Error);  // wrong MDP
   EXPECT_THROW(evaluate_stock_policy_cvar(mdp, r.policy, 0.0), Error);
-  EXPECT_THROW(empirical_cvar({}, 0.5), Error);
-  EXPECT_THROW(empirical_cvar({1.0}, 2.0), Error);
+  EXPECT_THROW(value::ReturnDistribution::empirical(std::vector<double>{}), Error);
+  EXPECT_THROW(value::ReturnDistribution::empirical(std::vector<double>{1.0}).cvar(2.0), Error);
 }
 
 }  // namespace

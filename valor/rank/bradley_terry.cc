@@ -9,22 +9,13 @@
 #include <unordered_map>
 
 #include "valor/core/error.h"
+#include "valor/core/math.h"
 #include "valor/core/random.h"
 
 namespace valor::rank {
 namespace {
 
 using Pair = PairTotals;
-
-double sigmoid(double x) {
-  if (x >= 0.0) return 1.0 / (1.0 + std::exp(-x));
-  const double e = std::exp(x);
-  return e / (1.0 + e);
-}
-
-double log_sigmoid(double x) {
-  return x >= 0.0 ? -std::log1p(std::exp(-x)) : x - std::log1p(std::exp(x));
-}
 
 double log_likelihood(const std::vector<Pair>& pairs, const std::vector<double>& b) {
   double ll = 0.0;

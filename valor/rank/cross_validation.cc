@@ -7,6 +7,7 @@
 #include <numeric>
 
 #include "valor/core/error.h"
+#include "valor/core/math.h"
 #include "valor/core/random.h"
 #include "valor/rank/bradley_terry.h"
 #include "valor/rank/davidson.h"
@@ -17,8 +18,6 @@ namespace valor::rank {
 namespace {
 
 double clamp_probability(double p) { return std::clamp(p, 1e-12, 1.0 - 1e-12); }
-
-double sigmoid(double x) { return 1.0 / (1.0 + std::exp(-x)); }
 
 // A fitted model's predictions: P(a wins), P(tie), P(b wins) for items a, b. Models without a
 // tie outcome give P(tie) = 0 and P(b wins) = 1 - P(a wins).
@@ -51,8 +50,7 @@ Predictor fit_model(const std::string& model, const ComparisonSet& train, const 
     const ThurstoneFit fit = fit_thurstone(train, to);
     return [fit](int32_t a, int32_t b, double& win, double& tie, double& loss) {
       const auto i = static_cast<size_t>(a), j = static_cast<size_t>(b);
-      const double s = std::sqrt(fit.sigma[i] * fit.sigma[i] + fit.sigma[j] * fit.sigma[j]);
-      win = 0.5 * std::erfc(-(fit.mu[i] - fit.mu[j]) / s / std::sqrt(2.0));
+      win = thurstone_probability(fit.mu[i], fit.sigma[i], fit.mu[j], fit.sigma[j]);
       tie = 0.0;
       loss = 1.0 - win;
     };
@@ -60,8 +58,7 @@ Predictor fit_model(const std::string& model, const ComparisonSet& train, const 
   if (model == "elo") {
     auto r = elo_ratings(train, o.elo_k);
     return [r](int32_t a, int32_t b, double& win, double& tie, double& loss) {
-      win = 1.0 /
-            (1.0 + std::pow(10.0, (r[static_cast<size_t>(b)] - r[static_cast<size_t>(a)]) / 400.0));
+      win = elo_expected_score(r[static_cast<size_t>(a)], r[static_cast<size_t>(b)]);
       tie = 0.0;
       loss = 1.0 - win;
     };

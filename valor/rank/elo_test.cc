@@ -7,6 +7,12 @@
 namespace valor::rank {
 namespace {
 
+TEST(EloTest, ExpectedScore) {
+  EXPECT_DOUBLE_EQ(elo_expected_score(1000.0, 1000.0), 0.5);
+  EXPECT_DOUBLE_EQ(elo_expected_score(1400.0, 1000.0), 10.0 / 11.0);  // 1 / (1 + 10^-1)
+  EXPECT_DOUBLE_EQ(elo_expected_score(1000.0, 1400.0), 1.0 / 11.0);
+}
+
 TEST(EloTest, ThreeGamesByHand) {
   ComparisonSet set;
   const int32_t a = set.intern("a");

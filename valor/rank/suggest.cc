@@ -5,6 +5,7 @@
 #include <queue>
 
 #include "valor/core/error.h"
+#include "valor/core/math.h"
 #include "valor/rank/diagnostics.h"
 
 namespace valor::rank {
@@ -15,10 +16,6 @@ bool better(const SuggestedPair& x, const SuggestedPair& y) {
   if (x.score != y.score) return x.score > y.score;
   if (x.a != y.a) return x.a < y.a;
   return x.b < y.b;
-}
-
-double sigmoid(double x) {
-  return x >= 0 ? 1.0 / (1.0 + std::exp(-x)) : std::exp(x) / (1.0 + std::exp(x));
 }
 
 }  // namespace

@@ -5,11 +5,11 @@
 #include <deque>
 
 #include "valor/core/error.h"
+#include "valor/core/math.h"
 
 namespace valor::rank {
 namespace {
 
-constexpr double kInvSqrt2 = 0.70710678118654752440;
 constexpr double kLogSqrt2Pi = 0.91893853320467274178;  // log(sqrt(2 pi))
 
 // log Phi(z) and the inverse Mills ratio phi(z) / Phi(z), stable in the lower tail.
@@ -20,7 +20,7 @@ struct LogPhi {
 
 LogPhi log_phi(double z) {
   if (z > -30.0) {
-    const double cdf = 0.5 * std::erfc(-z * kInvSqrt2);
+    const double cdf = normal_cdf(z);
     const double log_pdf = -0.5 * z * z - kLogSqrt2Pi;
     return {std::log(cdf), std::exp(log_pdf - std::log(cdf))};
   }
@@ -105,6 +105,10 @@ double thurstone_objective(const ComparisonSet& data, const ThurstoneOptions& op
     }
   }
   return total;
+}
+
+double thurstone_probability(double mu_i, double sigma_i, double mu_j, double sigma_j) {
+  return normal_cdf((mu_i - mu_j) / std::sqrt(sigma_i * sigma_i + sigma_j * sigma_j));
 }
 
 double thurstone_log_likelihood(const ComparisonSet& data, const std::vector<double>& mu,

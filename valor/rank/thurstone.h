@@ -57,6 +57,9 @@ ThurstoneFit fit_thurstone(const ComparisonSet& data, const ThurstoneOptions& op
 double thurstone_objective(const ComparisonSet& data, const ThurstoneOptions& options,
                            const std::vector<double>& params, std::vector<double>* gradient);
 
+// P(i preferred to j) = Phi((mu_i - mu_j) / sqrt(s_i^2 + s_j^2)), Phi the standard normal CDF.
+double thurstone_probability(double mu_i, double sigma_i, double mu_j, double sigma_j);
+
 // The data log-likelihood (no penalty) at the given mu and sigma.
 double thurstone_log_likelihood(const ComparisonSet& data, const std::vector<double>& mu,
                                 const std::vector<double>& sigma);

@@ -7,12 +7,18 @@
 #include <string>
 
 #include "valor/core/error.h"
+#include "valor/core/math.h"
 #include "valor/core/random.h"
 
 namespace valor::rank {
 namespace {
 
-double normal_cdf(double z) { return 0.5 * std::erfc(-z / std::sqrt(2.0)); }
+TEST(ThurstoneTest, ProbabilityIsPhiOfTheScaledDifference) {
+  EXPECT_DOUBLE_EQ(thurstone_probability(1.0, 0.6, 1.0, 0.8), 0.5);
+  // (1.5 - 0.5) / sqrt(0.6^2 + 0.8^2) = 1: Phi(1) = 0.8413447460685429.
+  EXPECT_NEAR(thurstone_probability(1.5, 0.6, 0.5, 0.8), 0.8413447460685429, 1e-15);
+  EXPECT_NEAR(thurstone_probability(0.5, 0.8, 1.5, 0.6), 1.0 - 0.8413447460685429, 1e-15);
+}
 
 TEST(ThurstoneTest, TwoItemsFixedSigmaMatchesClosedForm) {
   // One soft comparison with P(a > b) = Phi(z0): the MLE has (mu_a - mu_b) / sqrt(2) = z0.
