@@ -22,10 +22,9 @@ VectorEnv::VectorEnv(std::vector<std::unique_ptr<Env>> envs, int threads)
   rewards_.assign(n, 0.0f);
   terminated_.assign(n, 0);
   truncated_.assign(n, 0);
-  running_return_.assign(n, 0.0);
   finished_return_.assign(n, 0.0);
-  running_length_.assign(n, 0);
   finished_length_.assign(n, 0);
+  slots_.assign(n, Slot{});
   if (threads > 1 && n > 1) {
     blocks_ = std::min(n, static_cast<size_t>(threads) * kBlocksPerThread);
     pool_ = std::make_unique<WorkerPool>(threads, blocks_);
@@ -36,8 +35,8 @@ void VectorEnv::seed_and_reset_one(size_t i, uint64_t seed) {
   envs_[i]->seed(seed);
   envs_[i]->reset();
   envs_[i]->observe(std::span<float>(obs_).subspan(i * obs_size_, obs_size_));
-  running_return_[i] = 0;
-  running_length_[i] = 0;
+  slots_[i].running_return = 0;
+  slots_[i].running_length = 0;
 }
 
 void VectorEnv::seed_and_reset(uint64_t seed) {
@@ -49,8 +48,8 @@ bool VectorEnv::replay_one(size_t i, uint64_t seed, std::span<const int32_t> act
   Env& e = *envs_[i];
   for (const int32_t a : actions) {
     const StepResult r = e.step(a);
-    running_return_[i] += r.reward;
-    running_length_[i] += 1;
+    slots_[i].running_return += r.reward;
+    slots_[i].running_length += 1;
     if (r.terminated || r.truncated) return false;
   }
   e.observe(std::span<float>(obs_).subspan(i * obs_size_, obs_size_));
@@ -62,23 +61,35 @@ void VectorEnv::step_range(size_t begin, size_t end, std::span<const int32_t> ac
     Env& e = *envs_[i];
     const StepResult r = e.step(actions[i]);
     const std::span<float> obs = std::span<float>(obs_).subspan(i * obs_size_, obs_size_);
-    rewards_[i] = r.reward;
-    terminated_[i] = r.terminated;
-    truncated_[i] = r.truncated;
-    running_return_[i] += r.reward;
-    running_length_[i] += 1;
+    Slot& slot = slots_[i];
+    slot.reward = r.reward;
+    slot.terminated = r.terminated;
+    slot.truncated = r.truncated;
+    slot.running_return += r.reward;
+    slot.running_length += 1;
     if (r.terminated || r.truncated) {
       e.observe(std::span<float>(final_obs_).subspan(i * obs_size_, obs_size_));
-      finished_return_[i] = running_return_[i];
-      finished_length_[i] = running_length_[i];
-      running_return_[i] = 0;
-      running_length_[i] = 0;
+      slot.finished_return = slot.running_return;
+      slot.finished_length = slot.running_length;
+      slot.running_return = 0;
+      slot.running_length = 0;
       e.reset();
     } else {
-      finished_return_[i] = 0;
-      finished_length_[i] = 0;
+      slot.finished_return = 0;
+      slot.finished_length = 0;
     }
     e.observe(obs);
+  }
+}
+
+void VectorEnv::gather_slots() {
+  for (size_t i = 0; i < slots_.size(); ++i) {
+    const Slot& slot = slots_[i];
+    rewards_[i] = slot.reward;
+    terminated_[i] = slot.terminated;
+    truncated_[i] = slot.truncated;
+    finished_return_[i] = slot.finished_return;
+    finished_length_[i] = slot.finished_length;
   }
 }
 
@@ -96,12 +107,13 @@ void VectorEnv::step(std::span<const int32_t> actions) {
   const size_t n = envs_.size();
   if (!pool_) {
     step_range(0, n, actions);
-    return;
+  } else {
+    auto step_block = [this, n, actions](size_t b) {
+      step_range(n * b / blocks_, n * (b + 1) / blocks_, actions);
+    };
+    pool_->run(blocks_, step_block);
   }
-  auto step_block = [this, n, actions](size_t b) {
-    step_range(n * b / blocks_, n * (b + 1) / blocks_, actions);
-  };
-  pool_->run(blocks_, step_block);
+  gather_slots();
 }
 
 }  // namespace valor::env

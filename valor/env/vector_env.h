@@ -74,8 +74,19 @@ class VectorEnv {
   size_t obs_size_;
   std::vector<float> obs_, final_obs_, rewards_;
   std::vector<uint8_t> terminated_, truncated_;
-  std::vector<double> running_return_, finished_return_;
-  std::vector<int64_t> running_length_, finished_length_;
+  std::vector<double> finished_return_;
+  std::vector<int64_t> finished_length_;
+  // What stepping environment i writes, one cache line each: threads stepping neighbouring
+  // environments would otherwise write the same lines of rewards_, terminated_, ... at every step
+  // (false sharing, which cost more than the steps). gather_slots() copies them out.
+  struct alignas(64) Slot {
+    double running_return = 0, finished_return = 0;
+    int64_t running_length = 0, finished_length = 0;
+    float reward = 0;
+    uint8_t terminated = 0, truncated = 0;
+  };
+  std::vector<Slot> slots_;
+  void gather_slots();
   size_t blocks_ = 1;
   std::unique_ptr<WorkerPool> pool_;  // null with one thread
 };

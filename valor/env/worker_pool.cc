@@ -9,10 +9,10 @@
 namespace valor::env {
 namespace {
 
-// The claim word: (epoch << 32) | (blocks << 16) | next unclaimed block.
+// The claim word: (epoch << 32) | (front << 16) | back; blocks [front, back) are unclaimed.
 constexpr uint64_t kMaxBlocks = 0xffff;
-uint32_t next_block(uint64_t claim) { return static_cast<uint32_t>(claim & 0xffff); }
-uint32_t total_blocks(uint64_t claim) { return static_cast<uint32_t>((claim >> 16) & 0xffff); }
+uint32_t front_of(uint64_t claim) { return static_cast<uint32_t>((claim >> 16) & 0xffff); }
+uint32_t back_of(uint64_t claim) { return static_cast<uint32_t>(claim & 0xffff); }
 
 // One iteration of a polling loop: tells the core a spin is under way (less power, and on SMT
 // cores the sibling thread gets the pipeline).
@@ -54,16 +54,20 @@ WorkerPool::~WorkerPool() {
   for (auto& w : workers_) w.join();
 }
 
-void WorkerPool::run_claimed_blocks() {
+void WorkerPool::run_claimed_blocks(bool from_front) {
   uint64_t claim = claim_.load(std::memory_order_acquire);
   for (;;) {
-    const uint32_t block = next_block(claim), total = total_blocks(claim);
-    if (block >= total) return;
-    // Success synchronises with the caller's publication of the batch: fn_ and context_ are its.
-    if (!claim_.compare_exchange_weak(claim, claim + 1, std::memory_order_acq_rel,
+    const uint32_t front = front_of(claim), back = back_of(claim);
+    if (front >= back) return;
+    const uint32_t block = from_front ? front : back - 1;
+    const uint64_t rest = from_front ? claim + (uint64_t{1} << 16) : claim - 1;
+    // Success synchronises with the caller's publication of the batch: fn_, context_ and
+    // blocks_ are its.
+    if (!claim_.compare_exchange_weak(claim, rest, std::memory_order_acq_rel,
                                       std::memory_order_acquire)) {
       continue;
     }
+    const uint32_t total = blocks_;
     try {
       fn_(context_, block);
     } catch (...) {
@@ -97,7 +101,7 @@ void WorkerPool::work_loop() {
     }
     if (stopping_.load(std::memory_order_acquire)) return;
     seen = epoch_.load(std::memory_order_acquire);
-    run_claimed_blocks();
+    run_claimed_blocks(false);
   }
 }
 
@@ -107,13 +111,14 @@ void WorkerPool::run_blocks(size_t blocks, BlockFn fn, void* context) {
   const auto total = static_cast<uint32_t>(blocks);
   fn_ = fn;
   context_ = context;
+  blocks_ = total;
   done_.store(0, std::memory_order_relaxed);
   const uint32_t epoch = epoch_.load(std::memory_order_relaxed) + 1;
-  claim_.store((uint64_t{epoch} << 32) | (uint64_t{total} << 16), std::memory_order_release);
+  claim_.store((uint64_t{epoch} << 32) | total, std::memory_order_release);
   epoch_.store(epoch, std::memory_order_seq_cst);
   if (sleeping_workers_.load(std::memory_order_seq_cst) != 0) epoch_.notify_all();
 
-  run_claimed_blocks();
+  run_claimed_blocks(true);
   auto all_done = [&] { return done_.load(std::memory_order_acquire) == total; };
   if (!spin_until(all_done, kCallerSpin)) {
     caller_sleeping_.store(1, std::memory_order_seq_cst);

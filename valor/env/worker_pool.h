@@ -1,11 +1,12 @@
 // Persistent worker threads that run the blocks of one batch together with the calling thread.
 //
 // run(blocks, fn) calls fn(b) exactly once for every b in [0, blocks) and returns when all have
-// returned. The caller's thread works too: every thread, the caller included, claims the next
-// unclaimed block from one shared counter, so a worker that is descheduled (another process took
-// its core) or still waking up simply claims nothing, and the caller does its share instead of
-// waiting at a barrier. Which thread runs a block varies from call to call; callers whose blocks
-// write disjoint data get results independent of the thread count.
+// returned. The caller's thread works too: every thread claims unclaimed blocks one at a time
+// from one shared atomic word, the caller from the front (0, 1, ...), the workers from the back,
+// so a worker that is descheduled (another process took its core) or still waking up simply
+// claims less, and the caller does its share instead of waiting at a barrier; when all keep up,
+// each block tends to stay on one thread from call to call (its data stays in that core's cache).
+// Callers whose blocks write disjoint data get results independent of the thread count.
 //
 // Waiting: between batches a worker polls for the next one for kWorkerSpin, then sleeps on a
 // futex (std::atomic::wait); the caller, once no block is left to claim, polls for the others'
@@ -58,14 +59,15 @@ class WorkerPool {
   using BlockFn = void (*)(void*, size_t);
   void run_blocks(size_t blocks, BlockFn fn, void* context);
   void work_loop();
-  // Claims and runs blocks of the current batch until none is left.
-  void run_claimed_blocks();
+  // Claims and runs blocks of the current batch, from the front or the back, until none is left.
+  void run_claimed_blocks(bool from_front);
 
   std::vector<std::thread> workers_;
   std::vector<std::exception_ptr> errors_;  // one per block
 
-  // The batch: (epoch << 32) | next unclaimed block. A claim is a compare-exchange that keeps the
-  // epoch, so a worker that read a finished batch's state can never claim a block of the next.
+  // The batch: (epoch << 32) | (front << 16) | back, the unclaimed blocks being [front, back). A
+  // claim is a compare-exchange that keeps the epoch, so a worker that read a finished batch's
+  // word can never claim a block of the next.
   alignas(64) std::atomic<uint64_t> claim_{0};
   // Set before the batch's claim word is published, read after a successful claim.
   BlockFn fn_ = nullptr;
