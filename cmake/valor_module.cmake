@@ -30,8 +30,9 @@ function(valor_module name)
       VALOR_TESTDATA_DIR="${VALOR_TESTDATA_DIR}" VALOR_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
     target_link_libraries(valor_${name}_test PRIVATE valor_${name} ${ARG_TEST_DEPS}
       GTest::gtest GTest::gmock GTest::gtest_main)
-    # ctest runs tests in parallel on few cores: OpenMP threads that spin while waiting (the
-    # default) would then starve each other, so they sleep instead.
+    # ctest runs tests in parallel on few cores: LibTorch's OpenMP threads (the agent tests run
+    # with its default thread count) spin while waiting by default and would then starve each
+    # other, so they sleep instead. VectorEnv does not use OpenMP.
     gtest_discover_tests(valor_${name}_test DISCOVERY_TIMEOUT 60
       PROPERTIES LABELS ${name} ENVIRONMENT "OMP_WAIT_POLICY=passive")
   endif()

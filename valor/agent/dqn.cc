@@ -94,6 +94,40 @@ int DqnAgent::epsilon_greedy_action(std::span<const float> obs, double epsilon, 
   return greedy_action(obs);
 }
 
+void DqnAgent::epsilon_greedy_actions(std::span<const float> obs, std::span<const double> epsilon,
+                                      Rng& rng, std::span<int32_t> actions) {
+  const size_t n = actions.size();
+  const size_t obs_size = obs.size() / std::max<size_t>(n, 1);
+  VALOR_CHECK(epsilon.size() == n && obs_size * n == obs.size() && obs_size > 0,
+              "{} observations of {} floats with {} epsilons", n, obs.size(), epsilon.size());
+  bool any_greedy = false;
+  for (size_t i = 0; i < n; ++i) {
+    if (rng.uniform() < epsilon[i]) {
+      actions[i] = static_cast<int32_t>(rng.below(num_actions()));
+    } else {
+      actions[i] = -1;
+      any_greedy = true;
+    }
+  }
+  if (!any_greedy) return;
+  const size_t num = static_cast<size_t>(num_actions());
+  q_scratch_.resize(n * num);
+  {
+    c10::InferenceMode inference;
+    std::vector<int64_t> shape = {static_cast<int64_t>(n)};
+    shape.insert(shape.end(), obs_shape_.begin(), obs_shape_.end());
+    const auto x = torch::from_blob(const_cast<float*>(obs.data()), shape, torch::kFloat32);
+    const auto out = online_->forward(x).contiguous();
+    head_.q_values(std::span<const float>(out.data_ptr<float>(), n * num * head_.outputs()),
+                   q_scratch_);
+  }
+  for (size_t i = 0; i < n; ++i) {
+    if (actions[i] >= 0) continue;
+    const float* q = q_scratch_.data() + i * num;
+    actions[i] = static_cast<int32_t>(std::max_element(q, q + num) - q);
+  }
+}
+
 UpdateStats DqnAgent::update(const ReplayBatch& batch, TargetRange* range) {
   const size_t b_size = batch.size();
   const size_t actions = static_cast<size_t>(num_actions());

@@ -56,6 +56,12 @@ class DqnAgent {
   // With probability epsilon a uniformly random action, else the greedy one; draws
   // rng.uniform() once, and rng.below(num_actions) when exploring.
   int epsilon_greedy_action(std::span<const float> obs, double epsilon, Rng& rng);
+  // The same for n = actions.size() observations (obs: n x obs_size floats) with their own
+  // epsilons: for i = 0, 1, ... draws rng.uniform() and, when exploring, rng.below(num_actions),
+  // as n calls of epsilon_greedy_action would; the greedy actions come from one batched forward
+  // pass of the online network (LibTorch, so Q may differ from q_values() in float rounding).
+  void epsilon_greedy_actions(std::span<const float> obs, std::span<const double> epsilon, Rng& rng,
+                              std::span<int32_t> actions);
 
   // One gradient step on `batch`, then the target network's update (hard copy every
   // target_update_period updates, or Polyak). `range` hears the categorical heads' targets.

@@ -21,10 +21,17 @@ namespace valor::agent {
 
 namespace {
 
-constexpr uint32_t kTrainerTag = 0x54524e31;  // "TRN1"
-constexpr size_t kRecentEpisodes = 100;       // final_return_mean averages this many episodes
+// TRN2 holds the episodes of all train.num_envs environments; TRN1 (one environment) still loads.
+constexpr uint32_t kTrainerTagOneEnv = 0x54524e31;  // "TRN1"
+constexpr uint32_t kTrainerTag = 0x54524e32;        // "TRN2"
+constexpr size_t kRecentEpisodes = 100;             // final_return_mean averages this many episodes
+// train.env_threads changes the speed, never the results.
 const char* const kResumeExempt[] = {"run.name", "run.progress_seconds", "run.checkpoint_keep",
-                                     "train.frames"};
+                                     "train.frames", "train.env_threads"};
+// Keys added after runs existed, left out of the fingerprint at their default value so that those
+// runs' checkpoints still resume: {key, default as value_text writes it}.
+const std::pair<const char*, const char*> kFingerprintOmittedAtDefault[] = {
+    {"train.num_envs", "1"}};
 
 std::string value_text(const Config& config, const ConfigKey& key) {
   switch (key.type) {
@@ -43,6 +50,13 @@ std::string value_text(const Config& config, const ConfigKey& key) {
 bool resume_exempt(const std::string& name) {
   for (const char* k : kResumeExempt) {
     if (name == k) return true;
+  }
+  return false;
+}
+
+bool omitted_from_fingerprint(const std::string& name, const std::string& value) {
+  for (const auto& [key, default_value] : kFingerprintOmittedAtDefault) {
+    if (name == key && value == default_value) return true;
   }
   return false;
 }
@@ -140,6 +154,16 @@ TrainOptions train_options(const Config& c) {
   o.eval_episodes = c.get_int("eval.episodes");
   o.eval_epsilon = c.get_float("eval.epsilon");
   o.eval_max_episode_frames = c.get_int("eval.max_episode_frames");
+  o.num_envs = c.get_int("train.num_envs");
+  o.env_threads = static_cast<int>(c.get_int("train.env_threads"));
+  for (const char* key : {"train.frames", "train.log_every_frames"}) {
+    if (c.get_int(key) % o.num_envs != 0) {
+      fail(
+          "{} ({}, set by {}) must be a multiple of train.num_envs ({}, set by {}): every "
+          "iteration steps all environments once",
+          key, c.get_int(key), c.origin(key), o.num_envs, c.origin("train.num_envs"));
+    }
+  }
   if (o.checkpoint_every % o.log_every != 0) {
     fail(
         "train.checkpoint_every_frames ({}, set by {}) must be a multiple of "
@@ -172,7 +196,9 @@ std::string config_fingerprint(const Config& config) {
   std::string text;
   for (const ConfigKey& key : config.schema().keys()) {
     if (resume_exempt(key.name)) continue;
-    text += key.name + "=" + value_text(config, key) + "\n";
+    const std::string value = value_text(config, key);
+    if (omitted_from_fingerprint(key.name, value)) continue;
+    text += key.name + "=" + value + "\n";
   }
   return fmt::format("{:016x}", run::fnv1a_64(text));
 }
@@ -199,20 +225,23 @@ class Trainer {
         config_(config),
         o_(train_options(config)),
         control_(control),
-        env_(env::make_env(o_.env_name, o_.env_options)),
+        envs_(make_envs(o_)),
         eval_env_(env::make_env(o_.env_name, o_.env_options)),
         agent_(o_.dqn, static_cast<uint64_t>(o_.seed)),
-        nstep_(o_.n_step, o_.gamma),
-        replay_(static_cast<size_t>(o_.replay_capacity), env_->spec().obs_size(),
-                env_->packed_obs_bytes() > 0 ? ObsStorage::kBits : ObsStorage::kFloat32),
+        nstep_(static_cast<size_t>(o_.num_envs), NStepAssembler(o_.n_step, o_.gamma)),
+        replay_(static_cast<size_t>(o_.replay_capacity), envs_.obs_size(),
+                eval_env_->packed_obs_bytes() > 0 ? ObsStorage::kBits : ObsStorage::kFloat32),
         act_rng_(static_cast<uint64_t>(o_.seed), 1),
         replay_rng_(static_cast<uint64_t>(o_.seed), 2),
         env_rng_(static_cast<uint64_t>(o_.seed), 3),
         eval_rng_(static_cast<uint64_t>(o_.seed), 4),
         store_(dir.checkpoints_dir(), static_cast<size_t>(o_.checkpoint_keep), dir.logger()),
         fingerprint_(config_fingerprint(config)) {
-    obs_.resize(env_->spec().obs_size());
-    next_obs_.resize(obs_.size());
+    const auto n = static_cast<size_t>(o_.num_envs);
+    obs_.resize(n * envs_.obs_size());
+    actions_.resize(n);
+    epsilons_.resize(n);
+    episodes_of_env_.resize(n);
   }
 
   TrainOutcome run(bool resume) {
@@ -220,7 +249,7 @@ class Trainer {
     if (resume) restored = restore();
     if (!restored) {
       metrics_.emplace(run::MetricsWriter::create(dir_.metrics_path(), train_metric_columns()));
-      start_episode();
+      for (size_t i = 0; i < envs_.size(); ++i) start_episode(i);
       dir_.logger()->info("training {} on {} with head {} for {} frames (seed {})",
                           config_.get_string("run.name"), o_.env_name, head_name(o_.dqn.head.kind),
                           o_.frames, o_.seed);
@@ -250,7 +279,10 @@ class Trainer {
             static_cast<uint64_t>(frames_),
             {{"return_100", recent_mean()}, {"eval", last_eval_}, {"loss", last_loss_}});
       }
-      if (frames_ == control_.crash_after_frame) return TrainOutcome::kInterrupted;
+      if (frames_ >= control_.crash_after_frame &&
+          frames_ - o_.num_envs < control_.crash_after_frame) {
+        return TrainOutcome::kInterrupted;
+      }
       if (control_.stop && control_.stop->load()) {
         checkpoint();
         write_summary(false);
@@ -267,42 +299,75 @@ class Trainer {
   }
 
  private:
-  void start_episode() {
-    episode_seed_ = static_cast<uint32_t>(env_rng_.below(uint64_t{1} << 32));
-    episode_actions_.clear();
-    episode_return_ = 0.0;
-    env_->seed(episode_seed_);
-    env_->reset();
-    env_->observe(obs_);
+  // The environment's episode as a checkpoint holds it: its seed and the actions since, replayed
+  // on resume, and its return so far.
+  struct Episode {
+    uint32_t seed = 0;
+    std::vector<int32_t> actions;
+    double ret = 0.0;
+  };
+
+  static env::VectorEnv make_envs(const TrainOptions& o) {
+    std::vector<std::unique_ptr<env::Env>> envs;
+    for (int64_t i = 0; i < o.num_envs; ++i)
+      envs.push_back(env::make_env(o.env_name, o.env_options));
+    return env::VectorEnv(std::move(envs), o.env_threads);
   }
 
+  // Each episode starts from a fresh seed drawn from the run's generator (in environment order).
+  void start_episode(size_t i) {
+    Episode& e = episodes_of_env_[i];
+    e.seed = static_cast<uint32_t>(env_rng_.below(uint64_t{1} << 32));
+    e.actions.clear();
+    e.ret = 0.0;
+    envs_.seed_and_reset_one(i, e.seed);
+  }
+
+  // One iteration: every environment steps once (num_envs frames), then the updates whose frames
+  // were crossed. With one environment this is exactly the reference loop: act, step, store,
+  // update when the frame is a multiple of update_every.
   void step() {
-    const int action = agent_.epsilon_greedy_action(obs_, o_.epsilon(frames_), act_rng_);
-    const env::StepResult r = env_->step(action);
-    episode_actions_.push_back(action);
-    ++frames_;
-    env_->observe(next_obs_);
-    episode_return_ += r.reward;
-    nstep_.push(obs_, action, r.reward, r.terminated, r.truncated, next_obs_,
-                [this](const Transition& t) { replay_.add(t); });
-    if (r.terminated || r.truncated) {
-      ++episodes_;
-      recent_.push_back(episode_return_);
-      if (recent_.size() > kRecentEpisodes) recent_.pop_front();
-      interval_return_sum_ += episode_return_;
-      ++interval_episodes_;
-      start_episode();
+    const size_t n = envs_.size(), d = envs_.obs_size();
+    std::copy(envs_.observations().begin(), envs_.observations().end(), obs_.begin());
+    if (n == 1) {
+      actions_[0] = agent_.epsilon_greedy_action(obs_, o_.epsilon(frames_), act_rng_);
     } else {
-      obs_.swap(next_obs_);
+      for (size_t i = 0; i < n; ++i) epsilons_[i] = o_.epsilon(frames_ + static_cast<int64_t>(i));
+      agent_.epsilon_greedy_actions(obs_, epsilons_, act_rng_, actions_);
     }
-    if (frames_ > o_.learning_starts && frames_ % o_.update_every == 0 &&
-        replay_.size() >= static_cast<size_t>(o_.batch_size)) {
-      replay_.sample(static_cast<size_t>(o_.batch_size), replay_rng_, batch_);
-      const UpdateStats stats = agent_.update(batch_, &range_);
-      last_loss_ = stats.loss;
-      interval_loss_sum_ += stats.loss;
-      ++interval_updates_;
-      if (!warned_range_ && range_.clipped > 0) warn_range();
+    envs_.step(actions_);
+    const int64_t first_frame = frames_;
+    frames_ += static_cast<int64_t>(n);
+    for (size_t i = 0; i < n; ++i) {
+      Episode& e = episodes_of_env_[i];
+      const float reward = envs_.rewards()[i];
+      const bool terminated = envs_.terminated()[i] != 0, truncated = envs_.truncated()[i] != 0;
+      const bool done = terminated || truncated;
+      e.actions.push_back(actions_[i]);
+      e.ret += reward;
+      const auto next =
+          (done ? envs_.final_observations() : envs_.observations()).subspan(i * d, d);
+      nstep_[i].push(std::span<const float>(obs_).subspan(i * d, d), actions_[i], reward,
+                     terminated, truncated, next, [this](const Transition& t) { replay_.add(t); });
+      if (done) {
+        ++episodes_;
+        recent_.push_back(e.ret);
+        if (recent_.size() > kRecentEpisodes) recent_.pop_front();
+        interval_return_sum_ += e.ret;
+        ++interval_episodes_;
+        start_episode(i);
+      }
+    }
+    for (int64_t frame = first_frame + 1; frame <= frames_; ++frame) {
+      if (frame > o_.learning_starts && frame % o_.update_every == 0 &&
+          replay_.size() >= static_cast<size_t>(o_.batch_size)) {
+        replay_.sample(static_cast<size_t>(o_.batch_size), replay_rng_, batch_);
+        const UpdateStats stats = agent_.update(batch_, &range_);
+        last_loss_ = stats.loss;
+        interval_loss_sum_ += stats.loss;
+        ++interval_updates_;
+        if (!warned_range_ && range_.clipped > 0) warn_range();
+      }
     }
   }
 
@@ -324,7 +389,7 @@ class Trainer {
 
   double evaluate() {
     double total = 0.0;
-    std::vector<float> obs(obs_.size());
+    std::vector<float> obs(envs_.obs_size());
     for (int64_t e = 0; e < o_.eval_episodes; ++e) {
       eval_env_->seed(eval_rng_.below(uint64_t{1} << 32));
       eval_env_->reset();
@@ -379,9 +444,12 @@ class Trainer {
     w.put_string(replay_rng_.save_state());
     w.put_string(env_rng_.save_state());
     w.put_string(eval_rng_.save_state());
-    w.put<uint32_t>(episode_seed_);
-    w.put_array<int32_t>(episode_actions_);
-    w.put<double>(episode_return_);
+    w.put<uint64_t>(episodes_of_env_.size());
+    for (const Episode& e : episodes_of_env_) {
+      w.put<uint32_t>(e.seed);
+      w.put_array<int32_t>(e.actions);
+      w.put<double>(e.ret);
+    }
     const std::vector<double> recent(recent_.begin(), recent_.end());
     w.put_array<double>(recent);
     w.put<double>(interval_return_sum_);
@@ -400,12 +468,15 @@ class Trainer {
     return w.take();
   }
 
+  // Environment 0's queue keeps the key it had when runs had one environment.
+  static std::string nstep_key(size_t i) { return i == 0 ? "nstep" : "nstep." + std::to_string(i); }
+
   void checkpoint() {
     run::Checkpoint c;
     c["config_fingerprint"] = fingerprint_;
     c["agent"] = agent_.save_state();
     c["replay"] = replay_.save_state();
-    c["nstep"] = nstep_.save_state();
+    for (size_t i = 0; i < nstep_.size(); ++i) c[nstep_key(i)] = nstep_[i].save_state();
     c["trainer"] = save_trainer_state();
     store_.save(static_cast<uint64_t>(frames_), c);
     write_summary(false);
@@ -417,7 +488,9 @@ class Trainer {
     if (!latest) return false;
     auto& [step, c] = *latest;
     const std::string where = store_.path_for(step).string();
-    for (const char* key : {"config_fingerprint", "agent", "replay", "nstep", "trainer"}) {
+    std::vector<std::string> keys = {"config_fingerprint", "agent", "replay", "trainer"};
+    for (size_t i = 0; i < nstep_.size(); ++i) keys.push_back(nstep_key(i));
+    for (const std::string& key : keys) {
       if (!c.count(key)) fail("{}: not a valor train checkpoint (no '{}' entry)", where, key);
     }
     if (c["config_fingerprint"] != fingerprint_) {
@@ -428,18 +501,26 @@ class Trainer {
     }
     agent_.load_state(c["agent"]);
     replay_.load_state(c["replay"]);
-    nstep_.load_state(c["nstep"]);
+    for (size_t i = 0; i < nstep_.size(); ++i) nstep_[i].load_state(c[nstep_key(i)]);
     ByteReader r(c["trainer"], where + " trainer state");
-    if (r.get<uint32_t>() != kTrainerTag) fail("{}: not a trainer state", r.what());
+    const auto tag = r.get<uint32_t>();
+    if (tag != kTrainerTag && tag != kTrainerTagOneEnv) fail("{}: not a trainer state", r.what());
     frames_ = r.get<int64_t>();
     episodes_ = r.get<int64_t>();
     act_rng_.load_state(r.get_string());
     replay_rng_.load_state(r.get_string());
     env_rng_.load_state(r.get_string());
     eval_rng_.load_state(r.get_string());
-    episode_seed_ = r.get<uint32_t>();
-    episode_actions_ = r.get_array<int32_t>();
-    episode_return_ = r.get<double>();
+    const uint64_t saved_envs = tag == kTrainerTagOneEnv ? 1 : r.get<uint64_t>();
+    if (saved_envs != episodes_of_env_.size()) {
+      fail("{}: holds {} environments, the configuration {}", r.what(), saved_envs,
+           episodes_of_env_.size());
+    }
+    for (Episode& e : episodes_of_env_) {
+      e.seed = r.get<uint32_t>();
+      e.actions = r.get_array<int32_t>();
+      e.ret = r.get<double>();
+    }
     const auto recent = r.get_array<double>();
     recent_.assign(recent.begin(), recent.end());
     interval_return_sum_ = r.get<double>();
@@ -459,19 +540,15 @@ class Trainer {
     if (static_cast<uint64_t>(step) != static_cast<uint64_t>(frames_)) {
       fail("{}: holds frame {} but is named for step {}", where, frames_, step);
     }
-    // The environment: the episode's seed, then its actions again.
-    env_->seed(episode_seed_);
-    env_->reset();
-    for (int32_t a : episode_actions_) {
-      const auto s = env_->step(a);
-      if (s.terminated || s.truncated) {
+    // The environments: each episode's seed, then its actions again.
+    for (size_t i = 0; i < episodes_of_env_.size(); ++i) {
+      if (!envs_.replay_one(i, episodes_of_env_[i].seed, episodes_of_env_[i].actions)) {
         fail(
-            "{}: replaying the saved episode ended it early; the environment differs from the "
-            "one the run started with",
-            where);
+            "{}: replaying the saved episode of environment {} ended it early; the environment "
+            "differs from the one the run started with",
+            where, i);
       }
     }
-    env_->observe(obs_);
     metrics_.emplace(
         run::MetricsWriter::open_for_resume(dir_.metrics_path(), train_metric_columns()));
     metrics_->truncate_rows(static_cast<size_t>(rows));
@@ -511,23 +588,24 @@ class Trainer {
   const Config& config_;
   TrainOptions o_;
   TrainControl control_;
-  std::unique_ptr<env::Env> env_, eval_env_;
+  env::VectorEnv envs_;
+  std::unique_ptr<env::Env> eval_env_;
   DqnAgent agent_;
-  NStepAssembler nstep_;
+  std::vector<NStepAssembler> nstep_;  // one per environment
   ReplayBuffer replay_;
   Rng act_rng_, replay_rng_, env_rng_, eval_rng_;
   run::CheckpointStore store_;
   std::string fingerprint_;
   std::optional<run::MetricsWriter> metrics_;
 
-  std::vector<float> obs_, next_obs_;
+  std::vector<float> obs_;  // [num_envs, obs_size]: what the agent acts on this iteration
+  std::vector<int32_t> actions_;
+  std::vector<double> epsilons_;
   ReplayBatch batch_;
   TargetRange range_;
   bool warned_range_ = false;
   int64_t frames_ = 0, episodes_ = 0;
-  uint32_t episode_seed_ = 0;
-  std::vector<int32_t> episode_actions_;
-  double episode_return_ = 0.0;
+  std::vector<Episode> episodes_of_env_;
   std::deque<double> recent_;
   double interval_return_sum_ = 0.0, interval_loss_sum_ = 0.0;
   int64_t interval_episodes_ = 0, interval_updates_ = 0;

@@ -1,8 +1,9 @@
-// `valor train`: one DQN-family agent trained on one environment, written into a run directory
-// (run_dir.h) with metrics.csv, summary.json, log.txt and checkpoints that hold everything the
-// run needs to continue bit for bit: networks, optimiser, replay, n-step queue, every generator,
-// the environment's episode (its seed and the actions since, replayed on resume) and the
-// metric accumulators. docs/agents.md describes the keys, the metrics and the guarantees.
+// `valor train`: one DQN-family agent trained on train.num_envs copies of one environment, written
+// into a run directory (run_dir.h) with metrics.csv, summary.json, log.txt and checkpoints that
+// hold everything the run needs to continue bit for bit: networks, optimiser, replay, the n-step
+// queue of each environment, every generator, each environment's episode (its seed and the actions
+// since, replayed on resume) and the metric accumulators. docs/agents.md describes the keys, the
+// metrics and the guarantees.
 #pragma once
 
 #include <atomic>
@@ -15,6 +16,7 @@
 #include "valor/agent/train_config.h"
 #include "valor/core/config.h"
 #include "valor/env/registry.h"
+#include "valor/env/vector_env.h"
 #include "valor/run/run_dir.h"
 
 namespace valor::agent {
@@ -41,6 +43,8 @@ struct TrainOptions {
   double eval_epsilon = 0.0;
   int64_t eval_max_episode_frames = 100000;
   double progress_seconds = 10.0;
+  int64_t num_envs = 1;  // environments stepped per iteration (a VectorEnv)
+  int env_threads = 1;   // threads stepping them
 
   // Epsilon of the behaviour policy before frame `frame` (0-based): epsilon_start until
   // learning_starts, then linear to epsilon_end over epsilon_decay_frames, then epsilon_end.
@@ -60,7 +64,8 @@ enum class TrainOutcome { kComplete, kInterrupted };
 struct TrainControl {
   std::FILE* progress = stdout;             // progress lines; nullptr: none
   const std::atomic<bool>* stop = nullptr;  // when set, checkpoint and return kInterrupted
-  // Test hook: return kInterrupted right after this frame, without a checkpoint (a crash).
+  // Test hook: return kInterrupted right after the iteration that reaches this frame, without a
+  // checkpoint (a crash).
   int64_t crash_after_frame = -1;
 };
 

@@ -68,6 +68,15 @@ void declare_train_config(ConfigSchema& schema) {
       .add_int("train.epsilon_decay_frames", 100000,
                "Frames after learning_starts over which epsilon falls linearly to epsilon_end.",
                ConfigRange::closed(0, 1e15))
+      .add_int("train.num_envs", 1,
+               "Environments stepped per iteration, each with its own episode seeds and n-step "
+               "queue; actions come from one batched forward pass and update schedules still "
+               "count frames. 1 is the reference protocol. train.frames and "
+               "train.log_every_frames must be multiples of it.",
+               ConfigRange::closed(1, 4096))
+      .add_int("train.env_threads", 1,
+               "Threads stepping the train.num_envs environments (results do not depend on it).",
+               ConfigRange::closed(1, 256))
       .add_int("train.log_every_frames", 10000, "Frames between rows of metrics.csv.",
                ConfigRange::closed(1, 1e15))
       .add_int("train.checkpoint_every_frames", 50000,

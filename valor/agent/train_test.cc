@@ -145,6 +145,60 @@ TEST_P(TrainRun, StopCheckpointsAndResumes) {
 
 INSTANTIATE_TEST_SUITE_P(Heads, TrainRun, ::testing::Values("huber", "c51", "qr"));
 
+// train.num_envs = 4 (two threads): every iteration steps four environments and counts four
+// frames; the run is deterministic, does not depend on the thread count, and resumes bit for bit
+// after a crash at any iteration.
+TEST(Train, FourEnvironmentsAreDeterministicAndResume) {
+  run::testing::TempDir tmp;
+  const Config config = small_config("huber", {"train.num_envs=4", "train.env_threads=2"});
+  run::RunDir a = make_run(tmp / "a", config), b = make_run(tmp / "b", config);
+  ASSERT_EQ(train(a, config, false, quiet()), TrainOutcome::kComplete);
+  ASSERT_EQ(train(b, config, false, quiet()), TrainOutcome::kComplete);
+  expect_same_metrics(tmp / "a", tmp / "b");
+  const auto summary = nlohmann::json::parse(read_file(tmp / "a" / "summary.json"));
+  EXPECT_EQ(summary["frames"].get<int64_t>(), 2400);
+  // One update per frame past learning_starts, as with one environment.
+  EXPECT_EQ(summary["updates"].get<int64_t>(), 2100);
+  const auto t = run::read_metrics_csv(tmp / "a" / "metrics.csv");
+  ASSERT_EQ(t.rows.size(), 12u);
+  // Episodes from all four environments are counted (CartPole's random episodes last ~20 steps).
+  EXPECT_GT(t.rows.back()[*t.column_index("episodes")], 40.0);
+
+  const Config one_thread = small_config("huber", {"train.num_envs=4", "train.env_threads=1"});
+  EXPECT_EQ(config_fingerprint(config), config_fingerprint(one_thread));
+  run::RunDir c = make_run(tmp / "c", one_thread);
+  ASSERT_EQ(train(c, one_thread, false, quiet()), TrainOutcome::kComplete);
+  expect_same_metrics(tmp / "a", tmp / "c");
+
+  for (const int64_t crash : {152, 600, 1316, 2396}) {
+    const auto path = tmp / ("crash" + std::to_string(crash));
+    run::RunDir dir = make_run(path, config);
+    TrainControl control = quiet();
+    control.crash_after_frame = crash;
+    ASSERT_EQ(train(dir, config, false, control), TrainOutcome::kInterrupted);
+    run::RunDir reopened = run::RunDir::open(path);
+    ASSERT_EQ(train(reopened, config, true, quiet()), TrainOutcome::kComplete);
+    SCOPED_TRACE("crash after frame " + std::to_string(crash));
+    expect_same_metrics(tmp / "a", path);
+  }
+}
+
+// More environments give another run, and resuming with another count is refused.
+TEST(Train, NumEnvsIsPartOfTheConfiguration) {
+  const Config one = small_config("huber");
+  const Config four = small_config("huber", {"train.num_envs=4"});
+  EXPECT_NE(config_fingerprint(one), config_fingerprint(four));
+  EXPECT_EQ(fingerprint_differences(one, four).size(), 1u);
+  EXPECT_EQ(config_fingerprint(one),
+            config_fingerprint(small_config("huber", {"train.env_threads=2"})));
+  EXPECT_THROW(train_options(small_config("huber", {"train.num_envs=7"})), Error);  // 2400 % 7
+  EXPECT_THROW(train_options(small_config(
+                   "huber", {"train.num_envs=3", "train.frames=2100", "train.log_every_frames=200",
+                             "train.checkpoint_every_frames=600"})),
+               Error);  // 200 % 3
+  EXPECT_NO_THROW(train_options(small_config("huber", {"train.num_envs=8"})));
+}
+
 TEST(Train, MinAtarRunsWithBitPackedReplay) {
   run::testing::TempDir tmp;
   const Config config =

@@ -1,7 +1,5 @@
 #include "valor/env/vector_env.h"
 
-#include <omp.h>
-
 #include <algorithm>
 
 #include "valor/core/error.h"
@@ -24,21 +22,38 @@ VectorEnv::VectorEnv(std::vector<std::unique_ptr<Env>> envs, int threads)
   rewards_.assign(n, 0.0f);
   terminated_.assign(n, 0);
   truncated_.assign(n, 0);
-  running_return_.assign(n, 0.0);
   finished_return_.assign(n, 0.0);
-  running_length_.assign(n, 0);
   finished_length_.assign(n, 0);
-  errors_.assign(static_cast<size_t>(threads), nullptr);
+  slots_.assign(n, Slot{});
+  if (threads > 1 && n > 1) {
+    blocks_ = std::min(n, static_cast<size_t>(threads) * kBlocksPerThread);
+    pool_ = std::make_unique<WorkerPool>(threads, blocks_);
+  }
+}
+
+void VectorEnv::seed_and_reset_one(size_t i, uint64_t seed) {
+  envs_[i]->seed(seed);
+  envs_[i]->reset();
+  envs_[i]->observe(std::span<float>(obs_).subspan(i * obs_size_, obs_size_));
+  slots_[i].running_return = 0;
+  slots_[i].running_length = 0;
 }
 
 void VectorEnv::seed_and_reset(uint64_t seed) {
-  for (size_t i = 0; i < envs_.size(); ++i) {
-    envs_[i]->seed(seed + i);
-    envs_[i]->reset();
-    envs_[i]->observe(std::span<float>(obs_).subspan(i * obs_size_, obs_size_));
-    running_return_[i] = 0;
-    running_length_[i] = 0;
+  for (size_t i = 0; i < envs_.size(); ++i) seed_and_reset_one(i, seed + i);
+}
+
+bool VectorEnv::replay_one(size_t i, uint64_t seed, std::span<const int32_t> actions) {
+  seed_and_reset_one(i, seed);
+  Env& e = *envs_[i];
+  for (const int32_t a : actions) {
+    const StepResult r = e.step(a);
+    slots_[i].running_return += r.reward;
+    slots_[i].running_length += 1;
+    if (r.terminated || r.truncated) return false;
   }
+  e.observe(std::span<float>(obs_).subspan(i * obs_size_, obs_size_));
+  return true;
 }
 
 void VectorEnv::step_range(size_t begin, size_t end, std::span<const int32_t> actions) {
@@ -46,23 +61,35 @@ void VectorEnv::step_range(size_t begin, size_t end, std::span<const int32_t> ac
     Env& e = *envs_[i];
     const StepResult r = e.step(actions[i]);
     const std::span<float> obs = std::span<float>(obs_).subspan(i * obs_size_, obs_size_);
-    rewards_[i] = r.reward;
-    terminated_[i] = r.terminated;
-    truncated_[i] = r.truncated;
-    running_return_[i] += r.reward;
-    running_length_[i] += 1;
+    Slot& slot = slots_[i];
+    slot.reward = r.reward;
+    slot.terminated = r.terminated;
+    slot.truncated = r.truncated;
+    slot.running_return += r.reward;
+    slot.running_length += 1;
     if (r.terminated || r.truncated) {
       e.observe(std::span<float>(final_obs_).subspan(i * obs_size_, obs_size_));
-      finished_return_[i] = running_return_[i];
-      finished_length_[i] = running_length_[i];
-      running_return_[i] = 0;
-      running_length_[i] = 0;
+      slot.finished_return = slot.running_return;
+      slot.finished_length = slot.running_length;
+      slot.running_return = 0;
+      slot.running_length = 0;
       e.reset();
     } else {
-      finished_return_[i] = 0;
-      finished_length_[i] = 0;
+      slot.finished_return = 0;
+      slot.finished_length = 0;
     }
     e.observe(obs);
+  }
+}
+
+void VectorEnv::gather_slots() {
+  for (size_t i = 0; i < slots_.size(); ++i) {
+    const Slot& slot = slots_[i];
+    rewards_[i] = slot.reward;
+    terminated_[i] = slot.terminated;
+    truncated_[i] = slot.truncated;
+    finished_return_[i] = slot.finished_return;
+    finished_length_[i] = slot.finished_length;
   }
 }
 
@@ -78,28 +105,15 @@ void VectorEnv::step(std::span<const int32_t> actions) {
     }
   }
   const size_t n = envs_.size();
-  const int chunks = static_cast<int>(std::min<size_t>(static_cast<size_t>(threads_), n));
-  if (chunks == 1) {
+  if (!pool_) {
     step_range(0, n, actions);
-    return;
+  } else {
+    auto step_block = [this, n, actions](size_t b) {
+      step_range(n * b / blocks_, n * (b + 1) / blocks_, actions);
+    };
+    pool_->run(blocks_, step_block);
   }
-  // An error (say, a step after an episode ended) cannot cross an OpenMP region: it is caught
-  // per chunk and rethrown here.
-  std::fill(errors_.begin(), errors_.end(), nullptr);
-  auto& errors = errors_;
-#pragma omp parallel for num_threads(chunks) schedule(static, 1)
-  for (int c = 0; c < chunks; ++c) {
-    const size_t begin = n * static_cast<size_t>(c) / static_cast<size_t>(chunks);
-    const size_t end = n * static_cast<size_t>(c + 1) / static_cast<size_t>(chunks);
-    try {
-      step_range(begin, end, actions);
-    } catch (...) {
-      errors[static_cast<size_t>(c)] = std::current_exception();
-    }
-  }
-  for (const auto& e : errors) {
-    if (e) std::rethrow_exception(e);
-  }
+  gather_slots();
 }
 
 }  // namespace valor::env

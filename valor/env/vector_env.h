@@ -5,24 +5,36 @@
 // final_observations() holds the last observation of the episode that ended (needed to bootstrap
 // a truncated episode), and episode_returns()/episode_lengths() hold its totals. rewards(),
 // terminated() and truncated() always describe the step just taken.
+//
+// Threads: with threads > 1 the batch is cut into contiguous blocks (kBlocksPerThread per thread)
+// that the caller's thread and threads - 1 persistent workers (worker_pool.h) claim one at a time;
+// each environment is stepped by exactly one thread per step and writes only its own slots, so
+// results are identical for every thread count.
 #pragma once
 
 #include <cstdint>
-#include <exception>
-#include <functional>
 #include <memory>
 #include <span>
 #include <vector>
 
 #include "valor/env/env.h"
+#include "valor/env/worker_pool.h"
 
 namespace valor::env {
 
 class VectorEnv {
  public:
+  // Blocks per thread: enough that a thread that starts late (a worker waking up, or one whose
+  // core another process holds) leaves its share to the others, few enough that claiming a block
+  // (one atomic compare-exchange) stays far below its work (64 MinAtar envs on 2 threads: blocks
+  // of 8 envs, 1-3 microseconds each).
+  static constexpr size_t kBlocksPerThread = 4;
+
   // All environments must share one spec (same name and shapes). `threads` >= 1 steps the batch
-  // in contiguous chunks on that many threads.
+  // on that many threads (the caller's and threads - 1 workers started here).
   VectorEnv(std::vector<std::unique_ptr<Env>> envs, int threads = 1);
+  VectorEnv(const VectorEnv&) = delete;
+  VectorEnv& operator=(const VectorEnv&) = delete;
 
   size_t size() const { return envs_.size(); }
   const EnvSpec& spec() const { return envs_.front()->spec(); }
@@ -31,7 +43,16 @@ class VectorEnv {
 
   // Seeds environment i with seed + i and resets every environment.
   void seed_and_reset(uint64_t seed);
+  // Seeds environment i with `seed`, resets it and writes its observation (its running return
+  // and length restart at 0). What a caller does to start an episode from a seed of its own.
+  void seed_and_reset_one(size_t i, uint64_t seed);
+  // Seeds environment i with `seed`, resets it and steps it with `actions`, as if the batch had
+  // stepped it so since that seed: its observation, running return and length follow. False (the
+  // environment left mid-replay; seed it again) when an action ended the episode.
+  bool replay_one(size_t i, uint64_t seed, std::span<const int32_t> actions);
   // Steps environment i with actions[i] (size() actions), auto-resetting finished episodes.
+  // Allocates nothing. valor::Error for an action out of range; an error thrown by an
+  // environment (on any thread) reaches the caller.
   void step(std::span<const int32_t> actions);
 
   std::span<const float> observations() const { return obs_; }              // [N, obs_size]
@@ -53,9 +74,21 @@ class VectorEnv {
   size_t obs_size_;
   std::vector<float> obs_, final_obs_, rewards_;
   std::vector<uint8_t> terminated_, truncated_;
-  std::vector<double> running_return_, finished_return_;
-  std::vector<int64_t> running_length_, finished_length_;
-  std::vector<std::exception_ptr> errors_;  // one per thread
+  std::vector<double> finished_return_;
+  std::vector<int64_t> finished_length_;
+  // What stepping environment i writes, one cache line each: threads stepping neighbouring
+  // environments would otherwise write the same lines of rewards_, terminated_, ... at every step
+  // (false sharing, which cost more than the steps). gather_slots() copies them out.
+  struct alignas(64) Slot {
+    double running_return = 0, finished_return = 0;
+    int64_t running_length = 0, finished_length = 0;
+    float reward = 0;
+    uint8_t terminated = 0, truncated = 0;
+  };
+  std::vector<Slot> slots_;
+  void gather_slots();
+  size_t blocks_ = 1;
+  std::unique_ptr<WorkerPool> pool_;  // null with one thread
 };
 
 }  // namespace valor::env

@@ -1,0 +1,128 @@
+#include "valor/env/vector_env.h"
+
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <vector>
+
+#include "valor/core/error.h"
+#include "valor/core/random.h"
+#include "valor/env/registry.h"
+#include "valor/env/throughput.h"
+
+namespace valor::env {
+namespace {
+
+// A CartPole that throws from step() while `failing` is set: an error raised on a worker thread.
+class FailingEnv : public Env {
+ public:
+  explicit FailingEnv(const std::atomic<bool>& failing)
+      : inner_(make_env("CartPole-v1")), failing_(failing) {}
+  const EnvSpec& spec() const override { return inner_->spec(); }
+  void seed(uint64_t s) override { inner_->seed(s); }
+  void reset() override { inner_->reset(); }
+  StepResult step(int action) override {
+    if (failing_.load()) fail("environment failed on purpose");
+    return inner_->step(action);
+  }
+  void observe(std::span<float> out) const override { inner_->observe(out); }
+  std::string render() const override { return inner_->render(); }
+
+ private:
+  std::unique_ptr<Env> inner_;
+  const std::atomic<bool>& failing_;
+};
+
+TEST(VectorEnv, ErrorsOnAnyThreadReachTheCaller) {
+  std::atomic<bool> failing{false};
+  std::vector<std::unique_ptr<Env>> envs;
+  for (int i = 0; i < 16; ++i) {
+    if (i == 13) {
+      envs.push_back(std::make_unique<FailingEnv>(failing));
+    } else {
+      envs.push_back(make_env("CartPole-v1"));
+    }
+  }
+  VectorEnv vec(std::move(envs), 2);
+  vec.seed_and_reset(3);
+  const std::vector<int32_t> actions(16, 1);
+  for (int t = 0; t < 100; ++t) {
+    failing = t % 3 == 1;
+    if (failing) {
+      EXPECT_THROW(vec.step(actions), Error);
+    } else {
+      EXPECT_NO_THROW(vec.step(actions));
+    }
+  }
+}
+
+// replay_one rebuilds an environment's episode from its seed and actions: what a resumed training
+// run does for each of its environments.
+TEST(VectorEnv, ReplayOneRebuildsAnEpisode) {
+  auto make = [] {
+    std::vector<std::unique_ptr<Env>> envs;
+    for (int i = 0; i < 3; ++i) envs.push_back(make_env("freeway"));  // episodes of 2500 steps
+    return envs;
+  };
+  VectorEnv a(make(), 1), b(make(), 2);
+  a.seed_and_reset(10);
+  b.seed_and_reset(20);
+  a.seed_and_reset_one(1, 99);
+  Rng policy(4, 1);
+  std::vector<int32_t> actions(3), history;
+  for (int t = 0; t < 50; ++t) {
+    for (auto& x : actions) x = static_cast<int32_t>(policy.below(6));
+    a.step(actions);
+    ASSERT_FALSE(a.terminated()[1] || a.truncated()[1]);
+    history.push_back(actions[1]);
+  }
+  ASSERT_TRUE(b.replay_one(1, 99, history));
+  const size_t d = a.obs_size();
+  auto obs_of_1 = [d](const VectorEnv& v) {
+    return std::vector<float>(v.observations().begin() + d, v.observations().begin() + 2 * d);
+  };
+  EXPECT_EQ(obs_of_1(a), obs_of_1(b));
+  for (int t = 0; t < 3000; ++t) {
+    for (auto& x : actions) x = static_cast<int32_t>(policy.below(6));
+    a.step(actions);
+    b.step(actions);
+    ASSERT_EQ(obs_of_1(a), obs_of_1(b)) << "step " << t;
+    ASSERT_EQ(a.episode_returns()[1], b.episode_returns()[1]);
+    ASSERT_EQ(a.episode_lengths()[1], b.episode_lengths()[1]);
+  }
+  // A replay whose actions end the episode early says so.
+  std::vector<int32_t> long_history(3000, 0);
+  EXPECT_FALSE(b.replay_one(0, 1, long_history));
+}
+
+// With another CPU-bound process on the machine, two threads must not collapse below one (they
+// did, 800x, when threads waited for each other at a spinning barrier). On two cores the busy
+// process takes one; the bound is loose (a fair share would be 0.8x or more) so that a noisy
+// shared machine does not fail it.
+TEST(VectorEnv, TwoThreadsHoldUpBesideABusyProcess) {
+  const pid_t busy = fork();
+  ASSERT_GE(busy, 0);
+  if (busy == 0) {
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    alarm(60);
+    for (uint64_t i = 0;; ++i) asm volatile("" : : "r"(i));  // a loop the compiler keeps
+  }
+  double one = 0, two = 0;
+  for (int round = 0; round < 3; ++round) {
+    one = std::max(one, measure_vector_env("breakout", {}, 64, 1, 0.2).steps_per_second());
+    two = std::max(two, measure_vector_env("breakout", {}, 64, 2, 0.2).steps_per_second());
+  }
+  kill(busy, SIGKILL);
+  waitpid(busy, nullptr, 0);
+  RecordProperty("steps_per_second_1_thread", static_cast<int>(one));
+  RecordProperty("steps_per_second_2_threads", static_cast<int>(two));
+  EXPECT_GE(two, 0.3 * one) << "1 thread " << one << " steps/s, 2 threads " << two;
+}
+
+}  // namespace
+}  // namespace valor::env
