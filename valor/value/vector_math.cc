@@ -8,11 +8,13 @@
 
 #include "valor/core/error.h"
 
-// libmvec's SSE2-ABI ('b') variants of expf (4 lanes) and erfc (2 lanes), as GCC calls them when
-// it vectorises a loop of expf/erfc under -ffast-math; named here so that no file needs that flag.
+// libmvec's SSE2-ABI ('b') variants of expf (4 lanes), erfc and log (2 lanes), as GCC calls them
+// when it vectorises a loop of expf/erfc/log under -ffast-math; named here so that no file needs
+// that flag.
 extern "C" {
 __m128 _ZGVbN4v_expf(__m128 x);
 __m128d _ZGVbN2v_erfc(__m128d x);
+__m128d _ZGVbN2v_log(__m128d x);
 }
 
 namespace valor::value {
@@ -31,6 +33,15 @@ void exp_shifted(std::span<const float> x, float shift, std::span<float> out) {
     _mm_store_ps(lanes, _ZGVbN4v_expf(_mm_sub_ps(_mm_load_ps(lanes), s)));
     std::copy(lanes, lanes + (n - i), out.begin() + static_cast<std::ptrdiff_t>(i));
   }
+}
+
+void log_doubles(std::span<const double> x, std::span<double> out) {
+  VALOR_CHECK(out.size() == x.size(), "out has {} entries, x {}", out.size(), x.size());
+  const std::size_t n = x.size();
+  std::size_t i = 0;
+  for (; i + 2 <= n; i += 2)
+    _mm_storeu_pd(out.data() + i, _ZGVbN2v_log(_mm_loadu_pd(x.data() + i)));
+  if (i < n) out[i] = _mm_cvtsd_f64(_ZGVbN2v_log(_mm_set1_pd(x[i])));
 }
 
 void normal_tail(std::span<const double> x, std::span<double> out) {

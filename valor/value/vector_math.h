@@ -18,6 +18,10 @@ namespace valor::value {
 // Allocation-free.
 void exp_shifted(std::span<const float> x, float shift, std::span<float> out);
 
+// out_i = log(x_i) in double (out.size() == x.size(); out may be x itself); libmvec's log, within
+// 4 ulp (its documented bound). Allocation-free.
+void log_doubles(std::span<const double> x, std::span<double> out);
+
 // out_k = Phi(-|x_k|) = erfc(|x_k| / sqrt 2) / 2, the one-sided tail of the standard normal
 // beyond |x_k|, in double (out.size() == x.size(); out may be x itself); a normal double for
 // |x| <= 37. libmvec's erfc is documented within 4 ulp; vector_math_test holds the tail within
