@@ -53,9 +53,7 @@ ValueHead::ValueHead(const HeadSpec& spec) : spec_(spec) {
       bins_.emplace(spec.v_min, spec.v_max, spec.bins);
       values_.assign(bins_->centers().begin(), bins_->centers().end());
       outputs_ = bins_->size();
-      if (!(spec.sigma_ratio > 0 && spec.sigma_ratio <= 1000)) {
-        fail("HL-Gauss sigma ratio must be in (0, 1000], got {}", spec.sigma_ratio);
-      }
+      value::check_hl_gauss_sigma_ratio(spec.sigma_ratio, "the hl_gauss value head");
       break;
     }
     case HeadKind::kQr:
