@@ -101,6 +101,41 @@ void BM_CartpoleUpdate(benchmark::State& state, const char* preset) {
   run_updates(state, o.dqn, static_cast<size_t>(o.batch_size), false);
 }
 
+// The value head's share of one update, without the networks: q_values of the target network's
+// outputs for every next action (B x A rows), targets for the chosen ones, loss and gradient of the
+// taken ones, on random outputs of the update's shapes. Update minus this is the networks' share.
+void run_head_maths(benchmark::State& state, const DqnOptions& options, size_t batch) {
+  const ValueHead head(options.head);
+  const size_t actions = static_cast<size_t>(options.network.num_actions), k = head.outputs();
+  valor::Rng rng(7, 1);
+  std::vector<float> next(batch * actions * k), online(batch * k), returns(batch),
+      discounts(batch, 0.99f), q(batch * actions), next_q(batch),
+      targets(batch * head.target_size()), grad(batch * k);
+  for (float& v : next) v = static_cast<float>(2 * rng.uniform() - 1);
+  for (float& v : online) v = static_cast<float>(2 * rng.uniform() - 1);
+  for (float& v : returns) v = static_cast<float>(rng.uniform());
+  TargetRange range;
+  for (auto _ : state) {
+    head.q_values(next, q);
+    for (size_t b = 0; b < batch; ++b) next_q[b] = q[b * actions];
+    const std::span<const float> chosen(next.data(), batch * k);  // stands in for the a* rows
+    head.targets(chosen, returns, discounts, targets, &range,
+                 head.categorical() && !options.double_dqn ? std::span<const float>(next_q)
+                                                           : std::span<const float>());
+    benchmark::DoNotOptimize(head.loss(online, targets, grad));
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+
+void BM_DqnHeadMaths(benchmark::State& state, HeadKind head) {
+  run_head_maths(state, breakout_options(head, "rmsprop_centered"), 32);
+}
+
+void BM_CartpoleHeadMaths(benchmark::State& state, const char* preset) {
+  const TrainOptions o = preset_options(preset);
+  run_head_maths(state, o.dqn, static_cast<size_t>(o.batch_size));
+}
+
 void BM_DqnGreedyAction(benchmark::State& state, HeadKind head) {
   keep_tensor_memory();
   set_compute_threads(1);
@@ -166,6 +201,14 @@ BENCHMARK_CAPTURE(BM_CartpoleUpdate, huber, "cartpole-dqn");
 BENCHMARK_CAPTURE(BM_CartpoleUpdate, two_hot, "cartpole-twohot");
 BENCHMARK_CAPTURE(BM_CartpoleUpdate, hl_gauss, "cartpole-hlgauss");
 BENCHMARK_CAPTURE(BM_CartpoleUpdate, c51, "cartpole-c51");
+BENCHMARK_CAPTURE(BM_DqnHeadMaths, huber, HeadKind::kHuber);
+BENCHMARK_CAPTURE(BM_DqnHeadMaths, two_hot, HeadKind::kTwoHot);
+BENCHMARK_CAPTURE(BM_DqnHeadMaths, hl_gauss, HeadKind::kHlGauss);
+BENCHMARK_CAPTURE(BM_DqnHeadMaths, c51, HeadKind::kC51);
+BENCHMARK_CAPTURE(BM_CartpoleHeadMaths, huber, "cartpole-dqn");
+BENCHMARK_CAPTURE(BM_CartpoleHeadMaths, two_hot, "cartpole-twohot");
+BENCHMARK_CAPTURE(BM_CartpoleHeadMaths, hl_gauss, "cartpole-hlgauss");
+BENCHMARK_CAPTURE(BM_CartpoleHeadMaths, c51, "cartpole-c51");
 BENCHMARK_CAPTURE(BM_DqnGreedyAction, huber, HeadKind::kHuber);
 BENCHMARK_CAPTURE(BM_DqnGreedyAction, c51, HeadKind::kC51);
 
