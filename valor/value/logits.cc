@@ -123,6 +123,52 @@ __attribute__((target_clones("avx2", "default"))) void subtract_row_max(const fl
   }
 }
 
+// sum_i a_i and sum_i b_i over n entries in double, as lane_sum does each.
+__attribute__((target_clones("avx2", "default"))) void sum_pair(const float* a, const float* b,
+                                                                std::size_t n, double* sum_a,
+                                                                double* sum_b) {
+  Doubles4 a_low = {}, a_high = {}, b_low = {}, b_high = {};
+  std::size_t i = 0;
+  for (; i + kLanes <= n; i += kLanes) {
+    Doubles4 x;
+    widen(a + i, x);
+    a_low += x;
+    widen(a + i + 4, x);
+    a_high += x;
+    widen(b + i, x);
+    b_low += x;
+    widen(b + i + 4, x);
+    b_high += x;
+  }
+  for (std::size_t j = 0; i < n; ++i, ++j) {
+    (j < 4 ? a_low[j] : a_high[j - 4]) += a[i];
+    (j < 4 ? b_low[j] : b_high[j - 4]) += b[i];
+  }
+  *sum_a = fold(a_low, a_high);
+  *sum_b = fold(b_low, b_high);
+}
+
+// sum_i p_i (l_i - shift) over n entries in double, as mass_and_dot does.
+__attribute__((target_clones("avx2", "default"))) double shifted_dot(const float* p, const float* l,
+                                                                     double shift, std::size_t n) {
+  Doubles4 low = {}, high = {};
+  std::size_t i = 0;
+  for (; i + kLanes <= n; i += kLanes) {
+    Doubles4 p_low, p_high, l_low, l_high;
+    widen(p + i, p_low);
+    widen(p + i + 4, p_high);
+    widen(l + i, l_low);
+    widen(l + i + 4, l_high);
+    low += p_low * (l_low - shift);
+    high += p_high * (l_high - shift);
+  }
+  for (std::size_t j = 0; i < n; ++i, ++j) {
+    (j < 4 ? low[j] : high[j - 4]) +=
+        static_cast<double>(p[i]) * (static_cast<double>(l[i]) - shift);
+  }
+  return fold(low, high);
+}
+
 // g_i = (e_i inv mass - p_i) scale over n entries, e_i (the row's exps) read from g.
 __attribute__((target_clones("avx2", "default"))) void cross_entropy_gradient(
     const float* p, std::size_t n, double inv, double mass, double scale, float* g) {
@@ -155,9 +201,23 @@ void decode_floats(std::span<const float> logits, std::span<const float> values,
   VALOR_CHECK(out.size() == batch, "out has {} entries for {} rows", out.size(), batch);
   detail::require_finite("decode_logits", "logit", logits, m);
   alignas(64) float e[kChunk];
+  alignas(16) float tops[kChunk];
+  if (m <= kChunk) {
+    // Q = sum_i e_i v_i / sum_i e_i with e_i = exp(l_i - top), for as many rows as e holds.
+    const std::size_t per_block = kChunk / m;
+    for (std::size_t first = 0; first < batch; first += per_block) {
+      const std::size_t rows = std::min(per_block, batch - first);
+      subtract_row_max(logits.data() + first * m, m, rows, e, tops);
+      exp_shifted({e, rows * m}, 0.0f, {e, rows * m});
+      for (std::size_t r = 0; r < rows; ++r) {
+        out[first + r] =
+            static_cast<float>(lane_dot(e + r * m, values.data(), m) / lane_sum(e + r * m, m));
+      }
+    }
+    return;
+  }
   for (std::size_t b = 0; b < batch; ++b) {
     const float* row = logits.data() + b * m;
-    // sum_i e_i v_i / sum_i e_i with e_i = exp(l_i - top).
     const float top = row_max(row, m);
     double sum = 0.0, weighted = 0.0;
     for (std::size_t start = 0; start < m; start += kChunk) {
@@ -183,7 +243,7 @@ double cross_entropy_floats(std::span<const float> logits, std::span<const float
   const double scale = 1.0 / static_cast<double>(batch);
   alignas(64) float scratch[kChunk];
   alignas(16) float tops[kRowBlock];
-  alignas(16) double sums[kRowBlock], logs[kRowBlock];
+  alignas(16) double sums[kRowBlock], masses[kRowBlock], logs[kRowBlock];
   double total = 0.0;
   // Blocks of rows: each row's max and sum_i exp(l_i - top), one log call for the block, then the
   // loss terms and the gradient.
@@ -195,7 +255,9 @@ double cross_entropy_floats(std::span<const float> logits, std::span<const float
       float* e = grad.data() + first * m;
       subtract_row_max(block, m, rows, e, tops);
       exp_shifted({e, rows * m}, 0.0f, {e, rows * m});
-      for (std::size_t r = 0; r < rows; ++r) sums[r] = lane_sum(e + r * m, m);
+      for (std::size_t r = 0; r < rows; ++r) {
+        sum_pair(e + r * m, target_probs.data() + (first + r) * m, m, &sums[r], &masses[r]);
+      }
     } else {
       for (std::size_t r = 0; r < rows; ++r) {
         const float* l = block + r * m;
@@ -214,11 +276,14 @@ double cross_entropy_floats(std::span<const float> logits, std::span<const float
       const float* l = logits.data() + b * m;
       const float* p = target_probs.data() + b * m;
       const double lse = tops[r] + logs[r];
-      double mass = 0.0, dot = 0.0;
-      mass_and_dot(p, l, lse, m, &mass, &dot);
-      total -= dot;
-      if (grad.empty()) continue;
-      cross_entropy_gradient(p, m, 1.0 / sums[r], mass, scale, grad.data() + b * m);
+      if (grad.empty()) {
+        double mass = 0.0, dot = 0.0;
+        mass_and_dot(p, l, lse, m, &mass, &dot);
+        total -= dot;
+      } else {
+        total -= shifted_dot(p, l, lse, m);
+        cross_entropy_gradient(p, m, 1.0 / sums[r], masses[r], scale, grad.data() + b * m);
+      }
     }
   }
   return total * scale;
