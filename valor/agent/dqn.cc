@@ -149,15 +149,20 @@ UpdateStats DqnAgent::update(const ReplayBatch& batch, TargetRange* range) {
     if (options_.double_dqn) chooser_out = online_->forward(next).contiguous();
     head_.q_values(std::span<const float>(chooser_out.data_ptr<float>(), b_size * actions * k),
                    q_scratch_);
+    next_q_.resize(b_size);
     for (size_t b = 0; b < b_size; ++b) {
       const float* q = q_scratch_.data() + b * actions;
       const size_t a = static_cast<size_t>(std::max_element(q, q + actions) - q);
       next_action_[b] = static_cast<int64_t>(a);
+      next_q_[b] = q[a];
       std::copy_n(t + (b * actions + a) * k, k, next_sel_.data() + b * k);
     }
   }
   targets_.resize(b_size * head_.target_size());
-  head_.targets(next_sel_, batch.returns, batch.discounts, targets_, range);
+  // Without Double DQN the chooser is the target network: its decoded Q(s', a*) is at hand.
+  const bool have_next_q = head_.categorical() && !options_.double_dqn;
+  head_.targets(next_sel_, batch.returns, batch.discounts, targets_, range,
+                have_next_q ? std::span<const float>(next_q_) : std::span<const float>());
 
   // The online outputs for the taken actions, the head's loss and gradient, then backprop of
   // the gradient spread over all outputs (zero for the actions not taken).

@@ -1,6 +1,7 @@
 #include "valor/agent/train_config.h"
 
 #include "valor/agent/value_head.h"
+#include "valor/value/hl_gauss.h"
 
 namespace valor::agent {
 
@@ -30,7 +31,7 @@ void declare_train_config(ConfigSchema& schema) {
                ConfigRange::closed(2, 100000))
       .add_float("value.sigma_ratio", 0.75,
                  "HL-Gauss sigma divided by the bin width (Stop Regressing uses 0.75).",
-                 ConfigRange::open_closed(0, 1000))
+                 ConfigRange::open_closed(0, value::kMaxHlGaussSigmaRatio))
       .add_int("value.quantiles", 51, "Quantiles of the qr head.", ConfigRange::closed(1, 100000))
       .add_int("train.frames", 5000000, "Environment steps (frames) to train for.",
                ConfigRange::closed(1, 1e15))

@@ -53,9 +53,7 @@ ValueHead::ValueHead(const HeadSpec& spec) : spec_(spec) {
       bins_.emplace(spec.v_min, spec.v_max, spec.bins);
       values_.assign(bins_->centers().begin(), bins_->centers().end());
       outputs_ = bins_->size();
-      if (!(spec.sigma_ratio > 0 && spec.sigma_ratio <= 1000)) {
-        fail("HL-Gauss sigma ratio must be in (0, 1000], got {}", spec.sigma_ratio);
-      }
+      value::check_hl_gauss_sigma_ratio(spec.sigma_ratio, "the hl_gauss value head");
       break;
     }
     case HeadKind::kQr:
@@ -93,11 +91,12 @@ void ValueHead::q_values(std::span<const float> outputs, std::span<float> q) con
 }
 
 void ValueHead::targets(std::span<const float> next_outputs, std::span<const float> returns,
-                        std::span<const float> discounts, std::span<float> out,
-                        TargetRange* range) const {
+                        std::span<const float> discounts, std::span<float> out, TargetRange* range,
+                        std::span<const float> next_q) const {
   const size_t batch = returns.size();
   VALOR_CHECK(discounts.size() == batch && next_outputs.size() == batch * outputs_);
   VALOR_CHECK(out.size() == batch * target_size());
+  VALOR_CHECK(next_q.empty() || next_q.size() == batch);
   switch (spec_.kind) {
     case HeadKind::kHuber:
     case HeadKind::kMse:
@@ -106,7 +105,11 @@ void ValueHead::targets(std::span<const float> next_outputs, std::span<const flo
     case HeadKind::kTwoHot:
     case HeadKind::kHlGauss: {
       scalar_.resize(batch);
-      value::decode_logits(next_outputs, values_, scalar_);
+      if (next_q.empty()) {
+        value::decode_logits(next_outputs, values_, scalar_);
+      } else {
+        std::copy(next_q.begin(), next_q.end(), scalar_.begin());
+      }
       for (size_t b = 0; b < batch; ++b) {
         scalar_[b] = returns[b] + discounts[b] * scalar_[b];
         if (range) range->add(scalar_[b], spec_.v_min, spec_.v_max);
@@ -123,7 +126,11 @@ void ValueHead::targets(std::span<const float> next_outputs, std::span<const flo
       value::softmax(next_outputs, outputs_, probs_);
       if (range) {
         scalar_.resize(batch);
-        value::distribution_mean(probs_, values_, scalar_);
+        if (next_q.empty()) {
+          value::distribution_mean(probs_, values_, scalar_);
+        } else {
+          std::copy(next_q.begin(), next_q.end(), scalar_.begin());
+        }
         for (size_t b = 0; b < batch; ++b) {
           const float y = returns[b] + discounts[b] * scalar_[b];
           range->add(y, spec_.v_min, spec_.v_max);

@@ -71,10 +71,12 @@ class ValueHead {
 
   // Bootstrapped targets [B, target_size()] from the target network's outputs at the chosen next
   // action [B, K], the n-step returns [B] and the bootstrap discounts [B] (in [0, 1]).
-  // `range` (optional) hears every scalar target of the categorical heads.
+  // `range` (optional) hears every scalar target of the categorical heads. `next_q` (optional,
+  // [B]) is q_values() of next_outputs when the caller already has it (the target network chose
+  // the action): the categorical heads then do not decode those rows a second time (same bits).
   void targets(std::span<const float> next_outputs, std::span<const float> returns,
-               std::span<const float> discounts, std::span<float> out,
-               TargetRange* range = nullptr) const;
+               std::span<const float> discounts, std::span<float> out, TargetRange* range = nullptr,
+               std::span<const float> next_q = {}) const;
 
   // The batch-mean loss of the online outputs for the taken actions [B, K] against `targets`;
   // `grad` ([B, K]) receives dL/d(outputs).

@@ -132,5 +132,27 @@ TEST(ValueHead, OutputsPerAction) {
   EXPECT_THROW(ValueHead(spec_of(HeadKind::kC51, 1.0, 1.0, 5)), Error);
 }
 
+// Passing the already decoded Q(s', a*) skips a decode and changes no bit of the targets; the
+// range hears the same scalar targets.
+TEST(ValueHead, TargetsFromTheCallersDecodedNextValueAreIdentical) {
+  for (HeadKind kind : {HeadKind::kTwoHot, HeadKind::kHlGauss, HeadKind::kC51}) {
+    const ValueHead head(spec_of(kind, -3.0, 7.0, 21));
+    const size_t batch = 5, k = head.outputs();
+    std::vector<float> next(batch * k), ret = {0.5f, -1.0f, 2.0f, 9.0f, 0.0f},
+                                        disc = {0.9f, 0.0f, 0.99f, 1.0f, 0.5f};
+    for (size_t i = 0; i < next.size(); ++i) next[i] = std::sin(0.37f * static_cast<float>(i));
+    std::vector<float> q(batch), plain(batch * k), reused(batch * k);
+    head.q_values(next, q);
+    TargetRange range_plain, range_reused;
+    head.targets(next, ret, disc, plain, &range_plain);
+    head.targets(next, ret, disc, reused, &range_reused, q);
+    EXPECT_EQ(plain, reused) << head_name(kind);
+    EXPECT_EQ(range_plain.count, range_reused.count);
+    EXPECT_EQ(range_plain.clipped, range_reused.clipped);
+    EXPECT_NEAR(range_plain.lowest, range_reused.lowest, 1e-5);
+    EXPECT_NEAR(range_plain.highest, range_reused.highest, 1e-5);
+  }
+}
+
 }  // namespace
 }  // namespace valor::agent

@@ -42,9 +42,7 @@ void validate_td_options(const TdOptions& o) {
   if (!(std::isfinite(o.v_min) && std::isfinite(o.v_max) && o.v_min < o.v_max)) {
     fail("tabular TD: need finite v_min < v_max, got v_min {} and v_max {}", o.v_min, o.v_max);
   }
-  if (!(o.sigma_ratio > 0 && o.sigma_ratio <= 1000)) {
-    fail("tabular TD: sigma_ratio must be in (0, 1000], got {}", o.sigma_ratio);
-  }
+  value::check_hl_gauss_sigma_ratio(o.sigma_ratio, "tabular TD");
   if (o.max_episode_steps < 0) {
     fail("tabular TD: max_episode_steps must be >= 0, got {}", o.max_episode_steps);
   }

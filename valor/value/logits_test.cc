@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <random>
@@ -157,6 +158,64 @@ TEST(LogitsTest, PropertySoftmaxAndCrossEntropyGradient) {
       ASSERT_NEAR(grad[k], (up - down) / (2.0 * eps), 1e-8 * std::max(1.0, loss))
           << "trial " << trial << " k " << k;
     }
+  }
+}
+
+// The float kernels (libmvec's expf, sums in double by lanes) against the textbook formulas in
+// long double, on rows of m = 2 to 1000 (not multiples of the vector width; longer than one pass
+// of 256), logits up to +-100 and rows with one dominant logit. Each exp is within 4 ulp and the
+// float difference l - max l is rounded once (relative 6e-8 of |l - max l|), so probabilities are
+// within 1e-6 relative + 1e-9, decoded values within 1e-6 of the largest |v| (10), the loss
+// within 1e-6 relative + 1e-6 and the gradient (softmax sum p - p)/B within 1e-6 of
+// (softmax sum p + p)/B (it is a difference of the two) + 1e-9.
+TEST(LogitsTest, PropertyFloatKernelsMatchTheTextbookFormulas) {
+  std::mt19937_64 rng(9);
+  std::uniform_real_distribution<double> unit(0.0, 1.0);
+  const std::size_t sizes[] = {2, 3, 4, 5, 7, 51, 121, 257, 1000};
+  std::vector<float> logits, p, soft, grad, values, q;
+  for (int trial = 0; trial < 300; ++trial) {
+    const std::size_t m = sizes[trial % 9];
+    const std::size_t batch = 1 + trial % 5;
+    const double scale = std::pow(10.0, -1.0 + 3.0 * unit(rng));
+    logits.resize(batch * m);
+    p.resize(batch * m);
+    values.resize(m);
+    for (float& l : logits) l = static_cast<float>(scale * (2.0 * unit(rng) - 1.0));
+    if (trial % 7 == 0) logits[0] = 1000.0f;  // one logit takes all the mass
+    for (std::size_t i = 0; i < m; ++i) values[i] = static_cast<float>(-10.0 + 20.0 * unit(rng));
+    for (std::size_t b = 0; b < batch; ++b) {
+      double total = 0.0;
+      for (std::size_t i = 0; i < m; ++i) total += p[b * m + i] = static_cast<float>(unit(rng));
+      for (std::size_t i = 0; i < m; ++i) p[b * m + i] = static_cast<float>(p[b * m + i] / total);
+    }
+    soft.resize(batch * m);
+    grad.resize(batch * m);
+    q.resize(batch);
+    softmax(logits, m, soft);
+    decode_logits(logits, values, q);
+    const double loss = cross_entropy_loss(logits, p, m, grad);
+    long double expected_loss = 0.0L;
+    for (std::size_t b = 0; b < batch; ++b) {
+      const float* l = logits.data() + b * m;
+      const long double top = *std::max_element(l, l + m);
+      long double sum = 0.0L, weighted = 0.0L, mass = 0.0L;
+      for (std::size_t i = 0; i < m; ++i) {
+        sum += std::exp(l[i] - top);
+        weighted += std::exp(l[i] - top) * values[i];
+        mass += p[b * m + i];
+      }
+      const long double lse = top + std::log(sum);
+      for (std::size_t i = 0; i < m; ++i) {
+        const long double prob = std::exp(l[i] - top) / sum;
+        const long double g = (prob * mass - p[b * m + i]) / batch;
+        expected_loss -= p[b * m + i] * (l[i] - lse) / batch;
+        ASSERT_NEAR(soft[b * m + i], prob, 1e-6 * prob + 1e-9) << "trial " << trial << " i " << i;
+        ASSERT_NEAR(grad[b * m + i], g, 1e-6 * (prob * mass + p[b * m + i]) / batch + 1e-9)
+            << "trial " << trial << " i " << i;
+      }
+      ASSERT_NEAR(q[b], weighted / sum, 1e-5) << "trial " << trial;
+    }
+    ASSERT_NEAR(loss, expected_loss, 1e-6 * std::fabs(expected_loss) + 1e-6) << "trial " << trial;
   }
 }
 

@@ -2,10 +2,13 @@
 // (a diverged network, a bad reward) and name the batch index at fault.
 #pragma once
 
+#include <bit>
 #include <cmath>
 #include <cstddef>
+#include <cstdint>
 #include <span>
 #include <string_view>
+#include <type_traits>
 
 #include "valor/core/error.h"
 
@@ -16,6 +19,13 @@ namespace valor::value::detail {
 template <typename T>
 void require_finite(std::string_view function, std::string_view what, std::span<const T> values,
                     std::size_t row_length = 1) {
+  // A branch-free pass (an OR of "exponent all ones", which vectorises) finds whether there is
+  // anything to report; only then is the first bad entry searched for.
+  using Bits = std::conditional_t<sizeof(T) == 4, std::uint32_t, std::uint64_t>;
+  constexpr Bits kExponent = static_cast<Bits>(sizeof(T) == 4 ? 0x7f800000 : 0x7ff0000000000000);
+  Bits bad = 0;
+  for (const T v : values) bad |= (std::bit_cast<Bits>(v) & kExponent) == kExponent;
+  if (bad == 0) return;
   for (std::size_t k = 0; k < values.size(); ++k) {
     if (!std::isfinite(values[k])) {
       if (row_length == 1) {
