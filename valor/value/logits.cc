@@ -177,13 +177,43 @@ __attribute__((target_clones("avx2", "default"))) void cross_entropy_gradient(
   }
 }
 
-// The float kernels: exp through exp_shifted (libmvec), sums in double.
+// The argument checks of each kernel, shared by the float and the generic paths; each returns
+// the number of rows.
 
-void softmax_floats(std::span<const float> logits, std::size_t m, std::span<float> out) {
-  detail::batch_size(logits.size(), m);
+template <typename T>
+std::size_t check_softmax_args(std::span<const T> logits, std::size_t m, std::span<T> out) {
+  const std::size_t batch = detail::batch_size(logits.size(), m);
   VALOR_CHECK(out.size() == logits.size(), "out has {} entries, logits {}", out.size(),
               logits.size());
   detail::require_finite("softmax", "logit", logits, m);
+  return batch;
+}
+
+template <typename T>
+std::size_t check_decode_args(std::span<const T> logits, std::size_t m, std::span<T> out) {
+  const std::size_t batch = detail::batch_size(logits.size(), m);
+  VALOR_CHECK(out.size() == batch, "out has {} entries for {} rows", out.size(), batch);
+  detail::require_finite("decode_logits", "logit", logits, m);
+  return batch;
+}
+
+template <typename T>
+std::size_t check_cross_entropy_args(std::span<const T> logits, std::span<const T> target_probs,
+                                     std::size_t m, std::span<T> grad) {
+  const std::size_t batch = detail::batch_size(logits.size(), m);
+  VALOR_CHECK(target_probs.size() == logits.size(), "target_probs has {} entries, logits {}",
+              target_probs.size(), logits.size());
+  VALOR_CHECK(grad.empty() || grad.size() == logits.size(), "grad has {} entries, logits {}",
+              grad.size(), logits.size());
+  detail::require_finite("cross_entropy_loss", "logit", logits, m);
+  detail::require_finite("cross_entropy_loss", "target probability", target_probs, m);
+  return batch;
+}
+
+// The float kernels: exp through exp_shifted (libmvec), sums in double.
+
+void softmax_floats(std::span<const float> logits, std::size_t m, std::span<float> out) {
+  check_softmax_args(logits, m, out);
   for (std::size_t start = 0; start < logits.size(); start += m) {
     const float* l = logits.data() + start;
     float* e = out.data() + start;
@@ -197,9 +227,7 @@ void softmax_floats(std::span<const float> logits, std::size_t m, std::span<floa
 void decode_floats(std::span<const float> logits, std::span<const float> values,
                    std::span<float> out) {
   const std::size_t m = values.size();
-  const std::size_t batch = detail::batch_size(logits.size(), m);
-  VALOR_CHECK(out.size() == batch, "out has {} entries for {} rows", out.size(), batch);
-  detail::require_finite("decode_logits", "logit", logits, m);
+  const std::size_t batch = check_decode_args(logits, m, out);
   alignas(64) float e[kChunk];
   alignas(16) float tops[kChunk];
   if (m <= kChunk) {
@@ -232,13 +260,7 @@ void decode_floats(std::span<const float> logits, std::span<const float> values,
 
 double cross_entropy_floats(std::span<const float> logits, std::span<const float> target_probs,
                             std::size_t m, std::span<float> grad) {
-  const std::size_t batch = detail::batch_size(logits.size(), m);
-  VALOR_CHECK(target_probs.size() == logits.size(), "target_probs has {} entries, logits {}",
-              target_probs.size(), logits.size());
-  VALOR_CHECK(grad.empty() || grad.size() == logits.size(), "grad has {} entries, logits {}",
-              grad.size(), logits.size());
-  detail::require_finite("cross_entropy_loss", "logit", logits, m);
-  detail::require_finite("cross_entropy_loss", "target probability", target_probs, m);
+  const std::size_t batch = check_cross_entropy_args(logits, target_probs, m, grad);
   if (batch == 0) return 0.0;
   const double scale = 1.0 / static_cast<double>(batch);
   alignas(64) float scratch[kChunk];
@@ -291,10 +313,7 @@ double cross_entropy_floats(std::span<const float> logits, std::span<const float
 
 template <typename T>
 void softmax_rows(std::span<const T> logits, std::size_t m, std::span<T> out) {
-  detail::batch_size(logits.size(), m);
-  VALOR_CHECK(out.size() == logits.size(), "out has {} entries, logits {}", out.size(),
-              logits.size());
-  detail::require_finite("softmax", "logit", logits, m);
+  check_softmax_args(logits, m, out);
   for (std::size_t start = 0; start < logits.size(); start += m) {
     // One exp per logit: exp(l_i - top), then normalised.
     const double top = *std::max_element(logits.begin() + start, logits.begin() + start + m);
@@ -312,9 +331,7 @@ void softmax_rows(std::span<const T> logits, std::size_t m, std::span<T> out) {
 template <typename T>
 void decode_rows(std::span<const T> logits, std::span<const T> values, std::span<T> out) {
   const std::size_t m = values.size();
-  const std::size_t batch = detail::batch_size(logits.size(), m);
-  VALOR_CHECK(out.size() == batch, "out has {} entries for {} rows", out.size(), batch);
-  detail::require_finite("decode_logits", "logit", logits, m);
+  const std::size_t batch = check_decode_args(logits, m, out);
   for (std::size_t b = 0; b < batch; ++b) {
     const T* row = logits.data() + b * m;
     // sum_i e_i v_i / sum_i e_i with e_i = exp(l_i - top): one exp per logit.
@@ -344,13 +361,7 @@ void mean_rows(std::span<const T> probs, std::span<const T> values, std::span<T>
 template <typename T>
 double cross_entropy(std::span<const T> logits, std::span<const T> target_probs, std::size_t m,
                      std::span<T> grad) {
-  const std::size_t batch = detail::batch_size(logits.size(), m);
-  VALOR_CHECK(target_probs.size() == logits.size(), "target_probs has {} entries, logits {}",
-              target_probs.size(), logits.size());
-  VALOR_CHECK(grad.empty() || grad.size() == logits.size(), "grad has {} entries, logits {}",
-              grad.size(), logits.size());
-  detail::require_finite("cross_entropy_loss", "logit", logits, m);
-  detail::require_finite("cross_entropy_loss", "target probability", target_probs, m);
+  const std::size_t batch = check_cross_entropy_args(logits, target_probs, m, grad);
   if (batch == 0) return 0.0;
   const double scale = 1.0 / static_cast<double>(batch);
   double total = 0.0;
