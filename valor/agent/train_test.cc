@@ -105,14 +105,12 @@ TEST_P(TrainRun, SameSeedGivesIdenticalMetrics) {
             read_file(tmp / "c" / "metrics.csv").substr(0, 400));
 }
 
-// A run that dies at any frame (no checkpoint at the moment of death) and is resumed from its
-// newest checkpoint ends with the metrics of an uninterrupted run, bit for bit.
-TEST_P(TrainRun, CrashAndResumeMatchesAnUninterruptedRun) {
-  run::testing::TempDir tmp;
-  const Config config = small_config(GetParam());
-  run::RunDir ref = make_run(tmp / "ref", config);
-  train(ref, config, false, quiet());
-  for (const int64_t crash : {150, 600, 1313, 2399}) {
+// Runs `config` into tmp/crash<F>, crashing right after frame F (no checkpoint at that moment),
+// resumes it from its newest checkpoint, and expects the metrics of the uninterrupted run `ref`.
+void expect_crashes_resume_to(const run::testing::TempDir& tmp, const Config& config,
+                              std::initializer_list<int64_t> crashes,
+                              const std::filesystem::path& ref) {
+  for (const int64_t crash : crashes) {
     const auto path = tmp / ("crash" + std::to_string(crash));
     run::RunDir dir = make_run(path, config);
     TrainControl control = quiet();
@@ -121,8 +119,18 @@ TEST_P(TrainRun, CrashAndResumeMatchesAnUninterruptedRun) {
     run::RunDir reopened = run::RunDir::open(path);
     ASSERT_EQ(train(reopened, config, true, quiet()), TrainOutcome::kComplete);
     SCOPED_TRACE("crash after frame " + std::to_string(crash));
-    expect_same_metrics(tmp / "ref", path);
+    expect_same_metrics(ref, path);
   }
+}
+
+// A run that dies at any frame (no checkpoint at the moment of death) and is resumed from its
+// newest checkpoint ends with the metrics of an uninterrupted run, bit for bit.
+TEST_P(TrainRun, CrashAndResumeMatchesAnUninterruptedRun) {
+  run::testing::TempDir tmp;
+  const Config config = small_config(GetParam());
+  run::RunDir ref = make_run(tmp / "ref", config);
+  train(ref, config, false, quiet());
+  expect_crashes_resume_to(tmp, config, {150, 600, 1313, 2399}, tmp / "ref");
 }
 
 // An interruption (the stop flag, as SIGINT sets it) checkpoints the current frame.
@@ -170,17 +178,7 @@ TEST(Train, FourEnvironmentsAreDeterministicAndResume) {
   ASSERT_EQ(train(c, one_thread, false, quiet()), TrainOutcome::kComplete);
   expect_same_metrics(tmp / "a", tmp / "c");
 
-  for (const int64_t crash : {152, 600, 1316, 2396}) {
-    const auto path = tmp / ("crash" + std::to_string(crash));
-    run::RunDir dir = make_run(path, config);
-    TrainControl control = quiet();
-    control.crash_after_frame = crash;
-    ASSERT_EQ(train(dir, config, false, control), TrainOutcome::kInterrupted);
-    run::RunDir reopened = run::RunDir::open(path);
-    ASSERT_EQ(train(reopened, config, true, quiet()), TrainOutcome::kComplete);
-    SCOPED_TRACE("crash after frame " + std::to_string(crash));
-    expect_same_metrics(tmp / "a", path);
-  }
+  expect_crashes_resume_to(tmp, config, {152, 600, 1316, 2396}, tmp / "a");
 }
 
 // More environments give another run, and resuming with another count is refused.
