@@ -47,7 +47,9 @@ case "$case_name" in
   torch_free)
     # The front end links no LibTorch; the commands that train run in valor-torch beside it.
     if ldd "$valor" | grep -E 'libtorch|libc10' >&2; then fail "valor links LibTorch"; fi
-    ldd "$(dirname "$valor")/valor-torch" | grep -q libtorch || fail "valor-torch lacks LibTorch"
+    # (the list is read whole: `ldd | grep -q` can fail under pipefail when grep stops early)
+    torch_side_libs=$(ldd "$(dirname "$valor")/valor-torch")
+    grep -q libtorch <<< "$torch_side_libs" || fail "valor-torch lacks LibTorch"
     run_valor 0 env list
     expect_in out.txt "breakout"
     run_valor 0 train --help
