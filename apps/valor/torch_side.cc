@@ -36,7 +36,8 @@ std::string_view torch_command_description(std::string_view name) {
   for (const auto& c : kTorchCommands) {
     if (c.name == name) return c.description;
   }
-  fail("internal: '{}' is not a torch command", name);
+  VALOR_CHECK(false, "'{}' is not a torch command", name);
+  return {};
 }
 
 void add_torch_command_entries(CLI::App& app) {
