@@ -8,7 +8,9 @@
 #include <vector>
 
 #include "valor/core/atomic_file.h"
+#include "valor/core/byte_stream.h"
 #include "valor/core/error.h"
+#include "valor/run/checkpoint.h"
 #include "valor/run/metrics.h"
 #include "valor/run/run_config.h"
 #include "valor/run/testing_temp_dir.h"
@@ -179,6 +181,43 @@ TEST(Train, FourEnvironmentsAreDeterministicAndResume) {
   expect_same_metrics(tmp / "a", tmp / "c");
 
   expect_crashes_resume_to(tmp, config, {152, 600, 1316, 2396}, tmp / "a");
+}
+
+// A checkpoint written before train.num_envs existed (trainer state "TRN1": one episode and no
+// count of environments) still resumes, bit for bit. It is made here from a new one by removing
+// the count and restoring the old tag.
+TEST(Train, CheckpointOfTheOneEnvironmentFormatResumes) {
+  run::testing::TempDir tmp;
+  const Config config = small_config("huber");
+  run::RunDir ref = make_run(tmp / "ref", config);
+  ASSERT_EQ(train(ref, config, false, quiet()), TrainOutcome::kComplete);
+  run::RunDir dir = make_run(tmp / "old", config);
+  TrainControl control = quiet();
+  control.crash_after_frame = 700;
+  ASSERT_EQ(train(dir, config, false, control), TrainOutcome::kInterrupted);
+
+  run::CheckpointStore store(tmp / "old" / "checkpoints", 2);
+  ASSERT_EQ(store.latest_step(), std::optional<uint64_t>(600));
+  run::Checkpoint c = store.load(600);
+  const std::string& state = c["trainer"];
+  ByteReader r(state, "trainer state");
+  ASSERT_EQ(r.get<uint32_t>(), 0x54524e32u);  // "TRN2"
+  r.get<int64_t>();                           // frames
+  r.get<int64_t>();                           // episodes
+  size_t count_at = sizeof(uint32_t) + 2 * sizeof(int64_t);
+  for (int k = 0; k < 4; ++k) count_at += sizeof(uint64_t) + r.get_string().size();  // generators
+  ASSERT_EQ(r.get<uint64_t>(), 1u);  // one environment
+  ByteWriter old;
+  old.put<uint32_t>(0x54524e31);  // "TRN1"
+  std::string bytes = old.take();
+  bytes += state.substr(sizeof(uint32_t), count_at - sizeof(uint32_t));
+  bytes += state.substr(count_at + sizeof(uint64_t));
+  c["trainer"] = bytes;
+  store.save(600, c);
+
+  run::RunDir reopened = run::RunDir::open(tmp / "old");
+  ASSERT_EQ(train(reopened, config, true, quiet()), TrainOutcome::kComplete);
+  expect_same_metrics(tmp / "ref", tmp / "old");
 }
 
 // More environments give another run, and resuming with another count is refused.
