@@ -3,16 +3,22 @@
 #include <fmt/format.h>
 #include <sys/resource.h>
 
+#include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <cmath>
+#include <cstring>
 #include <deque>
 #include <limits>
 #include <nlohmann/json.hpp>
+#include <type_traits>
+#include <utility>
 
 #include "valor/core/byte_stream.h"
 #include "valor/core/error.h"
 #include "valor/core/progress.h"
 #include "valor/core/random.h"
+#include "valor/env/worker_pool.h"
 #include "valor/run/checkpoint.h"
 #include "valor/run/metrics.h"
 #include "valor/run/run_config.h"
@@ -26,12 +32,12 @@ constexpr uint32_t kTrainerTagOneEnv = 0x54524e31;  // "TRN1"
 constexpr uint32_t kTrainerTag = 0x54524e32;        // "TRN2"
 constexpr size_t kRecentEpisodes = 100;             // final_return_mean averages this many episodes
 // train.env_threads changes the speed, never the results.
-const char* const kResumeExempt[] = {"run.name", "run.progress_seconds", "run.checkpoint_keep",
-                                     "train.frames", "train.env_threads"};
+const char* const kResumeExempt[] = {"run.name",     "run.progress_seconds", "run.checkpoint_keep",
+                                     "train.frames", "train.env_threads",    "train.seed_threads"};
 // Keys added after runs existed, left out of the fingerprint at their default value so that those
 // runs' checkpoints still resume: {key, default as value_text writes it}.
-const std::pair<const char*, const char*> kFingerprintOmittedAtDefault[] = {
-    {"train.num_envs", "1"}};
+const std::pair<const char*, const char*> kFingerprintOmittedAtDefault[] = {{"train.num_envs", "1"},
+                                                                            {"train.seeds", ""}};
 
 std::string value_text(const Config& config, const ConfigKey& key) {
   switch (key.type) {
@@ -156,6 +162,9 @@ TrainOptions train_options(const Config& c) {
   o.eval_max_episode_frames = c.get_int("eval.max_episode_frames");
   o.num_envs = c.get_int("train.num_envs");
   o.env_threads = static_cast<int>(c.get_int("train.env_threads"));
+  o.seeds = parse_seed_list(c.get_string("train.seeds"),
+                            fmt::format("train.seeds (set by {})", c.origin("train.seeds")));
+  o.seed_threads = static_cast<int>(c.get_int("train.seed_threads"));
   for (const char* key : {"train.frames", "train.log_every_frames"}) {
     if (c.get_int(key) % o.num_envs != 0) {
       fail(
@@ -217,34 +226,154 @@ std::vector<std::string> fingerprint_differences(const Config& a, const Config& 
 
 namespace {
 
-// The training loop and everything it must carry across a checkpoint.
+// The environment's episode as a checkpoint holds it: its seed and the actions since, replayed on
+// resume, and its return so far.
+struct Episode {
+  uint32_t seed = 0;
+  std::vector<int32_t> actions;
+  double ret = 0.0;
+};
+
+// Everything of a trainer that a checkpoint carries besides the agent, the replay and the n-step
+// queues. fields() lists it once, in checkpoint order, for saving and restoring alike.
+struct TrainerState {
+  explicit TrainerState(uint64_t seed)
+      : act_rng(seed, 1), replay_rng(seed, 2), env_rng(seed, 3), eval_rng(seed, 4) {}
+
+  int64_t frames = 0, episodes = 0;
+  Rng act_rng, replay_rng, env_rng, eval_rng;
+  std::vector<Episode> episodes_of_env;  // one per environment
+  std::deque<double> recent;             // returns of the last kRecentEpisodes episodes
+  double interval_return_sum = 0.0;      // since the last metrics row
+  int64_t interval_episodes = 0;
+  double interval_loss_sum = 0.0;
+  int64_t interval_updates = 0;
+  double last_loss = kNaN, last_eval = kNaN;
+  uint64_t metric_rows = 0;  // rows of metrics.csv when the checkpoint was taken
+  double wall_seconds = 0.0;
+  TargetRange range;
+  bool warned_range = false;
+
+  template <typename Self, typename Io>
+  static void fields(Self& s, Io& io) {
+    io(s.frames);
+    io(s.episodes);
+    io(s.act_rng);
+    io(s.replay_rng);
+    io(s.env_rng);
+    io(s.eval_rng);
+    io(s.episodes_of_env);
+    io(s.recent);
+    io(s.interval_return_sum);
+    io(s.interval_episodes);
+    io(s.interval_loss_sum);
+    io(s.interval_updates);
+    io(s.last_loss);
+    io(s.last_eval);
+    io(s.metric_rows);
+    io(s.wall_seconds);
+    io(s.range.count);
+    io(s.range.clipped);
+    io(s.range.lowest);
+    io(s.range.highest);
+    io(s.warned_range);
+  }
+};
+
+class StateWriter {
+ public:
+  template <typename T>
+  void operator()(const T& value) {
+    static_assert(std::is_arithmetic_v<T>);
+    w_.put<T>(value);
+  }
+  void operator()(const bool& value) { w_.put<uint8_t>(value ? 1 : 0); }
+  void operator()(const Rng& rng) { w_.put_string(rng.save_state()); }
+  void operator()(const std::deque<double>& values) {
+    const std::vector<double> v(values.begin(), values.end());
+    w_.put_array<double>(v);
+  }
+  void operator()(const std::vector<Episode>& episodes) {
+    w_.put<uint64_t>(episodes.size());
+    for (const Episode& e : episodes) {
+      w_.put<uint32_t>(e.seed);
+      w_.put_array<int32_t>(e.actions);
+      w_.put<double>(e.ret);
+    }
+  }
+  std::string take() { return w_.take(); }
+
+ private:
+  ByteWriter w_;
+};
+
+class StateReader {
+ public:
+  // `one_env`: a TRN1 state, written before the environment count was stored.
+  StateReader(std::string_view bytes, std::string what, bool one_env)
+      : r_(bytes, std::move(what)), one_env_(one_env) {}
+
+  template <typename T>
+  void operator()(T& value) {
+    static_assert(std::is_arithmetic_v<T>);
+    value = r_.get<T>();
+  }
+  void operator()(bool& value) {
+    const auto byte = r_.get<uint8_t>();
+    if (byte > 1) fail("{}: a flag holds {}, not 0 or 1", r_.what(), byte);
+    value = byte == 1;
+  }
+  void operator()(Rng& rng) { rng.load_state(r_.get_string()); }
+  void operator()(std::deque<double>& values) {
+    const auto v = r_.get_array<double>();
+    values.assign(v.begin(), v.end());
+  }
+  void operator()(std::vector<Episode>& episodes) {
+    const uint64_t n = one_env_ ? 1 : r_.get<uint64_t>();
+    if (n != episodes.size()) {
+      fail("{}: holds {} environments, the configuration {}", r_.what(), n, episodes.size());
+    }
+    for (Episode& e : episodes) {
+      e.seed = r_.get<uint32_t>();
+      e.actions = r_.get_array<int32_t>();
+      e.ret = r_.get<double>();
+    }
+  }
+  ByteReader& reader() { return r_; }
+
+ private:
+  ByteReader r_;
+  bool one_env_;
+};
+
+// One run's training loop and everything it must carry across a checkpoint. begin() starts or
+// restores it; advance() steps it one iteration (num_envs frames and the updates they cross),
+// writing its metrics rows, checkpoints and, at the last frame, its final summary.
 class Trainer {
  public:
-  Trainer(run::RunDir& dir, const Config& config, const TrainControl& control)
+  Trainer(run::RunDir& dir, const Config& config)
       : dir_(dir),
         config_(config),
         o_(train_options(config)),
-        control_(control),
         envs_(make_envs(o_)),
         eval_env_(env::make_env(o_.env_name, o_.env_options)),
         agent_(o_.dqn, static_cast<uint64_t>(o_.seed)),
         nstep_(static_cast<size_t>(o_.num_envs), NStepAssembler(o_.n_step, o_.gamma)),
         replay_(static_cast<size_t>(o_.replay_capacity), envs_.obs_size(),
                 eval_env_->packed_obs_bytes() > 0 ? ObsStorage::kBits : ObsStorage::kFloat32),
-        act_rng_(static_cast<uint64_t>(o_.seed), 1),
-        replay_rng_(static_cast<uint64_t>(o_.seed), 2),
-        env_rng_(static_cast<uint64_t>(o_.seed), 3),
-        eval_rng_(static_cast<uint64_t>(o_.seed), 4),
         store_(dir.checkpoints_dir(), static_cast<size_t>(o_.checkpoint_keep), dir.logger()),
-        fingerprint_(config_fingerprint(config)) {
+        fingerprint_(config_fingerprint(config)),
+        s_(static_cast<uint64_t>(o_.seed)) {
     const auto n = static_cast<size_t>(o_.num_envs);
     obs_.resize(n * envs_.obs_size());
     actions_.resize(n);
     epsilons_.resize(n);
-    episodes_of_env_.resize(n);
+    s_.episodes_of_env.resize(n);
   }
 
-  TrainOutcome run(bool resume) {
+  // Restores the newest valid checkpoint (with `resume`) or starts afresh; a run that is already
+  // complete writes its final summary again.
+  void begin(bool resume) {
     bool restored = false;
     if (resume) restored = restore();
     if (!restored) {
@@ -254,59 +383,44 @@ class Trainer {
                           config_.get_string("run.name"), o_.env_name, head_name(o_.dqn.head.kind),
                           o_.frames, o_.seed);
     }
-    if (frames_ >= o_.frames) {
-      write_summary(true);
-      return TrainOutcome::kComplete;
-    }
-    ProgressOptions po;
-    po.label = dir_.path().filename().string();
-    po.unit = "frames";
-    po.total = static_cast<uint64_t>(o_.frames);
-    po.plain_interval_seconds = o_.progress_seconds;
-    std::optional<Progress> progress;
-    if (control_.progress) progress.emplace(control_.progress, po, frames_);
     session_start_ = std::chrono::steady_clock::now();
     interval_start_ = session_start_;
-    interval_start_frames_ = frames_;
+    interval_start_frames_ = s_.frames;
+    if (finished()) write_summary(true);
+  }
 
-    while (frames_ < o_.frames) {
-      step();
-      const bool last = frames_ == o_.frames;
-      if (frames_ % o_.log_every == 0 || last) log_row(last);
-      if (frames_ % o_.checkpoint_every == 0 || last) checkpoint();
-      if (progress) {
-        progress->update(
-            static_cast<uint64_t>(frames_),
-            {{"return_100", recent_mean()}, {"eval", last_eval_}, {"loss", last_loss_}});
-      }
-      if (frames_ >= control_.crash_after_frame &&
-          frames_ - o_.num_envs < control_.crash_after_frame) {
-        return TrainOutcome::kInterrupted;
-      }
-      if (control_.stop && control_.stop->load()) {
-        checkpoint();
-        write_summary(false);
-        if (progress) progress->finish();
-        dir_.logger()->info("interrupted at frame {}; checkpoint saved", frames_);
-        return TrainOutcome::kInterrupted;
-      }
+  bool finished() const { return s_.frames >= o_.frames; }
+  int64_t frames() const { return s_.frames; }
+  const TrainOptions& options() const { return o_; }
+  const run::RunDir& dir() const { return dir_; }
+  double recent_mean() const {
+    if (s_.recent.empty()) return kNaN;
+    double sum = 0;
+    for (double r : s_.recent) sum += r;
+    return sum / static_cast<double>(s_.recent.size());
+  }
+  double last_eval() const { return s_.last_eval; }
+  double last_loss() const { return s_.last_loss; }
+
+  void advance() {
+    step();
+    const bool last = s_.frames == o_.frames;
+    if (s_.frames % o_.log_every == 0 || last) log_row(last);
+    if (s_.frames % o_.checkpoint_every == 0 || last) checkpoint();
+    if (last) {
+      write_summary(true);
+      dir_.logger()->info("finished: {} frames, {} episodes, final return (last {}) {:.4g}",
+                          s_.frames, s_.episodes, kRecentEpisodes, recent_mean());
     }
-    if (progress) progress->finish();
-    write_summary(true);
-    dir_.logger()->info("finished: {} frames, {} episodes, final return (last {}) {:.4g}", frames_,
-                        episodes_, kRecentEpisodes, recent_mean());
-    return TrainOutcome::kComplete;
+  }
+
+  // A stop request: checkpoint where the run is.
+  void interrupt() {
+    checkpoint();
+    dir_.logger()->info("interrupted at frame {}; checkpoint saved", s_.frames);
   }
 
  private:
-  // The environment's episode as a checkpoint holds it: its seed and the actions since, replayed
-  // on resume, and its return so far.
-  struct Episode {
-    uint32_t seed = 0;
-    std::vector<int32_t> actions;
-    double ret = 0.0;
-  };
-
   static env::VectorEnv make_envs(const TrainOptions& o) {
     std::vector<std::unique_ptr<env::Env>> envs;
     for (int64_t i = 0; i < o.num_envs; ++i)
@@ -316,8 +430,8 @@ class Trainer {
 
   // Each episode starts from a fresh seed drawn from the run's generator (in environment order).
   void start_episode(size_t i) {
-    Episode& e = episodes_of_env_[i];
-    e.seed = static_cast<uint32_t>(env_rng_.below(uint64_t{1} << 32));
+    Episode& e = s_.episodes_of_env[i];
+    e.seed = static_cast<uint32_t>(s_.env_rng.below(uint64_t{1} << 32));
     e.actions.clear();
     e.ret = 0.0;
     envs_.seed_and_reset_one(i, e.seed);
@@ -330,16 +444,16 @@ class Trainer {
     const size_t n = envs_.size(), d = envs_.obs_size();
     std::copy(envs_.observations().begin(), envs_.observations().end(), obs_.begin());
     if (n == 1) {
-      actions_[0] = agent_.epsilon_greedy_action(obs_, o_.epsilon(frames_), act_rng_);
+      actions_[0] = agent_.epsilon_greedy_action(obs_, o_.epsilon(s_.frames), s_.act_rng);
     } else {
-      for (size_t i = 0; i < n; ++i) epsilons_[i] = o_.epsilon(frames_ + static_cast<int64_t>(i));
-      agent_.epsilon_greedy_actions(obs_, epsilons_, act_rng_, actions_);
+      for (size_t i = 0; i < n; ++i) epsilons_[i] = o_.epsilon(s_.frames + static_cast<int64_t>(i));
+      agent_.epsilon_greedy_actions(obs_, epsilons_, s_.act_rng, actions_);
     }
     envs_.step(actions_);
-    const int64_t first_frame = frames_;
-    frames_ += static_cast<int64_t>(n);
+    const int64_t first_frame = s_.frames;
+    s_.frames += static_cast<int64_t>(n);
     for (size_t i = 0; i < n; ++i) {
-      Episode& e = episodes_of_env_[i];
+      Episode& e = s_.episodes_of_env[i];
       const float reward = envs_.rewards()[i];
       const bool terminated = envs_.terminated()[i] != 0, truncated = envs_.truncated()[i] != 0;
       const bool done = terminated || truncated;
@@ -350,54 +464,47 @@ class Trainer {
       nstep_[i].push(std::span<const float>(obs_).subspan(i * d, d), actions_[i], reward,
                      terminated, truncated, next, [this](const Transition& t) { replay_.add(t); });
       if (done) {
-        ++episodes_;
-        recent_.push_back(e.ret);
-        if (recent_.size() > kRecentEpisodes) recent_.pop_front();
-        interval_return_sum_ += e.ret;
-        ++interval_episodes_;
+        ++s_.episodes;
+        s_.recent.push_back(e.ret);
+        if (s_.recent.size() > kRecentEpisodes) s_.recent.pop_front();
+        s_.interval_return_sum += e.ret;
+        ++s_.interval_episodes;
         start_episode(i);
       }
     }
-    for (int64_t frame = first_frame + 1; frame <= frames_; ++frame) {
+    for (int64_t frame = first_frame + 1; frame <= s_.frames; ++frame) {
       if (frame > o_.learning_starts && frame % o_.update_every == 0 &&
           replay_.size() >= static_cast<size_t>(o_.batch_size)) {
-        replay_.sample(static_cast<size_t>(o_.batch_size), replay_rng_, batch_);
-        const UpdateStats stats = agent_.update(batch_, &range_);
-        last_loss_ = stats.loss;
-        interval_loss_sum_ += stats.loss;
-        ++interval_updates_;
-        if (!warned_range_ && range_.clipped > 0) warn_range();
+        replay_.sample(static_cast<size_t>(o_.batch_size), s_.replay_rng, batch_);
+        const UpdateStats stats = agent_.update(batch_, &s_.range);
+        s_.last_loss = stats.loss;
+        s_.interval_loss_sum += stats.loss;
+        ++s_.interval_updates;
+        if (!s_.warned_range && s_.range.clipped > 0) warn_range();
       }
     }
   }
 
   void warn_range() {
-    warned_range_ = true;
+    s_.warned_range = true;
     dir_.logger()->warn(
         "value range [{}, {}] cannot hold the bootstrapped targets: target {:.4g} fell outside "
         "it and was clipped (set value.v_min / value.v_max to cover the returns)",
         o_.dqn.head.v_min, o_.dqn.head.v_max,
-        range_.lowest < o_.dqn.head.v_min ? range_.lowest : range_.highest);
-  }
-
-  double recent_mean() const {
-    if (recent_.empty()) return kNaN;
-    double s = 0;
-    for (double r : recent_) s += r;
-    return s / static_cast<double>(recent_.size());
+        s_.range.lowest < o_.dqn.head.v_min ? s_.range.lowest : s_.range.highest);
   }
 
   double evaluate() {
     double total = 0.0;
     std::vector<float> obs(envs_.obs_size());
     for (int64_t e = 0; e < o_.eval_episodes; ++e) {
-      eval_env_->seed(eval_rng_.below(uint64_t{1} << 32));
+      eval_env_->seed(s_.eval_rng.below(uint64_t{1} << 32));
       eval_env_->reset();
       double ret = 0.0;
       for (int64_t t = 0; t < o_.eval_max_episode_frames; ++t) {
         eval_env_->observe(obs);
         const auto r =
-            eval_env_->step(agent_.epsilon_greedy_action(obs, o_.eval_epsilon, eval_rng_));
+            eval_env_->step(agent_.epsilon_greedy_action(obs, o_.eval_epsilon, s_.eval_rng));
         ret += r.reward;
         if (r.terminated || r.truncated) break;
       }
@@ -408,77 +515,51 @@ class Trainer {
 
   void log_row(bool last) {
     double eval = kNaN;
-    if (o_.eval_every > 0 && (frames_ % o_.eval_every == 0 || last)) {
+    if (o_.eval_every > 0 && (s_.frames % o_.eval_every == 0 || last)) {
       eval = evaluate();
-      last_eval_ = eval;
+      s_.last_eval = eval;
     }
     const double elapsed = seconds_since(interval_start_);
     const double fps =
-        elapsed > 0 ? static_cast<double>(frames_ - interval_start_frames_) / elapsed : kNaN;
+        elapsed > 0 ? static_cast<double>(s_.frames - interval_start_frames_) / elapsed : kNaN;
     const std::vector<double> row = {
-        static_cast<double>(frames_),
-        static_cast<double>(episodes_),
+        static_cast<double>(s_.frames),
+        static_cast<double>(s_.episodes),
         static_cast<double>(agent_.updates()),
-        interval_episodes_ > 0 ? interval_return_sum_ / static_cast<double>(interval_episodes_)
-                               : kNaN,
+        s_.interval_episodes > 0
+            ? s_.interval_return_sum / static_cast<double>(s_.interval_episodes)
+            : kNaN,
         recent_mean(),
-        interval_updates_ > 0 ? interval_loss_sum_ / static_cast<double>(interval_updates_) : kNaN,
-        o_.epsilon(frames_),
+        s_.interval_updates > 0 ? s_.interval_loss_sum / static_cast<double>(s_.interval_updates)
+                                : kNaN,
+        o_.epsilon(s_.frames),
         eval,
         fps};
     metrics_->append(row);
-    interval_return_sum_ = interval_loss_sum_ = 0.0;
-    interval_episodes_ = interval_updates_ = 0;
+    s_.interval_return_sum = s_.interval_loss_sum = 0.0;
+    s_.interval_episodes = s_.interval_updates = 0;
     interval_start_ = std::chrono::steady_clock::now();
-    interval_start_frames_ = frames_;
+    interval_start_frames_ = s_.frames;
   }
 
   double wall_seconds() const { return wall_before_ + seconds_since(session_start_); }
-
-  std::string save_trainer_state() const {
-    ByteWriter w;
-    w.put(kTrainerTag);
-    w.put<int64_t>(frames_);
-    w.put<int64_t>(episodes_);
-    w.put_string(act_rng_.save_state());
-    w.put_string(replay_rng_.save_state());
-    w.put_string(env_rng_.save_state());
-    w.put_string(eval_rng_.save_state());
-    w.put<uint64_t>(episodes_of_env_.size());
-    for (const Episode& e : episodes_of_env_) {
-      w.put<uint32_t>(e.seed);
-      w.put_array<int32_t>(e.actions);
-      w.put<double>(e.ret);
-    }
-    const std::vector<double> recent(recent_.begin(), recent_.end());
-    w.put_array<double>(recent);
-    w.put<double>(interval_return_sum_);
-    w.put<int64_t>(interval_episodes_);
-    w.put<double>(interval_loss_sum_);
-    w.put<int64_t>(interval_updates_);
-    w.put<double>(last_loss_);
-    w.put<double>(last_eval_);
-    w.put<uint64_t>(metrics_->row_count());
-    w.put<double>(wall_seconds());
-    w.put<uint64_t>(range_.count);
-    w.put<uint64_t>(range_.clipped);
-    w.put<float>(range_.lowest);
-    w.put<float>(range_.highest);
-    w.put<uint8_t>(warned_range_);
-    return w.take();
-  }
 
   // Environment 0's queue keeps the key it had when runs had one environment.
   static std::string nstep_key(size_t i) { return i == 0 ? "nstep" : "nstep." + std::to_string(i); }
 
   void checkpoint() {
+    s_.metric_rows = metrics_->row_count();
+    s_.wall_seconds = wall_seconds();
+    StateWriter w;
+    w(kTrainerTag);
+    TrainerState::fields(std::as_const(s_), w);
     run::Checkpoint c;
     c["config_fingerprint"] = fingerprint_;
     c["agent"] = agent_.save_state();
     c["replay"] = replay_.save_state();
     for (size_t i = 0; i < nstep_.size(); ++i) c[nstep_key(i)] = nstep_[i].save_state();
-    c["trainer"] = save_trainer_state();
-    store_.save(static_cast<uint64_t>(frames_), c);
+    c["trainer"] = w.take();
+    store_.save(static_cast<uint64_t>(s_.frames), c);
     write_summary(false);
   }
 
@@ -502,47 +583,24 @@ class Trainer {
     agent_.load_state(c["agent"]);
     replay_.load_state(c["replay"]);
     for (size_t i = 0; i < nstep_.size(); ++i) nstep_[i].load_state(c[nstep_key(i)]);
-    ByteReader r(c["trainer"], where + " trainer state");
-    const auto tag = r.get<uint32_t>();
-    if (tag != kTrainerTag && tag != kTrainerTagOneEnv) fail("{}: not a trainer state", r.what());
-    frames_ = r.get<int64_t>();
-    episodes_ = r.get<int64_t>();
-    act_rng_.load_state(r.get_string());
-    replay_rng_.load_state(r.get_string());
-    env_rng_.load_state(r.get_string());
-    eval_rng_.load_state(r.get_string());
-    const uint64_t saved_envs = tag == kTrainerTagOneEnv ? 1 : r.get<uint64_t>();
-    if (saved_envs != episodes_of_env_.size()) {
-      fail("{}: holds {} environments, the configuration {}", r.what(), saved_envs,
-           episodes_of_env_.size());
+    const std::string& trainer = c["trainer"];
+    uint32_t tag = 0;
+    if (trainer.size() >= sizeof(tag)) std::memcpy(&tag, trainer.data(), sizeof(tag));
+    if (tag != kTrainerTag && tag != kTrainerTagOneEnv) {
+      fail("{}: not a trainer state", where + " trainer state");
     }
-    for (Episode& e : episodes_of_env_) {
-      e.seed = r.get<uint32_t>();
-      e.actions = r.get_array<int32_t>();
-      e.ret = r.get<double>();
+    StateReader r(trainer, where + " trainer state", tag == kTrainerTagOneEnv);
+    r(tag);
+    TrainerState::fields(s_, r);
+    r.reader().expect_done();
+    if (static_cast<uint64_t>(step) != static_cast<uint64_t>(s_.frames)) {
+      fail("{}: holds frame {} but is named for step {}", where, s_.frames, step);
     }
-    const auto recent = r.get_array<double>();
-    recent_.assign(recent.begin(), recent.end());
-    interval_return_sum_ = r.get<double>();
-    interval_episodes_ = r.get<int64_t>();
-    interval_loss_sum_ = r.get<double>();
-    interval_updates_ = r.get<int64_t>();
-    last_loss_ = r.get<double>();
-    last_eval_ = r.get<double>();
-    const auto rows = r.get<uint64_t>();
-    wall_before_ = r.get<double>();
-    range_.count = r.get<uint64_t>();
-    range_.clipped = r.get<uint64_t>();
-    range_.lowest = r.get<float>();
-    range_.highest = r.get<float>();
-    warned_range_ = r.get<uint8_t>() != 0;
-    r.expect_done();
-    if (static_cast<uint64_t>(step) != static_cast<uint64_t>(frames_)) {
-      fail("{}: holds frame {} but is named for step {}", where, frames_, step);
-    }
+    wall_before_ = s_.wall_seconds;
     // The environments: each episode's seed, then its actions again.
-    for (size_t i = 0; i < episodes_of_env_.size(); ++i) {
-      if (!envs_.replay_one(i, episodes_of_env_[i].seed, episodes_of_env_[i].actions)) {
+    for (size_t i = 0; i < s_.episodes_of_env.size(); ++i) {
+      const Episode& e = s_.episodes_of_env[i];
+      if (!envs_.replay_one(i, e.seed, e.actions)) {
         fail(
             "{}: replaying the saved episode of environment {} ended it early; the environment "
             "differs from the one the run started with",
@@ -551,8 +609,8 @@ class Trainer {
     }
     metrics_.emplace(
         run::MetricsWriter::open_for_resume(dir_.metrics_path(), train_metric_columns()));
-    metrics_->truncate_rows(static_cast<size_t>(rows));
-    dir_.logger()->info("resumed from {} at frame {}", where, frames_);
+    metrics_->truncate_rows(static_cast<size_t>(s_.metric_rows));
+    dir_.logger()->info("resumed from {} at frame {}", where, s_.frames);
     return true;
   }
 
@@ -563,23 +621,24 @@ class Trainer {
     s["env"] = o_.env_name;
     s["head"] = std::string(head_name(o_.dqn.head.kind));
     s["seed"] = o_.seed;
-    s["frames"] = frames_;
+    s["frames"] = s_.frames;
     s["frames_target"] = o_.frames;
     s["updates"] = agent_.updates();
-    s["episodes"] = episodes_;
+    s["episodes"] = s_.episodes;
     s["wall_seconds"] = wall;
-    s["frames_per_second"] = wall > 0 ? static_cast<double>(frames_) / wall : 0.0;
+    s["frames_per_second"] = wall > 0 ? static_cast<double>(s_.frames) / wall : 0.0;
     const double recent = recent_mean();
     s["final_return_mean"] = std::isnan(recent) ? nlohmann::json() : nlohmann::json(recent);
-    s["final_return_episodes"] = recent_.size();
-    s["final_eval_return"] = std::isnan(last_eval_) ? nlohmann::json() : nlohmann::json(last_eval_);
+    s["final_return_episodes"] = s_.recent.size();
+    s["final_eval_return"] =
+        std::isnan(s_.last_eval) ? nlohmann::json() : nlohmann::json(s_.last_eval);
     s["max_rss_mb"] = max_rss_mb();
     s["replay_bytes"] = replay_.memory_bytes();
-    if (range_.count > 0) {
-      s["value_targets"] = {{"count", range_.count},
-                            {"outside_support", range_.clipped},
-                            {"lowest", range_.lowest},
-                            {"highest", range_.highest}};
+    if (s_.range.count > 0) {
+      s["value_targets"] = {{"count", s_.range.count},
+                            {"outside_support", s_.range.clipped},
+                            {"lowest", s_.range.lowest},
+                            {"highest", s_.range.highest}};
     }
     dir_.write_summary(s);
   }
@@ -587,41 +646,157 @@ class Trainer {
   run::RunDir& dir_;
   const Config& config_;
   TrainOptions o_;
-  TrainControl control_;
   env::VectorEnv envs_;
   std::unique_ptr<env::Env> eval_env_;
   DqnAgent agent_;
   std::vector<NStepAssembler> nstep_;  // one per environment
   ReplayBuffer replay_;
-  Rng act_rng_, replay_rng_, env_rng_, eval_rng_;
   run::CheckpointStore store_;
   std::string fingerprint_;
   std::optional<run::MetricsWriter> metrics_;
+  TrainerState s_;
 
   std::vector<float> obs_;  // [num_envs, obs_size]: what the agent acts on this iteration
   std::vector<int32_t> actions_;
   std::vector<double> epsilons_;
   ReplayBatch batch_;
-  TargetRange range_;
-  bool warned_range_ = false;
-  int64_t frames_ = 0, episodes_ = 0;
-  std::vector<Episode> episodes_of_env_;
-  std::deque<double> recent_;
-  double interval_return_sum_ = 0.0, interval_loss_sum_ = 0.0;
-  int64_t interval_episodes_ = 0, interval_updates_ = 0;
-  double last_loss_ = kNaN, last_eval_ = kNaN;
-  double wall_before_ = 0.0;
+  double wall_before_ = 0.0;  // wall time of the sessions before this one
   std::chrono::steady_clock::time_point session_start_ = std::chrono::steady_clock::now();
   std::chrono::steady_clock::time_point interval_start_ = session_start_;
   int64_t interval_start_frames_ = 0;
 };
 
+// The mean of the values that are not NaN; NaN when none is.
+double mean_of_known(const std::vector<double>& values) {
+  double sum = 0.0;
+  size_t n = 0;
+  for (double v : values) {
+    if (std::isnan(v)) continue;
+    sum += v;
+    ++n;
+  }
+  return n > 0 ? sum / static_cast<double>(n) : kNaN;
+}
+
 }  // namespace
+
+std::vector<int64_t> parse_seed_list(std::string_view text, std::string_view where) {
+  std::vector<int64_t> seeds;
+  if (text.empty()) return seeds;
+  const auto bad = [&](std::string_view part) {
+    fail(
+        "{}: '{}' is not a seed or a range of seeds; expected seeds >= 0 and ranges A-B (A <= B) "
+        "separated by commas, e.g. \"0-7\" or \"1,4,10-12\"",
+        where, part);
+  };
+  const auto number = [&](std::string_view part, std::string_view whole) {
+    int64_t value = 0;
+    const auto [end, ec] = std::from_chars(part.data(), part.data() + part.size(), value);
+    if (part.empty() || ec != std::errc() || end != part.data() + part.size() || value < 0) {
+      bad(whole);
+    }
+    return value;
+  };
+  size_t start = 0;
+  while (start <= text.size()) {
+    const size_t comma = std::min(text.find(',', start), text.size());
+    std::string_view part = text.substr(start, comma - start);
+    while (!part.empty() && part.front() == ' ') part.remove_prefix(1);
+    while (!part.empty() && part.back() == ' ') part.remove_suffix(1);
+    const size_t dash = part.find('-');
+    const int64_t first = number(part.substr(0, dash), part);
+    const int64_t last =
+        dash == std::string_view::npos ? first : number(part.substr(dash + 1), part);
+    if (last < first) bad(part);
+    if (static_cast<uint64_t>(last - first) >= kMaxGroupSeeds - seeds.size()) {
+      fail("{}: '{}' lists more than {} seeds", where, text, kMaxGroupSeeds);
+    }
+    for (int64_t s = first; s <= last; ++s) {
+      if (std::find(seeds.begin(), seeds.end(), s) != seeds.end()) {
+        fail("{}: seed {} is listed twice in '{}'", where, s, text);
+      }
+      seeds.push_back(s);
+    }
+    start = comma + 1;
+  }
+  return seeds;
+}
+
+TrainOutcome train_group(const std::vector<GroupRun>& runs, int threads,
+                         const TrainControl& control) {
+  VALOR_CHECK(!runs.empty() && threads >= 1);
+  // Built one after another: each agent seeds LibTorch's global generator for its initial weights.
+  std::vector<std::unique_ptr<Trainer>> trainers;
+  for (const GroupRun& r : runs) trainers.push_back(std::make_unique<Trainer>(*r.dir, *r.config));
+  uint64_t done = 0, total = 0;
+  for (size_t i = 0; i < runs.size(); ++i) {
+    trainers[i]->begin(runs[i].resume);
+    done += static_cast<uint64_t>(std::min(trainers[i]->frames(), trainers[i]->options().frames));
+    total += static_cast<uint64_t>(trainers[i]->options().frames);
+  }
+  if (done >= total) return TrainOutcome::kComplete;
+  ProgressOptions po;
+  po.label = runs.size() == 1 ? runs[0].dir->path().filename().string()
+                              : fmt::format("{} runs", runs.size());
+  po.unit = "frames";
+  po.total = total;
+  po.plain_interval_seconds = trainers[0]->options().progress_seconds;
+  std::optional<Progress> progress;
+  if (control.progress) progress.emplace(control.progress, po, done);
+  std::optional<env::WorkerPool> pool;
+  if (threads > 1 && runs.size() > 1) {
+    pool.emplace(std::min(threads, static_cast<int>(runs.size())), runs.size());
+  }
+  std::vector<Trainer*> active;
+  std::vector<double> returns, evals, losses;
+  for (;;) {
+    active.clear();
+    for (auto& t : trainers) {
+      if (!t->finished()) active.push_back(t.get());
+    }
+    if (active.empty()) break;
+    auto advance = [&](size_t b) { active[b]->advance(); };
+    if (pool) {
+      pool->run(active.size(), advance);
+    } else {
+      for (size_t b = 0; b < active.size(); ++b) advance(b);
+    }
+    done = 0;
+    returns.clear();
+    evals.clear();
+    losses.clear();
+    for (const auto& t : trainers) {
+      done += static_cast<uint64_t>(std::min(t->frames(), t->options().frames));
+      returns.push_back(t->recent_mean());
+      evals.push_back(t->last_eval());
+      losses.push_back(t->last_loss());
+    }
+    if (progress) {
+      progress->update(done, {{"return_100", mean_of_known(returns)},
+                              {"eval", mean_of_known(evals)},
+                              {"loss", mean_of_known(losses)}});
+    }
+    for (const Trainer* t : active) {
+      if (t->frames() >= control.crash_after_frame &&
+          t->frames() - t->options().num_envs < control.crash_after_frame) {
+        return TrainOutcome::kInterrupted;
+      }
+    }
+    if (control.stop && control.stop->load()) {
+      for (Trainer* t : active) {
+        if (!t->finished()) t->interrupt();
+      }
+      if (progress) progress->finish();
+      return TrainOutcome::kInterrupted;
+    }
+  }
+  if (progress) progress->finish();
+  return TrainOutcome::kComplete;
+}
 
 TrainOutcome train(run::RunDir& dir, const Config& config, bool resume,
                    const TrainControl& control) {
-  Trainer trainer(dir, config, control);
-  return trainer.run(resume);
+  return train_group({GroupRun{&dir, &config, resume}}, 1, control);
 }
 
 }  // namespace valor::agent

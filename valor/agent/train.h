@@ -2,8 +2,9 @@
 // into a run directory (run_dir.h) with metrics.csv, summary.json, log.txt and checkpoints that
 // hold everything the run needs to continue bit for bit: networks, optimiser, replay, the n-step
 // queue of each environment, every generator, each environment's episode (its seed and the actions
-// since, replayed on resume) and the metric accumulators. docs/agents.md describes the keys, the
-// metrics and the guarantees.
+// since, replayed on resume) and the metric accumulators. Several runs (the seeds of train.seeds)
+// can train in one process, stepped in turn or on train.seed_threads threads; each is exactly the
+// run it would be alone. docs/agents.md describes the keys, the metrics and the guarantees.
 #pragma once
 
 #include <atomic>
@@ -43,8 +44,10 @@ struct TrainOptions {
   double eval_epsilon = 0.0;
   int64_t eval_max_episode_frames = 100000;
   double progress_seconds = 10.0;
-  int64_t num_envs = 1;  // environments stepped per iteration (a VectorEnv)
-  int env_threads = 1;   // threads stepping them
+  int64_t num_envs = 1;        // environments stepped per iteration (a VectorEnv)
+  int env_threads = 1;         // threads stepping them
+  std::vector<int64_t> seeds;  // train.seeds: empty, or the seeds of a group of runs
+  int seed_threads = 1;        // threads stepping such a group
 
   // Epsilon of the behaviour policy before frame `frame` (0-based): epsilon_start until
   // learning_starts, then linear to epsilon_end over epsilon_decay_frames, then epsilon_end.
@@ -74,6 +77,26 @@ struct TrainControl {
 // that belongs to another configuration.
 TrainOutcome train(run::RunDir& dir, const Config& config, bool resume,
                    const TrainControl& control = {});
+
+// One run of a group trained in one process.
+struct GroupRun {
+  run::RunDir* dir = nullptr;
+  const Config* config = nullptr;  // the run's own configuration (its run.seed, no train.seeds)
+  bool resume = false;
+};
+
+// Trains every run of `runs` in one process: each iteration steps every unfinished run once (its
+// train.num_envs frames and the updates they cross), on `threads` threads (each run on one at a
+// time); a run's results are those it would have alone, whatever the thread count. The progress
+// line counts the frames of all runs. On a stop request every run checkpoints.
+TrainOutcome train_group(const std::vector<GroupRun>& runs, int threads,
+                         const TrainControl& control = {});
+
+// The seeds of train.seeds: "" (none: the run trains run.seed), or a comma-separated list of
+// seeds and inclusive ranges, e.g. "0-7" or "1,4,10-12". valor::Error naming `where` for anything
+// else, a seed listed twice, or more than kMaxGroupSeeds seeds.
+constexpr size_t kMaxGroupSeeds = 1024;
+std::vector<int64_t> parse_seed_list(std::string_view text, std::string_view where);
 
 // What identifies a configuration for resuming: every key except those that may change between
 // sessions of one run (run.name, run.progress_seconds, run.checkpoint_keep, train.frames).

@@ -78,6 +78,15 @@ void declare_train_config(ConfigSchema& schema) {
       .add_int("train.env_threads", 1,
                "Threads stepping the train.num_envs environments (results do not depend on it).",
                ConfigRange::closed(1, 256))
+      .add_string("train.seeds", "",
+                  "Several independent runs in one process, one per seed: a list of seeds and "
+                  "ranges (\"0-7\", \"1,4,10-12\"); each gets its own run directory and config "
+                  "(run.seed set to its seed) and results identical to training it alone. Empty: "
+                  "one run of run.seed.")
+      .add_int("train.seed_threads", 1,
+               "Threads stepping the runs of train.seeds in parallel, each run on one thread at a "
+               "time (results do not depend on it).",
+               ConfigRange::closed(1, 256))
       .add_int("train.log_every_frames", 10000, "Frames between rows of metrics.csv.",
                ConfigRange::closed(1, 1e15))
       .add_int("train.checkpoint_every_frames", 50000,

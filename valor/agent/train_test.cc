@@ -2,8 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <cmath>
 #include <nlohmann/json.hpp>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -234,6 +236,117 @@ TEST(Train, NumEnvsIsPartOfTheConfiguration) {
                              "train.checkpoint_every_frames=600"})),
                Error);  // 200 % 3
   EXPECT_NO_THROW(train_options(small_config("huber", {"train.num_envs=8"})));
+}
+
+// The newest checkpoint of a run.
+run::Checkpoint newest_checkpoint(const std::filesystem::path& run) {
+  run::CheckpointStore store(run / "checkpoints", 100, nullptr);
+  auto latest = store.load_latest_valid();
+  if (!latest) throw std::runtime_error("no checkpoint in " + run.string());
+  return latest->second;
+}
+
+// Seed s trained in a group equals seed s trained alone: the same metrics (losses, returns, update
+// counts) and, at the end, the same networks, optimiser state, replay contents (observations,
+// actions, returns) and n-step queue, bit for bit.
+void expect_group_matches_alone(const Config& base, const std::vector<int64_t>& seeds,
+                                const std::vector<int64_t>& alone, int threads) {
+  run::testing::TempDir tmp;
+  std::vector<Config> configs;
+  std::vector<run::RunDir> dirs;
+  for (int64_t s : seeds) {
+    configs.push_back(base);
+    configs.back().apply_override("run.seed=" + std::to_string(s), "test");
+  }
+  for (size_t i = 0; i < seeds.size(); ++i) {
+    dirs.push_back(make_run(tmp / ("group" + std::to_string(seeds[i])), configs[i]));
+  }
+  std::vector<GroupRun> runs;
+  for (size_t i = 0; i < seeds.size(); ++i) runs.push_back({&dirs[i], &configs[i], false});
+  ASSERT_EQ(train_group(runs, threads, quiet()), TrainOutcome::kComplete);
+  for (int64_t s : alone) {
+    Config c = base;
+    c.apply_override("run.seed=" + std::to_string(s), "test");
+    const auto path = tmp / ("alone" + std::to_string(s));
+    run::RunDir dir = make_run(path, c);
+    ASSERT_EQ(train(dir, c, false, quiet()), TrainOutcome::kComplete);
+    const auto grouped = tmp / ("group" + std::to_string(s));
+    SCOPED_TRACE("seed " + std::to_string(s));
+    expect_same_metrics(path, grouped);
+    const auto summary = nlohmann::json::parse(read_file(grouped / "summary.json"));
+    EXPECT_GE(summary["updates"].get<int64_t>(), 2000);
+    EXPECT_EQ(summary["seed"].get<int64_t>(), s);
+    const run::Checkpoint a = newest_checkpoint(path), g = newest_checkpoint(grouped);
+    for (const char* key : {"agent", "replay", "nstep", "config_fingerprint"}) {
+      EXPECT_TRUE(a.at(key) == g.at(key)) << key << " differs";
+    }
+  }
+  // The seeds of a group are different runs.
+  EXPECT_NE(read_file(tmp / "group3" / "metrics.csv"), read_file(tmp / "group5" / "metrics.csv"));
+}
+
+TEST(TrainGroup, EachSeedOfACartPoleGroupMatchesItsRunAlone) {
+  const Config base = small_config("hl_gauss", {"train.frames=2300"});
+  expect_group_matches_alone(base, {3, 5, 7, 9}, {5, 9}, 2);
+}
+
+TEST(TrainGroup, EachSeedOfABreakoutGroupMatchesItsRunAlone) {
+  const Config base =
+      small_config("huber", {"env.name=breakout", "network.kind=auto", "network.hidden=32",
+                             "train.frames=2300", "train.batch_size=8", "eval.every_frames=0"});
+  expect_group_matches_alone(base, {3, 5, 7, 9}, {7}, 1);
+}
+
+// A group that dies at any frame resumes, as a group on another thread count, to the runs it
+// would have been alone; a stop request checkpoints every run of the group.
+TEST(TrainGroup, CrashOrStopAndResumeMatchesUninterruptedRuns) {
+  run::testing::TempDir tmp;
+  const std::vector<int64_t> seeds = {1, 2, 3};
+  std::vector<Config> configs;
+  for (int64_t s : seeds) configs.push_back(small_config("c51", {"run.seed=" + std::to_string(s)}));
+  for (size_t i = 0; i < seeds.size(); ++i) {
+    run::RunDir ref = make_run(tmp / ("ref" + std::to_string(i)), configs[i]);
+    ASSERT_EQ(train(ref, configs[i], false, quiet()), TrainOutcome::kComplete);
+  }
+  for (const int64_t crash : {int64_t{700}, int64_t{-2}}) {  // -2: a stop at the first frame
+    const std::string name = crash < 0 ? "stop" : "crash";
+    std::vector<run::RunDir> dirs;
+    for (size_t i = 0; i < seeds.size(); ++i) {
+      dirs.push_back(make_run(tmp / (name + std::to_string(i)), configs[i]));
+    }
+    std::vector<GroupRun> runs;
+    for (size_t i = 0; i < seeds.size(); ++i) runs.push_back({&dirs[i], &configs[i], false});
+    std::atomic<bool> stop{true};
+    TrainControl control = quiet();
+    if (crash >= 0) {
+      control.crash_after_frame = crash;
+    } else {
+      control.stop = &stop;
+    }
+    ASSERT_EQ(train_group(runs, 2, control), TrainOutcome::kInterrupted);
+    for (auto& r : runs) r.resume = true;
+    ASSERT_EQ(train_group(runs, 1, quiet()), TrainOutcome::kComplete);
+    for (size_t i = 0; i < seeds.size(); ++i) {
+      SCOPED_TRACE(name + " of seed " + std::to_string(seeds[i]));
+      expect_same_metrics(tmp / ("ref" + std::to_string(i)), tmp / (name + std::to_string(i)));
+    }
+  }
+}
+
+TEST(TrainGroup, SeedListsAndRanges) {
+  EXPECT_EQ(parse_seed_list("", "k"), std::vector<int64_t>{});
+  EXPECT_EQ(parse_seed_list("0-3", "k"), (std::vector<int64_t>{0, 1, 2, 3}));
+  EXPECT_EQ(parse_seed_list("7, 1,10-12", "k"), (std::vector<int64_t>{7, 1, 10, 11, 12}));
+  for (const char* bad : {"-1", "3-1", "a", "1,,2", "1-", "1-2-3", "0-1,1", "0-5000", "2.5"}) {
+    EXPECT_THROW(parse_seed_list(bad, "train.seeds"), Error) << bad;
+  }
+  try {
+    parse_seed_list("4,x", "train.seeds (set by --set)");
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("train.seeds (set by --set): 'x'"), std::string::npos)
+        << e.what();
+  }
 }
 
 TEST(Train, MinAtarRunsWithBitPackedReplay) {

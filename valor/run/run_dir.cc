@@ -72,6 +72,12 @@ RunDir RunDir::create_named(const fs::path& base, std::string_view name,
 }
 
 RunDir RunDir::create_at(const fs::path& out) {
+  check_can_create_at(out);
+  create_folders(out);
+  return RunDir(out);
+}
+
+void RunDir::check_can_create_at(const fs::path& out) {
   if (fs::exists(out) && !fs::is_directory(out)) {
     fail("--out '{}' exists and is not a folder: choose another --out", out.string());
   }
@@ -83,8 +89,6 @@ RunDir RunDir::create_at(const fs::path& out) {
           out.string(), entry, out.string());
     }
   }
-  create_folders(out);
-  return RunDir(out);
 }
 
 RunDir RunDir::open(const fs::path& path) {

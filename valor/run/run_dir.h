@@ -31,6 +31,8 @@ class RunDir {
   // (config.toml, metrics.csv or checkpoints/), throws valor::Error pointing at resume or
   // another --out.
   static RunDir create_at(const std::filesystem::path& out);
+  // The checks of create_at without creating anything (to check several folders first).
+  static void check_can_create_at(const std::filesystem::path& out);
 
   // Opens an existing run for resuming; valor::Error unless `path` is a folder holding
   // config.toml. Creates checkpoints/ if it is missing.
