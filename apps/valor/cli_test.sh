@@ -549,6 +549,7 @@ EOF2
     run_valor 2 rank many.csv
     expect_in err.txt "5001 items"
     expect_in err.txt "--no-intervals"
+    run_valor 2 rank battles.csv --no-intervals --bootstrap 5
     run_valor 0 rank many.csv --no-intervals --format csv
     expect_in out.txt "rank,item,rating"
     ;;

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <Eigen/Dense>
 #include <cmath>
 #include <numbers>
 
@@ -378,6 +379,32 @@ TEST(BradleyTerryTest, SparseSolverOnALongChain) {
   const BtFit fit = bradley_terry_newton(set, sparse());
   ASSERT_TRUE(fit.converged);
   for (int k = 0; k < kItems; ++k) EXPECT_NEAR(fit.ratings[k], expected[k] - m, 1e-8) << k;
+}
+
+// The standard errors against the textbook formula: the negative Hessian written out per
+// comparison, inverted by an SVD (the pseudo-inverse without a prior).
+TEST(BradleyTerryTest, ObservedInformationEqualsPseudoInverse) {
+  const ComparisonSet set = random_set(4, 30, 900);
+  for (const double prior_sd : {0.0, 0.7}) {
+    BtOptions options;
+    options.prior_sd = prior_sd;
+    const BtFit fit = bradley_terry_newton(set, options);
+    const std::vector<double> sd = observed_information_sd(set, fit.ratings, options);
+    Eigen::MatrixXd h = Eigen::MatrixXd::Zero(30, 30);
+    for (const Comparison& c : set.comparisons()) {
+      const double p = 1.0 / (1.0 + std::exp(fit.ratings[c.b] - fit.ratings[c.a]));
+      const double w = c.weight * p * (1.0 - p);
+      h(c.a, c.a) += w;
+      h(c.b, c.b) += w;
+      h(c.a, c.b) -= w;
+      h(c.b, c.a) -= w;
+    }
+    if (prior_sd > 0.0) h.diagonal().array() += 1.0 / (prior_sd * prior_sd);
+    const Eigen::MatrixXd inverse = h.completeOrthogonalDecomposition().pseudoInverse();
+    for (int i = 0; i < 30; ++i) {
+      EXPECT_NEAR(sd[i], std::sqrt(inverse(i, i)), 1e-10) << "prior " << prior_sd << " item " << i;
+    }
+  }
 }
 
 TEST(BradleyTerryTest, ObservedInformationRefusesHugeDenseInverse) {
