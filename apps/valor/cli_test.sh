@@ -496,7 +496,62 @@ EOF2
     expect_in out.txt "thurstone"
     cp out.txt check1.txt
     run_valor 0 rank check battles.csv --folds 3 --seed 2 --prior 2
-    diff check1.txt out.txt >&2 || fail "rank check is not deterministic for a seed"
+    diff check1.txt out.txt >&2 || fail "rank check is not deterministic for a seed"    # Input robustness (issue 23): a named pipe is read once (a second open would block: the
+    # timeout turns a hang into a failure), standard input as - or /dev/stdin with the format
+    # sniffed or given, missing files and directories are exit 2 with a clear message.
+    run_valor 0 rank battles.csv --format csv
+    cp out.txt from_file.txt
+    mkfifo battles_pipe
+    timeout 20 sh -c "cat battles.csv > battles_pipe" &
+    timeout 20 "$valor" rank battles_pipe --format csv >out.txt 2>err.txt \
+      || { cat err.txt >&2; fail "rank on a named pipe failed or hung"; }
+    wait
+    diff from_file.txt out.txt >&2 || fail "a named pipe gives other ratings than the file"
+    "$valor" rank - --format csv < battles.csv > out.txt 2>err.txt || fail "rank - failed"
+    diff from_file.txt out.txt >&2 || fail "rank - gives other ratings than the file"
+    cat battles.csv | "$valor" rank /dev/stdin --format csv > out.txt 2>err.txt \
+      || { cat err.txt >&2; fail "rank /dev/stdin failed"; }
+    diff from_file.txt out.txt >&2 || fail "rank /dev/stdin gives other ratings than the file"
+    printf '{"model_a": "a", "model_b": "b", "winner": "model_a"}\n{"model_a": "b", "model_b": "a", "winner": "tie"}\n' > pairs.txt
+    "$valor" rank - --format json < pairs.txt > out.txt 2>err.txt || fail "rank - on JSON lines"
+    expect_in out.txt '"comparisons": 2'
+    "$valor" rank - --input-format csv < pairs.txt > out.txt 2>err.txt && fail "csv was not forced"
+    expect_in err.txt "stdin:1: no column 'model_a'"
+    run_valor 2 rank pairs.txt
+    expect_in err.txt "name the format"
+    run_valor 0 rank pairs.txt --input-format jsonl
+    run_valor 2 rank no_such_file.csv
+    expect_in err.txt "no_such_file.csv: cannot open for reading: No such file or directory"
+    mkdir folder.csv
+    run_valor 2 rank folder.csv
+    expect_in err.txt "folder.csv: is a directory"
+    run_valor 2 rank check folder.csv
+    expect_in err.txt "is a directory"
+    # Empty names, over-long lines and CR-only line ends: located errors, quoted short.
+    printf 'model_a,model_b,winner\na,b,model_a\n,b,model_a\n' > noname.csv
+    run_valor 2 rank noname.csv
+    expect_in err.txt "noname.csv:3: empty item name in column 'model_a'"
+    { echo "model_a,model_b,winner"; echo "a,b,model_a"; printf 'a,b,'; head -c 3000000 /dev/zero | tr '\0' x; echo; } > long.csv
+    run_valor 2 rank long.csv --max-line-bytes 1000000
+    expect_in err.txt "long.csv:3: a line (or quoted CSV record) longer than 1000000 bytes"
+    [ "$(wc -c < err.txt)" -lt 1000 ] || fail "the error quotes too much: $(wc -c < err.txt) bytes"
+    run_valor 2 rank long.csv
+    expect_in err.txt "(3000000 bytes in all)"
+    [ "$(wc -c < err.txt)" -lt 1000 ] || fail "the error quotes too much: $(wc -c < err.txt) bytes"
+    { echo "model_a,model_b,winner"; for i in $(seq 1 2000); do echo "a,b,model_a"; echo "b,a,model_a"; done; } | tr '\n' '\r' > mac.csv
+    run_valor 2 rank mac.csv
+    expect_in err.txt "mac.csv:1: the line holds a carriage return"
+    [ "$(wc -c < err.txt)" -lt 1000 ] || fail "the error quotes too much: $(wc -c < err.txt) bytes"
+    # Above the dense limit for Wald intervals: refused with the options, which then work.
+    awk 'BEGIN { print "model_a,model_b,winner"; n = 5001;
+                 for (i = 0; i < n; i++) { j = (i + 1) % n; print "m" i ",m" j ",model_a";
+                                           print "m" j ",m" i ",model_a" } }' > many.csv
+    run_valor 2 rank many.csv
+    expect_in err.txt "5001 items"
+    expect_in err.txt "--no-intervals"
+    run_valor 2 rank battles.csv --no-intervals --bootstrap 5
+    run_valor 0 rank many.csv --no-intervals --format csv
+    expect_in out.txt "rank,item,rating"
     ;;
   *)
     fail "unknown case"

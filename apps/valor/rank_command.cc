@@ -44,8 +44,19 @@ struct RankArgs {
   std::string plot_dir;
   int folds = 5;
   bool timing = false;
+  bool no_intervals = false;
+  std::string input_format = "auto";
   rank::ReadOptions read;
 };
+
+// The read options with --input-format applied.
+rank::ReadOptions read_options(const RankArgs& args) {
+  rank::ReadOptions read = args.read;
+  read.format = args.input_format == "csv"     ? rank::InputFormat::kCsv
+                : args.input_format == "jsonl" ? rank::InputFormat::kJsonl
+                                               : rank::InputFormat::kAuto;
+  return read;
+}
 
 struct Row {
   size_t item = 0;
@@ -100,25 +111,30 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
 
 int rank_command(const RankArgs& args) {
   const auto start = std::chrono::steady_clock::now();
-  const bool rankings_input = rank::has_ranking_column(args.file, args.read);
-  if (rankings_input && args.model != "pl") {
-    fail("{}: the file holds rankings (column '{}'); rankings are fitted by --model pl only",
-         args.file, args.read.col_ranking);
-  }
   if (args.ties == "davidson" && args.model != "bt") {
     fail("--ties davidson is Bradley-Terry's tie model: use it with --model bt");
   }
   rank::ReadReport report;
-  rank::ComparisonSet data;
-  std::vector<rank::Ranking> rankings;
-  if (rankings_input) {
-    rank::RankingData r = rank::read_rankings(args.file, args.read, &report);
-    data = std::move(r.items);
-    rankings = std::move(r.rankings);
-  } else {
-    data = rank::read_comparisons(args.file, args.read, &report);
+  rank::InputData input =
+      rank::read_comparisons_or_rankings(args.file, read_options(args), &report);
+  const bool rankings_input = input.rankings_input;
+  if (rankings_input && args.model != "pl") {
+    fail("{}: the file holds rankings (column '{}'); rankings are fitted by --model pl only",
+         args.file, args.read.col_ranking);
   }
+  const rank::ComparisonSet data = std::move(input.items);
+  const std::vector<rank::Ranking> rankings = std::move(input.rankings);
   const size_t n = data.num_items();
+  // Wald intervals need the dense inverse information (rank::kMaxObservedInformationItems).
+  const bool wald = args.model == "bt" && args.bootstrap == 0 && !args.no_intervals;
+  if (wald && n > rank::kMaxObservedInformationItems) {
+    fail(
+        "{}: {} items: observed-information (Wald) intervals need the inverse of the dense {} x "
+        "{} information matrix, computed for at most {} items; pass --no-intervals for the "
+        "ratings alone (the fit itself is sparse and fast), or --bootstrap N for percentile "
+        "intervals",
+        args.file, n, n, n, rank::kMaxObservedInformationItems);
+  }
   rank::BtOptions bt;
   bt.prior_sd = args.prior;
   const double read_s = seconds_since(start);
@@ -135,7 +151,7 @@ int rank_command(const RankArgs& args) {
     model_name = "bt-davidson";
     const rank::DavidsonFit d = rank::bradley_terry_davidson(data, bt);
     ratings = d.ratings;
-    sd = rank::davidson_sd(data, d, bt);
+    if (wald) sd = rank::davidson_sd(data, d, bt);
     const double nu = d.nu;
     // Expected score: P(win) + P(tie) / 2.
     prob = [&ratings, nu](size_t i, size_t j) {
@@ -149,7 +165,7 @@ int rank_command(const RankArgs& args) {
   } else if (args.model == "bt") {
     fit = [bt](const rank::ComparisonSet& s) { return rank::bradley_terry_newton(s, bt).ratings; };
     ratings = fit(data);
-    sd = rank::observed_information_sd(data, ratings, bt);
+    if (wald) sd = rank::observed_information_sd(data, ratings, bt);
     prob = [&ratings](size_t i, size_t j) { return sigmoid(ratings[i] - ratings[j]); };
   } else if (args.model == "thurstone") {
     const rank::ThurstoneOptions to = thurstone_options(args.prior);
@@ -343,9 +359,11 @@ int rank_command(const RankArgs& args) {
 }
 
 int check_command(const RankArgs& args) {
-  if (rank::has_ranking_column(args.file, args.read)) {
-    rank::ReadReport report;
-    const rank::RankingData data = rank::read_rankings(args.file, args.read, &report);
+  rank::ReadReport report;
+  rank::InputData input =
+      rank::read_comparisons_or_rankings(args.file, read_options(args), &report);
+  if (input.rankings_input) {
+    const rank::RankingData data{std::move(input.items), std::move(input.rankings)};
     fmt::print("{}: {} rankings of {} items{}\n", args.file, data.rankings.size(),
                data.items.num_items(),
                report.skipped ? fmt::format(" ({} bad rows skipped)", report.skipped) : "");
@@ -374,8 +392,7 @@ int check_command(const RankArgs& args) {
     }
     return 0;
   }
-  rank::ReadReport report;
-  const rank::ComparisonSet data = rank::read_comparisons(args.file, args.read, &report);
+  const rank::ComparisonSet data = std::move(input.items);
   const rank::Diagnostics d = rank::diagnose(data);
   fmt::print("{}: {} comparisons of {} items, {} distinct pairs{}\n", args.file, d.num_comparisons,
              d.num_items, d.num_pairs,
@@ -432,7 +449,7 @@ int check_command(const RankArgs& args) {
 }
 
 int suggest_command(const RankArgs& args, size_t n) {
-  const rank::ComparisonSet data = rank::read_comparisons(args.file, args.read, nullptr);
+  const rank::ComparisonSet data = rank::read_comparisons(args.file, read_options(args), nullptr);
   rank::BtOptions bt;
   bt.prior_sd = args.prior;
   const auto fit = rank::bradley_terry_newton(data, bt);
@@ -456,6 +473,15 @@ void add_read_options(CLI::App* command, RankArgs& args) {
                       "Numeric outcome column (1, 0, 0.5 or a probability) instead of a winner");
   command->add_option("--col-weight", args.read.col_weight, "Optional weight column");
   command->add_flag("--skip-bad", args.read.skip_bad, "Count and report bad rows, do not stop");
+  command
+      ->add_option("--input-format", args.input_format,
+                   "csv, jsonl, or auto: from the extension (.csv, .jsonl, .json); without one "
+                   "(- for stdin, a pipe) JSON lines if the first line starts with '{', else CSV")
+      ->check(CLI::IsMember({"auto", "csv", "jsonl"}));
+  command
+      ->add_option("--max-line-bytes", args.read.max_line_bytes,
+                   "Longest line (or quoted CSV record) accepted; a longer one is an error")
+      ->check(CLI::Range(size_t{1}, size_t{1} << 40));
 }
 
 }  // namespace
@@ -464,7 +490,8 @@ void add_rank_command(CLI::App& app, Action& action) {
   auto args = std::make_shared<RankArgs>();
   auto* command = app.add_subcommand(
       "rank", "Rank items from pairwise comparisons (CSV or JSONL arena battle logs) or rankings");
-  command->add_option("file", args->file, "Comparisons or rankings: .csv or .jsonl");
+  command->add_option("file", args->file,
+                      "Comparisons or rankings: .csv or .jsonl, or - for standard input");
   command
       ->add_option("--model", args->model,
                    "bt (Bradley-Terry), thurstone, pl (Plackett-Luce; rankings or pairs) or elo")
@@ -490,6 +517,12 @@ void add_rank_command(CLI::App& app, Action& action) {
                       "Write the pairwise win-probability matrix (leaderboard order) to this CSV");
   command->add_option("--plot-dir", args->plot_dir,
                       "Write win_matrix.png and ratings.png (needs gnuplot) into this folder");
+  command
+      ->add_flag("--no-intervals", args->no_intervals,
+                 fmt::format("bt: ratings only, no observed-information interval (needed above "
+                             "{} items)",
+                             rank::kMaxObservedInformationItems))
+      ->excludes(command->get_option("--bootstrap"));
   command->add_flag("--timing", args->timing,
                     "Print the seconds spent reading, fitting and on the intervals to stderr");
   command->add_option("--col-ranking", args->read.col_ranking,
@@ -500,7 +533,10 @@ void add_rank_command(CLI::App& app, Action& action) {
       "Diagnostics: k-fold held-out log-likelihood and accuracy per model, connected "
       "components, strongly connected components of the majority graph, intransitive triads, "
       "items never compared");
-  check->add_option("file", args->file, "Comparisons or rankings: .csv or .jsonl")->required();
+  check
+      ->add_option("file", args->file,
+                   "Comparisons or rankings: .csv or .jsonl, or - for standard input")
+      ->required();
   check->add_option("--folds", args->folds, "Folds of the cross-validation (0: none)")
       ->check(CLI::Range(0, 1000000));
   check->add_option("--seed", args->seed, "Seed of the fold assignment");
@@ -514,9 +550,11 @@ void add_rank_command(CLI::App& app, Action& action) {
   auto n = std::make_shared<size_t>(10);
   auto* suggest = command->add_subcommand(
       "suggest", "The next pairs worth comparing under the Bradley-Terry fit");
-  suggest->add_option("file", args->file, "Comparisons: .csv or .jsonl")->required();
+  suggest->add_option("file", args->file, "Comparisons: .csv or .jsonl, or - for standard input")
+      ->required();
   suggest->add_option("--n", *n, "How many pairs")->check(CLI::Range(size_t{1}, size_t{1000000}));
   suggest->add_option("--prior", args->prior, "Gaussian prior sd on the ratings; 0: none");
+  add_read_options(suggest, *args);
   check->callback([&action, args] { action = [args] { return check_command(*args); }; });
   suggest->callback(
       [&action, args, n] { action = [args, n] { return suggest_command(*args, *n); }; });

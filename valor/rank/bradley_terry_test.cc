@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <Eigen/Dense>
 #include <cmath>
 #include <numbers>
 
@@ -35,6 +36,19 @@ double objective(const ComparisonSet& set, const std::vector<double>& b, double 
   return f;
 }
 
+BtOptions dense(double prior_sd = 0.0) {
+  BtOptions options;
+  options.prior_sd = prior_sd;
+  options.solver = BtSolver::kDense;
+  return options;
+}
+
+BtOptions sparse(double prior_sd = 0.0) {
+  BtOptions options = dense(prior_sd);
+  options.solver = BtSolver::kSparse;
+  return options;
+}
+
 ComparisonSet random_set(uint64_t seed, int items, int comparisons) {
   ComparisonSet set;
   for (int i = 0; i < items; ++i) set.intern(fmt::format("item{}", i));
@@ -58,7 +72,8 @@ TEST(BradleyTerryTest, TwoItemsThreeWinsOneLoss) {
   const int32_t b = set.intern("b");
   add_n(set, a, b, 1.0, 3);
   add_n(set, b, a, 1.0, 1);
-  for (const BtFit& fit : {bradley_terry_mm(set), bradley_terry_newton(set)}) {
+  for (const BtFit& fit : {bradley_terry_mm(set), bradley_terry_newton(set, dense()),
+                           bradley_terry_newton(set, sparse())}) {
     ASSERT_TRUE(fit.converged);
     EXPECT_NEAR(fit.ratings[a] - fit.ratings[b], std::log(3.0), 1e-9);
     EXPECT_NEAR(fit.ratings[a] + fit.ratings[b], 0.0, 1e-12);
@@ -72,7 +87,8 @@ TEST(BradleyTerryTest, TiesCountAsHalfWins) {
   const int32_t b = set.intern("b");
   set.add({a, b, 1.0, 1.0, false});
   set.add({b, a, 0.5, 1.0, true});  // a: 1.5 wins, b: 0.5 wins
-  for (const BtFit& fit : {bradley_terry_mm(set), bradley_terry_newton(set)}) {
+  for (const BtFit& fit : {bradley_terry_mm(set), bradley_terry_newton(set, dense()),
+                           bradley_terry_newton(set, sparse())}) {
     EXPECT_NEAR(fit.ratings[a] - fit.ratings[b], std::log(3.0), 1e-9);
   }
   // Weights scale the counts: one a-win of weight 3 and one b-win of weight 1 is 3 : 1.
@@ -97,7 +113,8 @@ TEST(BradleyTerryTest, ThreeItemChainByHand) {
   add_n(set, b, c, 1.0, 2);
   add_n(set, c, b, 1.0, 1);
   const double bb = (std::log(2.0) - std::log(3.0)) / 3.0;
-  for (const BtFit& fit : {bradley_terry_mm(set), bradley_terry_newton(set)}) {
+  for (const BtFit& fit : {bradley_terry_mm(set), bradley_terry_newton(set, dense()),
+                           bradley_terry_newton(set, sparse())}) {
     EXPECT_NEAR(fit.ratings[b], bb, 1e-9);
     EXPECT_NEAR(fit.ratings[a], bb + std::log(3.0), 1e-9);
     EXPECT_NEAR(fit.ratings[c], bb - std::log(2.0), 1e-9);
@@ -115,8 +132,10 @@ TEST(BradleyTerryTest, SymmetricCycleGivesEqualRatings) {
   add_n(set, c, b, 1.0, 1);
   add_n(set, c, a, 1.0, 2);
   add_n(set, a, c, 1.0, 1);
-  const BtFit fit = bradley_terry_newton(set);
-  for (const double x : fit.ratings) EXPECT_NEAR(x, 0.0, 1e-12);
+  for (const BtFit& fit :
+       {bradley_terry_newton(set, dense()), bradley_terry_newton(set, sparse())}) {
+    for (const double x : fit.ratings) EXPECT_NEAR(x, 0.0, 1e-12);
+  }
 }
 
 TEST(BradleyTerryTest, MmAndNewtonAgreeOnRandomData) {
@@ -146,6 +165,11 @@ TEST(BradleyTerryTest, NewtonWithPriorHasZeroGradient) {
   options.prior_sd = 0.5;
   const BtFit fit = bradley_terry_newton(set, options);
   ASSERT_TRUE(fit.converged);
+  const BtFit sparse_fit = bradley_terry_newton(set, sparse(0.5));
+  ASSERT_TRUE(sparse_fit.converged);
+  for (size_t i = 0; i < set.num_items(); ++i) {
+    EXPECT_NEAR(sparse_fit.ratings[i], fit.ratings[i], 1e-12) << "item " << i;
+  }
   const double h = 1e-5;
   for (size_t i = 0; i < set.num_items(); ++i) {
     std::vector<double> up = fit.ratings;
@@ -229,11 +253,14 @@ TEST(BradleyTerryTest, DisconnectedGraphNeedsPrior) {
     EXPECT_NE(message.find("--prior"), std::string::npos) << message;
   }
   EXPECT_THROW(bradley_terry_mm(set), Error);
+  EXPECT_THROW(bradley_terry_newton(set, sparse()), Error);
   EXPECT_THROW(observed_information_sd(set, std::vector<double>(4, 0.0)), Error);
   BtOptions options;
   options.prior_sd = 1.0;
   const BtFit fit = bradley_terry_newton(set, options);
   EXPECT_TRUE(fit.converged);
+  const BtFit sparse_fit = bradley_terry_newton(set, sparse(1.0));
+  for (size_t i = 0; i < 4; ++i) EXPECT_NEAR(sparse_fit.ratings[i], fit.ratings[i], 1e-12);
   EXPECT_GT(fit.ratings[a], fit.ratings[b]);
   EXPECT_GT(fit.ratings[c], fit.ratings[d]);
   EXPECT_NEAR(fit.ratings[a], fit.ratings[c], 1e-9);  // symmetric components
@@ -301,6 +328,98 @@ TEST(BradleyTerryTest, WinlessItemAndDominatingGroup) {
   add_n(groups, 3, 0, 1.0, 1);  // now d beat a once: the MLE exists
   EXPECT_NO_THROW(check_bt_mle_exists(groups));
   EXPECT_TRUE(bradley_terry_newton(groups).converged);
+}
+
+// The sparse Newton-CG solver against the dense LDLT one on a sparse random graph large enough
+// for kAuto to pick sparse: ties, soft outcomes and weights, with and without a prior.
+TEST(BradleyTerryTest, SparseSolverEqualsDense) {
+  const ComparisonSet set = random_set(11, 400, 12000);  // 30 comparisons per item
+  for (const double prior_sd : {0.0, 1.0}) {
+    const BtFit d = bradley_terry_newton(set, dense(prior_sd));
+    const BtFit s = bradley_terry_newton(set, sparse(prior_sd));
+    BtOptions automatic;
+    automatic.prior_sd = prior_sd;
+    const BtFit a = bradley_terry_newton(set, automatic);
+    ASSERT_TRUE(d.converged);
+    ASSERT_TRUE(s.converged);
+    EXPECT_LT(s.iterations, 30);
+    double spread = 0.0, worst = 0.0;
+    for (size_t i = 0; i < set.num_items(); ++i) {
+      worst = std::max(worst, std::abs(s.ratings[i] - d.ratings[i]));
+      spread = std::max(spread, std::abs(d.ratings[i]));
+      EXPECT_EQ(a.ratings[i], s.ratings[i]);  // 400 > kDenseNewtonMaxItems: kAuto is sparse
+    }
+    EXPECT_LT(worst, 1e-10) << "prior sd " << prior_sd;
+    EXPECT_GT(spread, 0.3);  // not all zero
+    EXPECT_NEAR(s.log_likelihood, d.log_likelihood, 1e-8 * std::abs(d.log_likelihood));
+    if (prior_sd == 0.0) {
+      EXPECT_NEAR(mean(s.ratings), 0.0, 1e-12);
+    }
+  }
+}
+
+// A chain is the worst case for CG (condition number ~ n^2) and has a closed form: on a tree the
+// MLE fits every compared pair's odds exactly, b_k - b_{k+1} = ln(wins_k / losses_k).
+TEST(BradleyTerryTest, SparseSolverOnALongChain) {
+  constexpr int kItems = 600;
+  ComparisonSet set;
+  for (int i = 0; i < kItems; ++i) set.intern(fmt::format("c{}", i));
+  Rng rng(5);
+  std::vector<double> gap(kItems - 1);
+  for (int k = 0; k + 1 < kItems; ++k) {
+    const int wins = 1 + static_cast<int>(rng.below(4));
+    const int losses = 1 + static_cast<int>(rng.below(4));
+    add_n(set, k, k + 1, 1.0, wins);
+    add_n(set, k + 1, k, 1.0, losses);
+    gap[static_cast<size_t>(k)] = std::log(static_cast<double>(wins) / losses);
+  }
+  std::vector<double> expected(kItems, 0.0);
+  for (int k = 1; k < kItems; ++k) expected[k] = expected[k - 1] - gap[k - 1];
+  const double m = mean(expected);
+  const BtFit fit = bradley_terry_newton(set, sparse());
+  ASSERT_TRUE(fit.converged);
+  for (int k = 0; k < kItems; ++k) EXPECT_NEAR(fit.ratings[k], expected[k] - m, 1e-8) << k;
+}
+
+// The standard errors against the textbook formula: the negative Hessian written out per
+// comparison, inverted by an SVD (the pseudo-inverse without a prior).
+TEST(BradleyTerryTest, ObservedInformationEqualsPseudoInverse) {
+  const ComparisonSet set = random_set(4, 30, 900);
+  for (const double prior_sd : {0.0, 0.7}) {
+    BtOptions options;
+    options.prior_sd = prior_sd;
+    const BtFit fit = bradley_terry_newton(set, options);
+    const std::vector<double> sd = observed_information_sd(set, fit.ratings, options);
+    Eigen::MatrixXd h = Eigen::MatrixXd::Zero(30, 30);
+    for (const Comparison& c : set.comparisons()) {
+      const double p = 1.0 / (1.0 + std::exp(fit.ratings[c.b] - fit.ratings[c.a]));
+      const double w = c.weight * p * (1.0 - p);
+      h(c.a, c.a) += w;
+      h(c.b, c.b) += w;
+      h(c.a, c.b) -= w;
+      h(c.b, c.a) -= w;
+    }
+    if (prior_sd > 0.0) h.diagonal().array() += 1.0 / (prior_sd * prior_sd);
+    const Eigen::MatrixXd inverse = h.completeOrthogonalDecomposition().pseudoInverse();
+    for (int i = 0; i < 30; ++i) {
+      EXPECT_NEAR(sd[i], std::sqrt(inverse(i, i)), 1e-10) << "prior " << prior_sd << " item " << i;
+    }
+  }
+}
+
+TEST(BradleyTerryTest, ObservedInformationRefusesHugeDenseInverse) {
+  ComparisonSet set;
+  for (size_t i = 0; i <= kMaxObservedInformationItems; ++i) set.intern(fmt::format("i{}", i));
+  BtOptions options;
+  options.prior_sd = 1.0;
+  try {
+    observed_information_sd(set, std::vector<double>(set.num_items(), 0.0), options);
+    FAIL() << "expected valor::Error";
+  } catch (const Error& e) {
+    const std::string message = e.what();
+    EXPECT_NE(message.find("5001 items"), std::string::npos) << message;
+    EXPECT_NE(message.find("bootstrap"), std::string::npos) << message;
+  }
 }
 
 TEST(BradleyTerryTest, EloScale) {

@@ -1,11 +1,16 @@
 #include "valor/rank/comparison_reader.h"
 
+#include <fcntl.h>
 #include <fmt/format.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
 #include <charconv>
 #include <cmath>
+#include <cstring>
 #include <fstream>
 #include <functional>
 #include <memory>
@@ -47,32 +52,143 @@ class Interner {
   std::unordered_map<std::string, int32_t, NameHash, std::equal_to<>> cache_;
 };
 
-// Reads lines with a large buffer; strips a trailing '\r'.
-class LineReader {
+// What an error message quotes of a value from the input: at most kMaxQuoted bytes (cut at a
+// UTF-8 character boundary), then the value's full size, so a huge field cannot flood the
+// terminal.
+constexpr size_t kMaxQuoted = 120;
+
+std::string excerpt(std::string_view text, size_t limit = kMaxQuoted) {
+  if (text.size() <= limit) return std::string(text);
+  size_t cut = limit;
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+  return fmt::format("{}... ({} bytes in all)", text.substr(0, cut), text.size());
+}
+
+std::string size_text(size_t bytes) {
+  if (bytes % (size_t{1} << 20) == 0) return fmt::format("{} MiB", bytes >> 20);
+  return fmt::format("{} bytes", bytes);
+}
+
+// The input, opened once: a file, or standard input for "-". A directory or a missing file is a
+// valor::Error naming it.
+class InputFile {
  public:
-  explicit LineReader(const std::filesystem::path& path) : buffer_(1 << 20) {
-    in_.rdbuf()->pubsetbuf(buffer_.data(), static_cast<std::streamsize>(buffer_.size()));
-    in_.open(path, std::ios::binary);
-    if (!in_) {
-      throw std::runtime_error(fmt::format("cannot open '{}' for reading", path.string()));
+  explicit InputFile(const std::filesystem::path& path)
+      : label_(path == "-" ? std::string("stdin") : path.string()) {
+    if (path == "-") {
+      fd_ = STDIN_FILENO;
+      owned_ = false;
+    } else {
+      do {
+        fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+      } while (fd_ < 0 && errno == EINTR);
+      if (fd_ < 0) {
+        const int error = errno;
+        fail("{}: cannot open for reading: {}", label_, std::strerror(error));
+      }
+    }
+    struct stat info {};
+    if (::fstat(fd_, &info) == 0) {
+      if (S_ISDIR(info.st_mode)) {
+        close();
+        fail("{}: is a directory; expected a file of comparisons or rankings (.csv or .jsonl)",
+             label_);
+      }
+      regular_ = S_ISREG(info.st_mode);
     }
   }
+  ~InputFile() { close(); }
+  InputFile(const InputFile&) = delete;
+  InputFile& operator=(const InputFile&) = delete;
+
+  const std::string& label() const { return label_; }
+  int fd() const { return fd_; }
+  bool regular() const { return regular_; }
+
+ private:
+  void close() {
+    if (owned_ && fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+  }
+  std::string label_;
+  int fd_ = -1;
+  bool owned_ = true;
+  bool regular_ = false;
+};
+
+// Reads lines from an InputFile in 1 MiB blocks; strips a trailing '\r'. A line longer than
+// max_bytes is a valor::Error naming the limit (the line is never held whole).
+class LineReader {
+ public:
+  LineReader(const InputFile& input, size_t max_bytes)
+      : input_(input), max_bytes_(max_bytes), buffer_(1 << 20) {}
   // False at the end of the file.
   bool next(std::string& line) {
-    if (!std::getline(in_, line)) {
-      if (in_.bad()) throw std::runtime_error("read error");
-      return false;
+    if (replay_) {
+      replay_ = false;
+      line = last_;
+      return true;
+    }
+    line.clear();
+    bool any = false;
+    while (true) {
+      if (begin_ == end_ && !fill()) {
+        if (!any) return false;
+        break;
+      }
+      any = true;
+      const char* start = buffer_.data() + begin_;
+      const auto* newline = static_cast<const char*>(std::memchr(start, '\n', end_ - begin_));
+      const size_t take = newline ? static_cast<size_t>(newline - start) : end_ - begin_;
+      if (line.size() + take > max_bytes_) too_long(line_number_ + 1);
+      line.append(start, take);
+      begin_ += take;
+      if (newline) {
+        ++begin_;
+        break;
+      }
     }
     ++line_number_;
     if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line_number_ == 1 && line.starts_with("\xEF\xBB\xBF")) line.erase(0, 3);  // UTF-8 BOM
+    if (keep_last_) last_ = line;
     return true;
   }
+  // Makes the next call to next() return the last line again (keep_last must have been on).
+  void replay() { replay_ = true; }
+  void keep_last(bool on) { keep_last_ = on; }
   size_t line_number() const { return line_number_; }
+  size_t max_bytes() const { return max_bytes_; }
+  [[noreturn]] void too_long(size_t line) const {
+    fail(
+        "{}:{}: a line (or quoted CSV record) longer than {}, the limit on one row (a file "
+        "whose lines end in CR only, or a huge field?); if the rows really are that long, raise "
+        "the limit (--max-line-bytes)",
+        input_.label(), line, size_text(max_bytes_));
+  }
 
  private:
+  bool fill() {
+    begin_ = end_ = 0;
+    while (true) {
+      const ssize_t got = ::read(input_.fd(), buffer_.data(), buffer_.size());
+      if (got >= 0) {
+        end_ = static_cast<size_t>(got);
+        return got > 0;
+      }
+      if (errno == EINTR) continue;
+      const int error = errno;
+      throw std::runtime_error(
+          fmt::format("{}: read error: {}", input_.label(), std::strerror(error)));
+    }
+  }
+  const InputFile& input_;
+  size_t max_bytes_;
   std::vector<char> buffer_;
-  std::ifstream in_;
+  size_t begin_ = 0, end_ = 0;
   size_t line_number_ = 0;
+  bool replay_ = false, keep_last_ = false;
+  std::string last_;
 };
 
 std::string_view trim(std::string_view s) {
@@ -96,8 +212,8 @@ std::optional<double> parse_number(std::string_view text) {
 // Collects per-row problems: fatal, or counted when skip_bad.
 class Rows {
  public:
-  Rows(const std::filesystem::path& path, const ReadOptions& options, ComparisonSet& set)
-      : file_(path.string()), options_(options), set_(set), intern_(set) {}
+  Rows(std::string file, const ReadOptions& options, ComparisonSet& set)
+      : file_(std::move(file)), options_(options), set_(set), intern_(set) {}
 
   const std::string& file() const { return file_; }
 
@@ -113,8 +229,12 @@ class Rows {
   // Validates one row's values and adds it; a problem goes to bad().
   void add(size_t line, std::string_view a, std::string_view b, double outcome, bool tie,
            double weight) {
+    if (trim(a).empty() || trim(b).empty()) {
+      return bad(line, fmt::format("empty item name in column '{}'",
+                                   trim(a).empty() ? options_.col_a : options_.col_b));
+    }
     if (a == b) {
-      return bad(line, fmt::format("self-comparison: '{}' on both sides", a));
+      return bad(line, fmt::format("self-comparison: '{}' on both sides", excerpt(a)));
     }
     if (!(outcome >= 0.0 && outcome <= 1.0)) {
       return bad(line, fmt::format("outcome {} is not a probability in [0, 1]", outcome));
@@ -143,7 +263,7 @@ class Rows {
       outcome = 0.5;
       tie = true;
     } else {
-      bad(line, fmt::format("unknown winner '{}' in column '{}'; accepted: {}", label,
+      bad(line, fmt::format("unknown winner '{}' in column '{}'; accepted: {}", excerpt(label),
                             options_.col_winner, kAcceptedWinners));
       return false;
     }
@@ -154,7 +274,7 @@ class Rows {
     if (!value) {
       bad(line, fmt::format("outcome '{}' in column '{}' is not a number (expected a probability "
                             "in [0, 1]: 1 a won, 0 b won, 0.5 tie)",
-                            text, options_.col_outcome));
+                            excerpt(text), options_.col_outcome));
       return false;
     }
     outcome = *value;
@@ -164,8 +284,8 @@ class Rows {
   bool weight_from_text(size_t line, std::string_view text, double& weight) {
     const auto value = parse_number(text);
     if (!value) {
-      bad(line, fmt::format("weight '{}' in column '{}' is not a number (expected > 0)", text,
-                            options_.col_weight));
+      bad(line, fmt::format("weight '{}' in column '{}' is not a number (expected > 0)",
+                            excerpt(text), options_.col_weight));
       return false;
     }
     weight = *value;
@@ -177,7 +297,8 @@ class Rows {
                    const std::vector<std::string_view>& unranked, double weight) {
     if (ranked.empty()) return bad(line, "the ranking lists no ranked item");
     if (ranked.size() + unranked.size() < 2) {
-      return bad(line, fmt::format("a ranking needs at least two items, got '{}'", ranked[0]));
+      return bad(line,
+                 fmt::format("a ranking needs at least two items, got '{}'", excerpt(ranked[0])));
     }
     if (!(weight > 0.0) || !std::isfinite(weight)) {
       return bad(line, fmt::format("weight {} must be positive and finite", weight));
@@ -185,12 +306,12 @@ class Rows {
     std::vector<std::string_view> all(ranked);
     all.insert(all.end(), unranked.begin(), unranked.end());
     for (const auto name : all) {
-      if (name.empty()) return bad(line, "empty item name in the ranking");
+      if (trim(name).empty()) return bad(line, "empty item name in the ranking");
     }
     std::sort(all.begin(), all.end());
     const auto twice = std::adjacent_find(all.begin(), all.end());
     if (twice != all.end()) {
-      return bad(line, fmt::format("item '{}' is listed twice in one ranking", *twice));
+      return bad(line, fmt::format("item '{}' is listed twice in one ranking", excerpt(*twice)));
     }
     Ranking r;
     r.weight = weight;
@@ -257,6 +378,8 @@ bool split_csv(LineReader& reader, std::string& line, std::vector<std::string>& 
   std::string* field = &next_field();
   size_t i = 0;
   bool at_field_start = true;
+  const size_t first_line = reader.line_number();
+  size_t record_bytes = line.size();
   while (true) {
     if (i >= line.size()) return true;
     const char ch = line[i];
@@ -275,6 +398,8 @@ bool split_csv(LineReader& reader, std::string& line, std::vector<std::string>& 
             why = "unterminated quoted field";
             return false;
           }
+          record_bytes += line.size() + 1;
+          if (record_bytes > reader.max_bytes()) reader.too_long(first_line);
           field->push_back('\n');
           i = 0;
           continue;
@@ -309,13 +434,25 @@ bool split_csv(LineReader& reader, std::string& line, std::vector<std::string>& 
   }
 }
 
+// The header's column names for messages, each and the whole shortened (excerpt).
 std::string join_header(const std::vector<std::string>& fields, size_t n) {
   std::string out;
-  for (size_t i = 0; i < n; ++i) {
+  for (size_t i = 0; i < n && out.size() <= 4 * kMaxQuoted; ++i) {
     if (i > 0) out += ", ";
-    out += fields[i];
+    out += excerpt(fields[i], 40);
   }
-  return out;
+  return excerpt(out, 4 * kMaxQuoted);
+}
+
+// A carriage return inside the first line means the file's lines end in CR alone (classic Mac),
+// which would make the whole file one line.
+void check_line_ends(const std::string& line, size_t number, const std::string& file) {
+  if (line.find('\r') == std::string::npos) return;
+  fail(
+      "{}:{}: the line holds a carriage return (CR) not followed by a line feed: files whose "
+      "lines end in CR alone are not supported; convert the line ends to LF or CR LF (e.g. "
+      "tr '\\r' '\\n')",
+      file, number);
 }
 
 // The header row of a CSV file: the first non-blank line.
@@ -331,9 +468,9 @@ CsvHeader read_header(LineReader& reader, const std::string& file) {
   size_t num_fields = 0;
   std::string why;
   while (reader.next(line)) {
-    if (reader.line_number() == 1 && line.starts_with("\xEF\xBB\xBF")) line.erase(0, 3);
     if (trim(line).empty()) continue;
     const size_t header_line = reader.line_number();
+    check_line_ends(line, header_line, file);
     if (!split_csv(reader, line, fields, num_fields, why)) {
       fail("{}:{}: malformed header: {}", file, header_line, why);
     }
@@ -348,17 +485,15 @@ size_t column_of(const CsvHeader& header, const std::string& name, const std::st
   for (size_t i = 0; i < header.names.size(); ++i) {
     if (header.names[i] == name) return i;
   }
-  fail("{}:{}: no column '{}' in the header; its columns are: {}", file, header.line, name,
+  fail("{}:{}: no column '{}' in the header; its columns are: {}", file, header.line, excerpt(name),
        header.joined);
 }
 
-void read_csv(const std::filesystem::path& path, const ReadOptions& options, Rows& rows) {
-  LineReader reader(path);
+void read_csv(LineReader& reader, const CsvHeader& head, const ReadOptions& options, Rows& rows) {
   std::string line;
   std::vector<std::string> fields;
   size_t num_fields = 0;
   std::string why;
-  const CsvHeader head = read_header(reader, rows.file());
   const size_t width = head.names.size();
   const std::string& header = head.joined;
   auto column = [&](const std::string& name) { return column_of(head, name, rows.file()); };
@@ -396,15 +531,19 @@ void read_csv(const std::filesystem::path& path, const ReadOptions& options, Row
 
 std::string keys_of(const nlohmann::json& object) {
   std::string out;
-  for (auto it = object.begin(); it != object.end(); ++it) {
+  for (auto it = object.begin(); it != object.end() && out.size() <= 4 * kMaxQuoted; ++it) {
     if (!out.empty()) out += ", ";
-    out += it.key();
+    out += excerpt(it.key(), 40);
   }
-  return out;
+  return excerpt(out, 4 * kMaxQuoted);
 }
 
-void read_jsonl(const std::filesystem::path& path, const ReadOptions& options, Rows& rows) {
-  LineReader reader(path);
+// A JSON value as text for a message, shortened.
+std::string dump_excerpt(const nlohmann::json& value) {
+  return excerpt(value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+}
+
+void read_jsonl(LineReader& reader, const ReadOptions& options, Rows& rows) {
   std::string line;
   const bool numeric = !options.col_outcome.empty();
   const bool weighted = !options.col_weight.empty();
@@ -452,7 +591,7 @@ void read_jsonl(const std::filesystem::path& path, const ReadOptions& options, R
           return true;
         }
       }
-      rows.bad(n, fmt::format("'{}' must be a number, got {}", key, it->dump()));
+      rows.bad(n, fmt::format("'{}' must be a number, got {}", key, dump_excerpt(*it)));
       return false;
     };
     const std::string* a = get_string(options.col_a);
@@ -474,9 +613,8 @@ void read_jsonl(const std::filesystem::path& path, const ReadOptions& options, R
   }
 }
 
-void read_rankings_csv(const std::filesystem::path& path, const ReadOptions& options, Rows& rows) {
-  LineReader reader(path);
-  const CsvHeader head = read_header(reader, rows.file());
+void read_rankings_csv(LineReader& reader, const CsvHeader& head, const ReadOptions& options,
+                       Rows& rows) {
   const size_t width = head.names.size();
   const size_t ir = column_of(head, options.col_ranking, rows.file());
   const bool weighted = !options.col_weight.empty();
@@ -505,9 +643,7 @@ void read_rankings_csv(const std::filesystem::path& path, const ReadOptions& opt
   }
 }
 
-void read_rankings_jsonl(const std::filesystem::path& path, const ReadOptions& options,
-                         Rows& rows) {
-  LineReader reader(path);
+void read_rankings_jsonl(LineReader& reader, const ReadOptions& options, Rows& rows) {
   std::string line;
   std::vector<std::string_view> ranked, unranked;
   const bool weighted = !options.col_weight.empty();
@@ -532,7 +668,8 @@ void read_rankings_jsonl(const std::filesystem::path& path, const ReadOptions& o
       out.clear();
       for (const auto& v : value) {
         if (!v.is_string()) {
-          rows.bad(n, fmt::format("'{}' must hold item names (strings), got {}", key, v.dump()));
+          rows.bad(
+              n, fmt::format("'{}' must hold item names (strings), got {}", key, dump_excerpt(v)));
           return false;
         }
         out.push_back(*v.get_ptr<const std::string*>());
@@ -575,10 +712,10 @@ void read_rankings_jsonl(const std::filesystem::path& path, const ReadOptions& o
 }
 
 // Upper bound on the number of rows of a regular file (its number of line breaks + 1), read in
-// large blocks; 0 when it cannot tell (not a regular file).
-size_t count_lines(const std::filesystem::path& path) {
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(path, ec)) return 0;
+// large blocks from a second descriptor (the reader's own position is untouched); 0 when it
+// cannot tell (not a regular file: a pipe or a terminal can be read only once).
+size_t count_lines(const std::filesystem::path& path, const InputFile& input) {
+  if (!input.regular() || path == "-") return 0;
   std::ifstream in(path, std::ios::binary);
   if (!in) return 0;
   std::vector<char> block(1 << 20);
@@ -597,82 +734,101 @@ std::string lower(std::string s) {
   return s;
 }
 
-}  // namespace
-
-ComparisonSet read_comparisons(const std::filesystem::path& path, const ReadOptions& options,
-                               ReadReport* report) {
-  const std::string ext = lower(path.extension().string());
-  const bool csv = ext == ".csv";
-  const bool jsonl = ext == ".jsonl" || ext == ".json";
-  if (!csv && !jsonl) {
-    fail(
-        "{}: unknown comparison file format '{}'; accepted: .csv (with a header row), .jsonl or "
-        ".json (one JSON object per line)",
-        path.string(), ext);
-  }
-  ComparisonSet set;
-  // Reserving the exact capacity keeps peak memory at the data's size (a growing vector would
-  // briefly hold up to three times that while reallocating).
-  set.comparisons().reserve(count_lines(path));
-  Rows rows(path, options, set);
-  if (csv) {
-    read_csv(path, options, rows);
-  } else {
-    read_jsonl(path, options, rows);
-  }
-  const ReadReport r = rows.finish();
-  if (report) *report = r;
-  return set;
-}
-
-namespace {
-enum class Format { kCsv, kJsonl };
-Format format_of(const std::filesystem::path& path, std::string_view what) {
-  const std::string ext = lower(path.extension().string());
-  if (ext == ".csv") return Format::kCsv;
-  if (ext == ".jsonl" || ext == ".json") return Format::kJsonl;
+// The format from ReadOptions::format or the extension; kAuto when the path has no extension
+// (standard input, a pipe): then the first line decides.
+InputFormat format_of(const std::filesystem::path& path, const ReadOptions& options) {
+  if (options.format != InputFormat::kAuto) return options.format;
+  const std::string ext = path == "-" ? std::string() : lower(path.extension().string());
+  if (ext == ".csv") return InputFormat::kCsv;
+  if (ext == ".jsonl" || ext == ".json") return InputFormat::kJsonl;
+  if (ext.empty()) return InputFormat::kAuto;
   fail(
-      "{}: unknown {} file format '{}'; accepted: .csv (with a header row), .jsonl or .json (one "
-      "JSON object per line)",
-      path.string(), what, ext);
+      "{}: unknown file format '{}'; accepted: .csv (with a header row), .jsonl or .json (one "
+      "JSON object per line), or name the format (--input-format csv or jsonl)",
+      path.string(), excerpt(ext, 40));
 }
-}  // namespace
 
-RankingData read_rankings(const std::filesystem::path& path, const ReadOptions& options,
-                          ReadReport* report) {
-  const Format format = format_of(path, "ranking");
-  RankingData data;
-  Rows rows(path, options, data.items);
-  rows.set_rankings(&data.rankings);
-  if (format == Format::kCsv) {
-    read_rankings_csv(path, options, rows);
+enum class Want { kComparisons, kRankings, kEither };
+
+// Reads `path` once: the format (given, from the extension, or sniffed from the first non-blank
+// line), then whether it holds rankings (the CSV header or first JSON object has the ranking
+// column), then the rows.
+InputData read_input(const std::filesystem::path& path, const ReadOptions& options,
+                     ReadReport* report, Want want) {
+  if (options.max_line_bytes < 1) fail("the line length limit must be >= 1 byte");
+  InputFormat format = format_of(path, options);
+  const InputFile input(path);
+  const std::string& file = input.label();
+  LineReader reader(input, options.max_line_bytes);
+  InputData data;
+  std::optional<CsvHeader> header;
+  reader.keep_last(true);
+  std::string line;
+  while (reader.next(line)) {
+    if (trim(line).empty()) continue;
+    check_line_ends(line, reader.line_number(), file);
+    if (format == InputFormat::kAuto) {
+      format = trim(line).starts_with('{') ? InputFormat::kJsonl : InputFormat::kCsv;
+    }
+    if (format == InputFormat::kJsonl) {
+      const auto row = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+      data.rankings_input = row.is_object() && row.contains(options.col_ranking);
+    }
+    break;
+  }
+  reader.keep_last(false);
+  if (format == InputFormat::kCsv) {
+    // The header: re-read from the first non-blank line (which may open a quoted record).
+    reader.replay();
+    header = read_header(reader, file);
+    data.rankings_input = std::find(header->names.begin(), header->names.end(),
+                                    options.col_ranking) != header->names.end();
+  } else if (format == InputFormat::kJsonl) {
+    reader.replay();
   } else {
-    read_rankings_jsonl(path, options, rows);
+    fail("{}: empty input (no header row, no data rows)", file);
+  }
+  if (want == Want::kComparisons) data.rankings_input = false;
+  if (want == Want::kRankings) data.rankings_input = true;
+  Rows rows(file, options, data.items);
+  if (data.rankings_input) {
+    rows.set_rankings(&data.rankings);
+    if (header) {
+      read_rankings_csv(reader, *header, options, rows);
+    } else {
+      read_rankings_jsonl(reader, options, rows);
+    }
+  } else {
+    // Reserving the exact capacity keeps peak memory at the data's size (a growing vector would
+    // briefly hold up to three times that while reallocating).
+    data.items.comparisons().reserve(count_lines(path, input));
+    if (header) {
+      read_csv(reader, *header, options, rows);
+    } else {
+      read_jsonl(reader, options, rows);
+    }
   }
   const ReadReport r = rows.finish();
   if (report) *report = r;
   return data;
 }
 
-bool has_ranking_column(const std::filesystem::path& path, const ReadOptions& options) {
-  const std::string ext = lower(path.extension().string());
-  try {
-    LineReader reader(path);
-    if (ext == ".csv") {
-      const CsvHeader head = read_header(reader, path.string());
-      return std::find(head.names.begin(), head.names.end(), options.col_ranking) !=
-             head.names.end();
-    }
-    if (ext != ".jsonl" && ext != ".json") return false;
-    std::string line;
-    while (reader.next(line)) {
-      if (trim(line).empty()) continue;
-      const auto row = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
-      return row.is_object() && row.contains(options.col_ranking);
-    }
-  } catch (const std::exception&) {
-  }
-  return false;
+}  // namespace
+
+ComparisonSet read_comparisons(const std::filesystem::path& path, const ReadOptions& options,
+                               ReadReport* report) {
+  return std::move(read_input(path, options, report, Want::kComparisons).items);
+}
+
+RankingData read_rankings(const std::filesystem::path& path, const ReadOptions& options,
+                          ReadReport* report) {
+  InputData data = read_input(path, options, report, Want::kRankings);
+  return {std::move(data.items), std::move(data.rankings)};
+}
+
+InputData read_comparisons_or_rankings(const std::filesystem::path& path,
+                                       const ReadOptions& options, ReadReport* report) {
+  return read_input(path, options, report, Want::kEither);
 }
 
 }  // namespace valor::rank

@@ -14,7 +14,21 @@
 
 namespace valor::rank {
 
+// How the input is parsed: CSV (a header row, RFC 4180 quoting) or JSON lines (one JSON object
+// per line). kAuto: from the extension (.csv; .jsonl or .json), and for a path without one
+// (standard input "-", /dev/stdin, a named pipe) from the first non-blank line: JSON lines if it
+// starts with '{', CSV otherwise. Any other extension is an error asking for the format.
+enum class InputFormat { kAuto, kCsv, kJsonl };
+
+// The default limit on one line (or one quoted CSV record spanning lines): arena logs with the
+// conversations inline have rows of tens of KiB; a longer line is most likely a file whose lines
+// end in CR alone or a corrupt field, and reading it whole could exhaust memory.
+inline constexpr size_t kDefaultMaxLineBytes = size_t{16} << 20;
+
 struct ReadOptions {
+  InputFormat format = InputFormat::kAuto;
+  // A longer line is a valor::Error naming FILE:LINE and the limit.
+  size_t max_line_bytes = kDefaultMaxLineBytes;
   // Columns (CSV header names, or JSONL keys) naming the two items.
   std::string col_a = "model_a";
   std::string col_b = "model_b";
@@ -43,11 +57,14 @@ struct ReadReport {
   std::string first_skipped;  // "FILE:LINE: why" for the first skipped row
 };
 
-// Reads comparisons from `path`; the format comes from the extension: .csv (header row, RFC 4180
-// quoting) or .jsonl / .json (one JSON object per line). Throws valor::Error naming FILE:LINE for
-// a missing column, a malformed row, an unknown winner label, an outcome outside [0, 1], a
-// self-comparison or a weight <= 0 (unless skip_bad), and for input without any usable row.
-// `report` may be null.
+// Reads comparisons from `path` ("-": standard input), in one pass (a regular file is also
+// counted first, see above; a pipe is read once); the format: see InputFormat. Throws
+// valor::Error naming FILE:LINE for a missing column, a malformed row, an empty item name (or
+// one of spaces only), an unknown winner label, an outcome outside [0, 1], a self-comparison or
+// a weight <= 0 (unless skip_bad), a line longer than max_line_bytes, a first line with a CR not
+// followed by LF (a file with CR-only line ends); and for a missing or unreadable file, a
+// directory, or input without any usable row. Values quoted in messages are cut to about 120
+// bytes. `report` may be null.
 ComparisonSet read_comparisons(const std::filesystem::path& path, const ReadOptions& options = {},
                                ReadReport* report = nullptr);
 
@@ -58,16 +75,23 @@ struct RankingData {
   std::vector<Ranking> rankings;
 };
 
-// Reads rankings (see ReadOptions::col_ranking) from a .csv or .jsonl file, streaming, with an
+// Reads rankings (see ReadOptions::col_ranking) from CSV or JSON lines, streaming, with an
 // optional weight column (col_weight). Throws valor::Error naming FILE:LINE (unless skip_bad)
 // for a malformed row, an empty item name, an item listed twice in one ranking, a ranking of
 // fewer than two items, a weight <= 0; and for input without any usable row.
 RankingData read_rankings(const std::filesystem::path& path, const ReadOptions& options = {},
                           ReadReport* report = nullptr);
 
-// Whether `path` holds rankings: its CSV header (or its first JSONL object) has the column (key)
-// options.col_ranking. False for a file that cannot be read or has an unknown extension (the
-// readers then report the problem).
-bool has_ranking_column(const std::filesystem::path& path, const ReadOptions& options = {});
+// Comparisons or rankings, whichever `path` holds, reading it once (so a pipe or standard input
+// works): rankings when its CSV header (or its first JSONL object) has the column (key)
+// options.col_ranking. The errors of the two readers.
+struct InputData {
+  bool rankings_input = false;
+  ComparisonSet items;  // the comparisons; for rankings, the items only
+  std::vector<Ranking> rankings;
+};
+InputData read_comparisons_or_rankings(const std::filesystem::path& path,
+                                       const ReadOptions& options = {},
+                                       ReadReport* report = nullptr);
 
 }  // namespace valor::rank

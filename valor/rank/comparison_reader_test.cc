@@ -2,12 +2,14 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
 #include <random>
 #include <string>
+#include <thread>
 
 #include "valor/core/error.h"
 
@@ -175,8 +177,13 @@ TEST_F(ComparisonReaderTest, UnsupportedExtension) {
   EXPECT_THAT(message, HasSubstr(".jsonl"));
 }
 
-TEST_F(ComparisonReaderTest, MissingFile) {
-  EXPECT_THROW(read_comparisons(dir_ / "absent.csv"), std::runtime_error);
+TEST_F(ComparisonReaderTest, MissingFileAndDirectoryAreNamed) {
+  const auto missing = error_of(dir_ / "absent.csv");
+  EXPECT_THAT(missing, HasSubstr("absent.csv: cannot open for reading: No such file"));
+  fs::create_directories(dir_ / "folder.csv");
+  EXPECT_THAT(error_of(dir_ / "folder.csv"), HasSubstr("folder.csv: is a directory"));
+  fs::create_directories(dir_ / "plain");
+  EXPECT_THAT(error_of(dir_ / "plain"), HasSubstr("plain: is a directory"));
 }
 
 TEST_F(ComparisonReaderTest, MissingHeaderColumnListsColumns) {
@@ -342,7 +349,7 @@ TEST_F(ComparisonReaderTest, RankingsCsvFullAndTopK) {
                           "3, b > a | c | d ,0.5\n");
   ReadOptions options;
   options.col_weight = "w";
-  EXPECT_TRUE(has_ranking_column(path, options));
+  EXPECT_TRUE(read_comparisons_or_rankings(path, options).rankings_input);
   ReadReport report;
   const RankingData data = read_rankings(path, options, &report);
   EXPECT_EQ(report.rows, 3u);
@@ -367,7 +374,7 @@ TEST_F(ComparisonReaderTest, RankingsJsonl) {
                           "\n"
                           "{\"ranking\": \"z > x\", \"unranked\": [\"y\"]}\n"
                           "{\"ranking\": [\"y\"], \"unranked\": [\"w\"]}\n");
-  EXPECT_TRUE(has_ranking_column(path));
+  EXPECT_TRUE(read_comparisons_or_rankings(path).rankings_input);
   const RankingData data = read_rankings(path);
   ASSERT_EQ(data.rankings.size(), 3u);
   EXPECT_EQ(data.rankings[1].order, (std::vector<int32_t>{2, 0}));
@@ -375,9 +382,14 @@ TEST_F(ComparisonReaderTest, RankingsJsonl) {
   EXPECT_EQ(data.rankings[2].order, (std::vector<int32_t>{1}));
   EXPECT_EQ(data.items.num_items(), 4u);
   // Pairwise files are not ranking files.
-  EXPECT_FALSE(has_ranking_column(write("pairs.csv", "model_a,model_b,winner\na,b,model_a\n")));
-  EXPECT_FALSE(has_ranking_column(write("pairs.jsonl", "{\"model_a\": \"a\"}\n")));
-  EXPECT_FALSE(has_ranking_column(dir_ / "missing.csv"));
+  const InputData pairs =
+      read_comparisons_or_rankings(write("pairs.csv", "model_a,model_b,winner\na,b,model_a\n"));
+  EXPECT_FALSE(pairs.rankings_input);
+  EXPECT_EQ(pairs.items.comparisons().size(), 1u);
+  EXPECT_FALSE(
+      read_comparisons_or_rankings(
+          write("pairs.jsonl", "\n{\"model_a\": \"a\", \"model_b\": \"b\", \"winner\": \"tie\"}\n"))
+          .rankings_input);
 }
 
 TEST_F(ComparisonReaderTest, BadRankingsNameTheLine) {
@@ -417,6 +429,99 @@ TEST_F(ComparisonReaderTest, BadRankingsNameTheLine) {
   EXPECT_EQ(report.skipped, 2u);
   EXPECT_THAT(report.first_skipped, HasSubstr("mixed.csv:3"));
   EXPECT_EQ(data.rankings.size(), 2u);
+}
+
+TEST_F(ComparisonReaderTest, EmptyItemNamesNameTheLine) {
+  const auto csv = write("blank.csv", "model_a,model_b,winner\na,b,model_a\n,b,model_a\n");
+  EXPECT_THAT(error_of(csv), HasSubstr("blank.csv:3: empty item name in column 'model_a'"));
+  const auto spaces = write("spaces.csv", "model_a,model_b,winner\na,b,model_a\na,  ,tie\n");
+  EXPECT_THAT(error_of(spaces), HasSubstr("spaces.csv:3: empty item name in column 'model_b'"));
+  const auto jsonl =
+      write("blank.jsonl", "{\"model_a\": \"\", \"model_b\": \"b\", \"winner\": \"tie\"}\n");
+  EXPECT_THAT(error_of(jsonl), HasSubstr("blank.jsonl:1: empty item name in column 'model_a'"));
+  ReadOptions skip;
+  skip.skip_bad = true;
+  ReadReport report;
+  const auto set = read_comparisons(csv, skip, &report);
+  EXPECT_EQ(report.skipped, 1u);
+  EXPECT_EQ(set.num_items(), 2u);
+}
+
+// A line longer than the limit is an error naming the limit, read without holding it whole; what
+// a message quotes of a field is cut short.
+TEST_F(ComparisonReaderTest, LongLinesAndFieldsAreBounded) {
+  const std::string huge(3000, 'x');
+  const auto path = write("long.csv", "model_a,model_b,winner\na,b,model_a\na,b," + huge + "\n");
+  ReadOptions options;
+  options.max_line_bytes = 1000;
+  const auto message = error_of(path, options);
+  EXPECT_THAT(message, HasSubstr("long.csv:3: a line (or quoted CSV record) longer than 1000"));
+  EXPECT_LT(message.size(), 400u);
+  // A quoted record spanning lines counts as a whole.
+  const auto quoted = write("quoted.csv", "model_a,model_b,winner\na,b,\"" + std::string(600, 'q') +
+                                              "\n" + std::string(600, 'q') + "\"\n");
+  EXPECT_THAT(error_of(quoted, options), HasSubstr("quoted.csv:2: a line (or quoted"));
+  // Under the default limit the row is read, and the message quotes 120 bytes of the label.
+  const auto label = error_of(path);
+  EXPECT_THAT(label, HasSubstr("long.csv:3: unknown winner 'xxxx"));
+  EXPECT_THAT(label, HasSubstr("... (3000 bytes in all)"));
+  EXPECT_LT(label.size(), 400u);
+  // A huge header is quoted short too.
+  const auto header = write("header.csv", "model_a,model_b," + huge + "\na,b,c\n");
+  const auto columns = error_of(header);
+  EXPECT_THAT(columns, HasSubstr("no column 'winner'"));
+  EXPECT_LT(columns.size(), 800u);
+}
+
+TEST_F(ComparisonReaderTest, CarriageReturnOnlyLineEnds) {
+  std::string text = "model_a,model_b,winner\r";
+  for (int k = 0; k < 1000; ++k) text += "a,b,model_a\rb,a,model_a\r";
+  const auto message = error_of(write("mac.csv", text));
+  EXPECT_THAT(message, HasSubstr("mac.csv:1: the line holds a carriage return"));
+  EXPECT_THAT(message, HasSubstr("CR alone"));
+  EXPECT_LT(message.size(), 400u);
+  // CR LF is fine.
+  EXPECT_EQ(read_comparisons(write("dos.csv", "model_a,model_b,winner\r\na,b,tie\r\n"))
+                .comparisons()
+                .size(),
+            1u);
+}
+
+TEST_F(ComparisonReaderTest, FormatWithoutExtensionIsSniffedOrGiven) {
+  const auto csv = write("battles", "model_a,model_b,winner\na,b,model_a\n");
+  EXPECT_EQ(read_comparisons(csv).comparisons().size(), 1u);
+  const auto jsonl =
+      write("log", "\n {\"model_a\": \"a\", \"model_b\": \"b\", \"winner\": \"tie\"}\n");
+  const auto set = read_comparisons(jsonl);
+  ASSERT_EQ(set.comparisons().size(), 1u);
+  EXPECT_TRUE(set.comparisons()[0].tie);
+  // Given explicitly, the format overrides the extension.
+  const auto named = write("battles.txt", "model_a,model_b,winner\na,b,model_a\n");
+  EXPECT_THAT(error_of(named), HasSubstr("name the format"));
+  ReadOptions options;
+  options.format = InputFormat::kCsv;
+  EXPECT_EQ(read_comparisons(named, options).comparisons().size(), 1u);
+  options.format = InputFormat::kJsonl;
+  EXPECT_THAT(error_of(named, options), HasSubstr("battles.txt:1: malformed JSON"));
+}
+
+// A named pipe can be read only once: the reader must not open it twice (it would block).
+TEST_F(ComparisonReaderTest, NamedPipeIsReadOnce) {
+  for (const bool rankings : {false, true}) {
+    const auto fifo = dir_ / (rankings ? "ranks_pipe" : "pairs_pipe");
+    ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+    const std::string text =
+        rankings ? "ranking\na > b\nb > c > a\n" : "model_a,model_b,winner\na,b,model_a\nb,c,tie\n";
+    std::thread writer([&] {
+      std::ofstream out(fifo, std::ios::binary);
+      out << text;
+    });
+    const InputData data = read_comparisons_or_rankings(fifo);
+    writer.join();
+    EXPECT_EQ(data.rankings_input, rankings);
+    EXPECT_EQ(data.items.num_items(), 3u);
+    EXPECT_EQ(rankings ? data.rankings.size() : data.items.comparisons().size(), 2u);
+  }
 }
 
 }  // namespace

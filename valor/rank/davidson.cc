@@ -5,8 +5,10 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <optional>
 
 #include "valor/core/error.h"
+#include "valor/rank/pair_information.h"
 
 namespace valor::rank {
 namespace {
@@ -37,13 +39,20 @@ double penalty(const std::vector<double>& b, double sd) {
   return sum / (2.0 * sd * sd);
 }
 
-// Gradient and negative Hessian of the log-likelihood in (b_0..b_{n-1}, theta).
+// Gradient and negative Hessian of the log-likelihood in (b_0..b_{n-1}, theta), the Hessian
+// into `information` (dense) or `sparse` (when not null).
 void derivatives(const std::vector<PairTotals>& pairs, const std::vector<double>& b, double theta,
-                 Eigen::VectorXd& gradient, Eigen::MatrixXd& information) {
+                 Eigen::VectorXd& gradient, Eigen::MatrixXd& information,
+                 PairInformation* sparse = nullptr) {
   const auto n = static_cast<Eigen::Index>(b.size());
   gradient.setZero(n + 1);
-  information.setZero(n + 1, n + 1);
-  for (const PairTotals& p : pairs) {
+  if (sparse) {
+    sparse->set_zero();
+  } else {
+    information.setZero(n + 1, n + 1);
+  }
+  for (size_t k = 0; k < pairs.size(); ++k) {
+    const PairTotals& p = pairs[k];
     const double d = b[static_cast<size_t>(p.i)] - b[static_cast<size_t>(p.j)];
     const double total = p.decisive_i + p.decisive_j + p.ties;
     // With C = 2 cosh(d/2) + nu, all divided by C to stay finite: s = sinh(d/2) / C,
@@ -62,6 +71,13 @@ void derivatives(const std::vector<PairTotals>& pairs, const std::vector<double>
     gradient(p.i) += gd;
     gradient(p.j) -= gd;
     gradient(n) += gt;
+    if (sparse) {
+      sparse->add_pair(k, hdd);
+      sparse->add_border(static_cast<size_t>(p.i), hdt);
+      sparse->add_border(static_cast<size_t>(p.j), -hdt);
+      sparse->add_diagonal(static_cast<size_t>(n), htt);
+      continue;
+    }
     information(p.i, p.i) += hdd;
     information(p.j, p.j) += hdd;
     information(p.i, p.j) -= hdd;
@@ -139,16 +155,34 @@ DavidsonFit bradley_terry_davidson(const ComparisonSet& set, const BtOptions& op
   double objective = log_likelihood(pairs, b, theta) - penalty(b, sd);
   Eigen::VectorXd gradient;
   Eigen::MatrixXd information;
+  Eigen::VectorXd step;
+  // The sparse path (see BtSolver): the b block is a weighted Laplacian, bordered by log nu's row.
+  std::optional<PairInformation> sparse;
+  if (uses_sparse_solver(options, n)) sparse.emplace(n, pairs, /*border=*/true);
+  double first_gradient_norm = 0.0;
+  const auto size = static_cast<Eigen::Index>(n);
   std::vector<double> trial(n);
   for (fit.iterations = 1; fit.iterations <= options.max_iterations; ++fit.iterations) {
-    derivatives(pairs, b, theta, gradient, information);
+    derivatives(pairs, b, theta, gradient, information, sparse ? &*sparse : nullptr);
     if (sd > 0.0) {
       for (size_t i = 0; i < n; ++i) gradient(static_cast<Eigen::Index>(i)) -= b[i] / (sd * sd);
     }
-    regularise(information, n, sd);
-    const Eigen::LDLT<Eigen::MatrixXd> ldlt(information);
-    VALOR_CHECK(ldlt.info() == Eigen::Success, "Davidson Newton: LDLT failed");
-    const Eigen::VectorXd step = ldlt.solve(gradient);
+    if (sparse) {
+      if (sd > 0.0) {
+        for (size_t i = 0; i < n; ++i) sparse->add_diagonal(i, 1.0 / (sd * sd));
+      } else {
+        // Singular along (1, .., 1, 0) but consistent once the b part of the gradient sums to 0.
+        gradient.head(size).array() -= gradient.head(size).mean();
+      }
+      const double norm = gradient.norm();
+      if (fit.iterations == 1) first_gradient_norm = norm;
+      step = sparse->solve(gradient, newton_cg_tolerance(norm, first_gradient_norm));
+    } else {
+      regularise(information, n, sd);
+      const Eigen::LDLT<Eigen::MatrixXd> ldlt(information);
+      VALOR_CHECK(ldlt.info() == Eigen::Success, "Davidson Newton: LDLT failed");
+      step = ldlt.solve(gradient);
+    }
     double t = 1.0, next_objective = 0.0, next_theta = theta;
     int halvings = 0;
     for (;; ++halvings) {
@@ -199,6 +233,13 @@ std::vector<double> davidson_sd(const ComparisonSet& set, const DavidsonFit& fit
   }
   const double sd = prior_sd(options);
   if (n == 0) return {};
+  if (n > kMaxObservedInformationItems) {
+    fail(
+        "Bradley-Terry (Davidson ties): observed-information standard errors of {} items need "
+        "the inverse of the dense {} x {} information matrix; they are computed for at most {} "
+        "items: use bootstrap intervals, or none",
+        n, n + 1, n + 1, kMaxObservedInformationItems);
+  }
   if (sd <= 0.0) check_bt_mle_exists(set);
   Eigen::VectorXd gradient;
   Eigen::MatrixXd information;

@@ -34,7 +34,9 @@ struct DavidsonProbabilities {
 };
 DavidsonProbabilities davidson_probabilities(double bi, double bj, double nu);
 
-// Newton's method with step halving on (b, log nu). valor::Error when the data has no tie (the
+// Newton's method with step halving on (b, log nu); each step solved densely (LDLT) or sparsely
+// (conjugate gradients on the Laplacian-plus-border information) by the rule of BtOptions::solver
+// (uses_sparse_solver), as for bradley_terry_newton. valor::Error when the data has no tie (the
 // maximum-likelihood nu is 0: use ties as half wins instead), for invalid options, and without a
 // prior when the ratings' MLE does not exist (check_bt_mle_exists, ties counting half a win to
 // each side: a tie bounds the gap between two items in both directions, as in Davidson's model).
@@ -46,7 +48,8 @@ double davidson_log_likelihood(const ComparisonSet& comparisons, const std::vect
 
 // Standard errors of the ratings from the observed information of (b, log nu) at the fit (nu
 // treated as estimated, so its uncertainty widens the ratings' intervals); without a prior, under
-// the constraint mean(b) = 0. valor::Error when the comparison graph is disconnected and there is
+// the constraint mean(b) = 0. Dense, like observed_information_sd: valor::Error above
+// kMaxObservedInformationItems items, and when the comparison graph is disconnected and there is
 // no prior.
 std::vector<double> davidson_sd(const ComparisonSet& comparisons, const DavidsonFit& fit,
                                 const BtOptions& options = {});

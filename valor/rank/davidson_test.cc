@@ -87,6 +87,40 @@ TEST(DavidsonTest, RecoversSimulatedParameters) {
   EXPECT_GE(fit.log_likelihood, davidson_log_likelihood(set, truth, nu));
 }
 
+// The sparse (conjugate-gradient) Newton steps reach the dense fit, with and without a prior, on
+// a sparse graph large enough for kAuto to pick them; and on the small cases of this file.
+TEST(DavidsonTest, SparseSolverEqualsDense) {
+  std::vector<double> truth(300);
+  Rng rng(8);
+  for (double& x : truth) x = rng.normal();
+  const ComparisonSet set = simulate(truth, 0.6, 9000, 23);
+  for (const double prior_sd : {0.0, 1.0}) {
+    BtOptions dense, sparse, automatic;
+    dense.prior_sd = sparse.prior_sd = automatic.prior_sd = prior_sd;
+    dense.solver = BtSolver::kDense;
+    sparse.solver = BtSolver::kSparse;
+    const DavidsonFit d = bradley_terry_davidson(set, dense);
+    const DavidsonFit s = bradley_terry_davidson(set, sparse);
+    const DavidsonFit a = bradley_terry_davidson(set, automatic);
+    ASSERT_TRUE(d.converged);
+    ASSERT_TRUE(s.converged);
+    EXPECT_NEAR(s.nu, d.nu, 1e-10);
+    for (size_t i = 0; i < truth.size(); ++i) {
+      EXPECT_NEAR(s.ratings[i], d.ratings[i], 1e-10) << i;
+      EXPECT_EQ(a.ratings[i], s.ratings[i]) << i;
+    }
+    EXPECT_NEAR(s.log_likelihood, d.log_likelihood, 1e-8 * std::abs(d.log_likelihood));
+  }
+  const std::vector<double> small = {1.0, 0.5, 0.1, -0.3, -0.5, -0.8};
+  const ComparisonSet few = simulate(small, 0.8, 3000, 17);
+  BtOptions sparse;
+  sparse.solver = BtSolver::kSparse;
+  const DavidsonFit s = bradley_terry_davidson(few, sparse);
+  const DavidsonFit d = bradley_terry_davidson(few);
+  for (size_t i = 0; i < small.size(); ++i) EXPECT_NEAR(s.ratings[i], d.ratings[i], 1e-10) << i;
+  EXPECT_NEAR(s.nu, d.nu, 1e-10);
+}
+
 TEST(DavidsonTest, PriorGivesZeroGradientAndShrinks) {
   const std::vector<double> truth = {1.5, 0.0, -1.5};
   const ComparisonSet set = simulate(truth, 0.5, 60, 3);
