@@ -162,6 +162,41 @@ case "$case_name" in
       rm -rf killed
     done
     ;;
+  train_seeds)
+    # Three seeds in one process (train.seeds, two threads), killed with SIGKILL mid-run and
+    # resumed as a group: each seed's metrics equal its run alone.
+    args="cartpole-dqn --set train.frames=5000 --set train.learning_starts=500
+          --set train.log_every_frames=250 --set train.checkpoint_every_frames=500
+          --set eval.every_frames=1000 --set eval.episodes=2 --quiet"
+    run_valor 0 train $args --set run.seed=4 --out ref4
+    "$valor" train $args --set train.seeds=2-4 --set train.seed_threads=2 --out 'g/s{seed}' \
+      >/dev/null 2>&1 &
+    pid=$!
+    for _ in $(seq 1 600); do
+      [ "$(cat g/s4/metrics.csv 2>/dev/null | wc -l)" -ge 8 ] && break
+      sleep 0.05
+    done
+    kill -9 "$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null
+    grep -q '"complete": true' g/s4/summary.json 2>/dev/null && fail "group finished before the kill"
+    run_valor 0 train --resume g/s2 g/s3 g/s4 --quiet
+    for s in 2 3 4; do
+      grep -q "^seed = $s " "g/s$s/config.toml" || fail "g/s$s/config.toml does not hold seed $s"
+      grep -q '"complete": true' "g/s$s/summary.json" || fail "seed $s did not complete"
+    done
+    diff <(cut -d, -f1-8 ref4/metrics.csv) <(cut -d, -f1-8 g/s4/metrics.csv) >&2 ||
+      fail "seed 4 of the group differs from seed 4 alone"
+    # Bad lists, and a folder that already holds a run, are refused before any folder is made.
+    run_valor 2 train cartpole-dqn --set train.seeds=3-1
+    expect_in err.txt "train.seeds"
+    expect_in err.txt "'3-1' is not a seed or a range"
+    run_valor 2 train cartpole-dqn --set train.seeds=3,4 --out 'h{seed}' --set run.name=x \
+      --set train.frames=-1
+    mkdir -p h4 && cp g/s4/config.toml h4/
+    run_valor 2 train cartpole-dqn --set train.seeds=3,4 --out 'h{seed}'
+    expect_in err.txt "already holds a run"
+    [ ! -e h3 ] || fail "h3 was made although h4 refused the group"
+    ;;
   sweep)
     cat > s.toml <<'EOF2'
 # A tiny sweep for the tests

@@ -77,26 +77,51 @@ std::string sanitize(std::string s) {
   return s;
 }
 
-struct Running {
-  const SweepRun* run;
-  pid_t pid;
+// One child process: one run, or several seeds of one cell (train.seeds) when the sweep groups
+// them; all pending (new runs) or all partial (resumed runs).
+struct SweepJob {
+  std::vector<const SweepRun*> runs;
+  bool resume = false;
+  pid_t pid = 0;
 };
 
-pid_t spawn_run(const SweepRun& run, bool resume, const std::filesystem::path& exe) {
-  std::filesystem::create_directories(run.dir);
+// The --out pattern that gives each seed of a group its planned folder: the folder of `r` with its
+// seed replaced by {seed} (plan_sweep names them <cell>--seed<s>).
+std::string seed_pattern(const SweepRun& r) {
+  std::string name = r.dir.filename().string();
+  const std::string seed = std::to_string(r.seed);
+  VALOR_CHECK(name.ends_with("seed" + seed), "run folder {} does not end with its seed", name);
+  name.replace(name.size() - seed.size(), seed.size(), "{seed}");
+  return (r.dir.parent_path() / name).string();
+}
+
+pid_t spawn_job(const SweepJob& job, const std::filesystem::path& exe) {
+  const SweepRun& first = *job.runs.front();
+  std::filesystem::create_directories(first.dir);
   std::vector<std::string> args = {exe.string(), "train"};
-  if (resume) {
-    args.insert(args.end(), {"--resume", run.dir.string()});
+  if (job.resume) {
+    args.push_back("--resume");
+    for (const SweepRun* r : job.runs) args.push_back(r->dir.string());
   } else {
-    args.push_back(run.preset);
-    for (const auto& o : run.overrides) args.insert(args.end(), {"--set", o});
-    args.insert(args.end(), {"--out", run.dir.string()});
+    args.push_back(first.preset);
+    for (const auto& o : first.overrides) {
+      if (job.runs.size() > 1 && o.starts_with("run.seed=")) continue;
+      args.insert(args.end(), {"--set", o});
+    }
+    if (job.runs.size() > 1) {
+      std::string seeds;
+      for (const SweepRun* r : job.runs)
+        seeds += (seeds.empty() ? "" : ",") + std::to_string(r->seed);
+      args.insert(args.end(), {"--set", "train.seeds=" + seeds, "--out", seed_pattern(first)});
+    } else {
+      args.insert(args.end(), {"--out", first.dir.string()});
+    }
   }
   args.push_back("--quiet");
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
-  const std::string out = (run.dir / "train.out").string();
+  const std::string out = (first.dir / "train.out").string();
   const pid_t parent = getpid();
   const pid_t pid = fork();
   if (pid < 0) {
@@ -194,13 +219,13 @@ SweepSpec parse_sweep(std::string_view text, const std::string& source) {
   }
   const toml::table* sweep = root["sweep"].as_table();
   if (!sweep) fail("{}: needs a [sweep] section (see docs/agents.md)", source);
-  static const std::set<std::string> known = {"name",  "presets",   "envs",       "heads",
-                                              "seeds", "processes", "plot_metric"};
+  static const std::set<std::string> known = {"name",  "presets",   "envs",        "heads",
+                                              "seeds", "processes", "plot_metric", "group_seeds"};
   for (const auto& [k, node] : *sweep) {
     if (!known.count(std::string(k.str()))) {
       fail(
           "{}: unknown key sweep.{}; accepted: name, presets, envs, heads, seeds, processes, "
-          "plot_metric",
+          "plot_metric, group_seeds",
           source, k.str());
     }
   }
@@ -233,6 +258,11 @@ SweepSpec parse_sweep(std::string_view text, const std::string& source) {
     if (!p || *p < 1 || *p > 256)
       fail("{}: sweep.processes must be an integer in [1, 256]", source);
     spec.processes = static_cast<int>(*p);
+  }
+  if (const auto* n = sweep->get("group_seeds")) {
+    const auto g = n->value_exact<bool>();
+    if (!g) fail("{}: sweep.group_seeds must be true or false", source);
+    spec.group_seeds = *g;
   }
   if (const auto* n = sweep->get("plot_metric")) {
     const auto s = n->value<std::string>();
@@ -294,21 +324,62 @@ int64_t frames_done(const std::filesystem::path& run_dir) {
   return std::max(logged_frames(run_dir), checkpointed_frames(run_dir));
 }
 
+std::vector<SweepBatch> batch_sweep_runs(const std::vector<const SweepRun*>& runs,
+                                         const std::vector<bool>& partial, int processes,
+                                         bool group_seeds) {
+  VALOR_CHECK(runs.size() == partial.size() && processes >= 1);
+  std::vector<SweepBatch> groups;
+  std::map<std::string, size_t> index;
+  for (size_t i = 0; i < runs.size(); ++i) {
+    std::string key = fmt::format("{}\n{}\n", partial[i] ? "resume" : "new", runs[i]->preset);
+    for (const auto& o : runs[i]->overrides) {
+      if (!o.starts_with("run.seed=")) key += o + "\n";
+    }
+    if (!group_seeds) key += std::to_string(i);
+    const auto [it, added] = index.try_emplace(key, groups.size());
+    if (added) groups.push_back({{}, partial[i]});
+    groups[it->second].runs.push_back(i);
+  }
+  // Enough processes to keep `processes` busy: each group in ceil(processes / groups) chunks.
+  const size_t chunks =
+      (static_cast<size_t>(processes) + groups.size() - 1) / std::max<size_t>(groups.size(), 1);
+  std::vector<SweepBatch> batches;
+  for (const SweepBatch& g : groups) {
+    const size_t n = g.runs.size(), c = std::clamp<size_t>(chunks, 1, n);
+    for (size_t j = 0; j < c; ++j) {
+      SweepBatch b{{}, g.resume};
+      for (size_t k = j * n / c; k < (j + 1) * n / c; ++k) b.runs.push_back(g.runs[k]);
+      batches.push_back(std::move(b));
+    }
+  }
+  return batches;
+}
+
 SweepOutcome execute_sweep(const std::vector<SweepRun>& runs, int processes,
                            const SweepControl& control) {
   SweepOutcome outcome;
-  std::vector<const SweepRun*> queue;
+  std::vector<const SweepRun*> todo;
+  std::vector<bool> partial;
   int64_t total_frames = 0, done_before = 0;
   for (const auto& r : runs) {
     total_frames += r.frames;
-    if (run_state(r.dir) == RunState::kComplete) {
+    const RunState state = run_state(r.dir);
+    if (state == RunState::kComplete) {
       ++outcome.skipped;
       done_before += r.frames;
     } else {
-      queue.push_back(&r);
+      todo.push_back(&r);
+      partial.push_back(state == RunState::kPartial);
     }
   }
-  if (queue.empty()) return outcome;
+  if (todo.empty()) return outcome;
+  std::vector<SweepJob> queue;
+  for (const SweepBatch& b : batch_sweep_runs(todo, partial, processes, control.group_seeds)) {
+    SweepJob job;
+    job.resume = b.resume;
+    for (size_t i : b.runs) job.runs.push_back(todo[i]);
+    queue.push_back(std::move(job));
+  }
   ProgressOptions po;
   po.label = "sweep";
   po.unit = "frames";
@@ -317,16 +388,16 @@ SweepOutcome execute_sweep(const std::vector<SweepRun>& runs, int processes,
   std::optional<Progress> progress;
   // Frames an interrupted run did before this invocation are not progress made now: they start
   // the counter, so the rate and ETA count only new frames (from its checkpoint, where it resumes).
-  std::vector<int64_t> logged_before(queue.size());
+  std::vector<int64_t> logged_before(queue.size(), 0);
   int64_t pending_before = 0;
   for (size_t j = 0; j < queue.size(); ++j) {
-    logged_before[j] = frames_done(queue[j]->dir);
+    for (const SweepRun* r : queue[j].runs) logged_before[j] += frames_done(r->dir);
     pending_before += logged_before[j];
   }
   if (control.progress) {
     progress.emplace(control.progress, po, static_cast<uint64_t>(done_before + pending_before));
   }
-  std::vector<Running> running;
+  std::vector<SweepJob*> running;
   int64_t finished_frames = done_before, shown_frames = done_before + pending_before;
   size_t next = 0;
   bool forwarded = false;
@@ -334,35 +405,38 @@ SweepOutcome execute_sweep(const std::vector<SweepRun>& runs, int processes,
   while (next < queue.size() || !running.empty()) {
     const bool stopping = control.stop && control.stop->load();
     while (!stopping && next < queue.size() && running.size() < static_cast<size_t>(processes)) {
-      const SweepRun& r = *queue[next++];
-      const bool resume = run_state(r.dir) == RunState::kPartial;
-      running.push_back({&r, spawn_run(r, resume, control.executable)});
-      pending_before -= logged_before[next - 1];
+      SweepJob& job = queue[next];
+      job.pid = spawn_job(job, control.executable);
+      running.push_back(&job);
+      pending_before -= logged_before[next++];
     }
     if (stopping && running.empty()) break;
     if (stopping && !forwarded) {
       // Each run checkpoints and exits with 130 on SIGTERM (a terminal's Ctrl-C reaches them too).
-      for (const auto& run : running) kill(run.pid, SIGTERM);
+      for (const SweepJob* job : running) kill(job->pid, SIGTERM);
       forwarded = true;
     }
     for (size_t i = 0; i < running.size();) {
       int status = 0;
-      const pid_t p = waitpid(running[i].pid, &status, WNOHANG);
+      const pid_t p = waitpid(running[i]->pid, &status, WNOHANG);
       if (p == 0) {
         ++i;
         continue;
       }
-      const SweepRun& r = *running[i].run;
+      const SweepJob& job = *running[i];
       const int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
       if (code == 0) {
-        ++outcome.complete;
-        finished_frames += r.frames;
+        outcome.complete += job.runs.size();
+        for (const SweepRun* r : job.runs) finished_frames += r->frames;
       } else if (code == 130 || (stopping && WIFSIGNALED(status))) {
         outcome.interrupted = true;
       } else {
-        ++outcome.failed;
-        outcome.failures.push_back(fmt::format("{}: exit status {} (see {})", r.dir.string(), code,
-                                               (r.dir / "train.out").string()));
+        outcome.failed += job.runs.size();
+        const auto out = (job.runs.front()->dir / "train.out").string();
+        for (const SweepRun* r : job.runs) {
+          outcome.failures.push_back(
+              fmt::format("{}: exit status {} (see {})", r->dir.string(), code, out));
+        }
       }
       running.erase(running.begin() + static_cast<std::ptrdiff_t>(i));
     }
@@ -370,13 +444,17 @@ SweepOutcome execute_sweep(const std::vector<SweepRun>& runs, int processes,
     if (progress && now - last_poll >= std::chrono::seconds(1)) {
       last_poll = now;
       int64_t frames = finished_frames + pending_before;
-      for (const auto& run : running) frames += frames_done(run.run->dir);
+      size_t running_runs = 0;
+      for (const SweepJob* job : running) {
+        for (const SweepRun* r : job->runs) frames += frames_done(r->dir);
+        running_runs += job->runs.size();
+      }
       // A run resumed after SIGKILL cuts metrics.csv back to its checkpoint: never show less.
       frames = std::max(frames, shown_frames);
       shown_frames = frames;
       progress->update(static_cast<uint64_t>(frames),
                        {{"runs_done", static_cast<double>(outcome.complete + outcome.skipped)},
-                        {"running", static_cast<double>(running.size())}});
+                        {"running", static_cast<double>(running_runs)}});
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
@@ -458,10 +536,14 @@ SweepReport report_sweep(const SweepSpec& spec, const std::vector<SweepRun>& run
       "episodes at eval.epsilon), '-' when the runs do not evaluate.\n"
       "- IQM: interquartile mean over seeds; 95% CI: percentile bootstrap over seeds "
       "(2000 replicates, stratified by cell; with 3 seeds the IQM is the mean).\n"
-      "- frames/s and wall time: mean per run; runs shared the machine ({} at a time).\n\n",
+      "- frames/s and wall time: mean per run, wall-clock; runs shared the machine ({} processes "
+      "at a time{}).\n\n",
       spec.source, runs.size(), spec.presets.size(),
       spec.envs.empty() ? size_t{1} : spec.envs.size(),
-      spec.heads.empty() ? size_t{1} : spec.heads.size(), spec.seeds.size(), spec.processes);
+      spec.heads.empty() ? size_t{1} : spec.heads.size(), spec.seeds.size(), spec.processes,
+      spec.group_seeds ? "; the seeds of a cell stepped in turn in shared processes, so a run's "
+                         "own rate is its process's divided among them"
+                       : "");
   md += table + "\n";
   for (const auto& p : report.plots) {
     md += fmt::format("![{}]({})\n\n", p.filename().string(), p.filename().string());

@@ -11,7 +11,8 @@
 //   envs = ["CartPole-v1"]         # optional; default: each preset's env.name
 //   heads = ["huber", "hl_gauss"]  # optional; default: each preset's value.head
 //   seeds = 3                      # a count (seeds 0..n-1) or a list of seeds
-//   processes = 2                  # runs at a time (default 2)
+//   processes = 2                  # processes at a time (default 2)
+//   group_seeds = true             # a cell's seeds share processes (train.seeds; default true)
 //   plot_metric = "train_return_100"  # metrics.csv column of the learning curves
 //   [set]                          # overrides applied to every run (before the grid's keys)
 //   "train.frames" = 50000
@@ -35,6 +36,7 @@ struct SweepSpec {
   std::vector<std::string> presets, envs, heads;
   std::vector<int64_t> seeds;
   int processes = 2;
+  bool group_seeds = true;
   std::string plot_metric = "train_return_100";
   std::vector<std::string> overrides;  // "key=value" from [set]
 };
@@ -80,6 +82,7 @@ struct SweepControl {
   std::FILE* progress = stdout;
   const std::atomic<bool>* stop = nullptr;  // stop launching; wait for running runs to checkpoint
   double progress_seconds = 10.0;
+  bool group_seeds = true;  // the seeds of a cell share processes (train.seeds)
 };
 
 struct SweepOutcome {
@@ -88,9 +91,22 @@ struct SweepOutcome {
   std::vector<std::string> failures;  // "<run dir>: exit status N (see <run dir>/train.out)"
 };
 
-// Runs every run that is not complete, `processes` at a time, as
-// `valor train PRESET --set ... --out DIR --quiet` (or `--resume DIR` for a partial run), its
-// output appended to DIR/train.out.
+// How the unfinished runs go to processes. Each process is one run, or, with `group_seeds`,
+// several seeds of one cell (same preset and overrides but run.seed), all new or all partial:
+// `valor train` with train.seeds, or with --resume listing their folders. A cell's seeds are
+// split into ceil(processes / cells) batches (at most one per seed) so that `processes` batches
+// can run at once. Indices are into `runs`, whose flags `partial` say which are partial.
+struct SweepBatch {
+  std::vector<size_t> runs;
+  bool resume = false;
+};
+std::vector<SweepBatch> batch_sweep_runs(const std::vector<const SweepRun*>& runs,
+                                         const std::vector<bool>& partial, int processes,
+                                         bool group_seeds);
+
+// Runs every run that is not complete, in the batches of batch_sweep_runs, `processes` at a
+// time, as `valor train PRESET --set ... [--set train.seeds=...] --out DIR --quiet` (or
+// `--resume DIR...` for partial runs), its output appended to the first run's DIR/train.out.
 SweepOutcome execute_sweep(const std::vector<SweepRun>& runs, int processes,
                            const SweepControl& control);
 

@@ -3,8 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <vector>
 
 #include "valor/core/atomic_file.h"
+#include "valor/core/error.h"
 #include "valor/run/checkpoint.h"
 #include "valor/run/testing_temp_dir.h"
 
@@ -57,6 +59,59 @@ TEST(FramesDone, AnUnreadableMetricsFileCountsAsAbsent) {
   EXPECT_EQ(frames_done(dir.path()), 0);
   CheckpointStore(dir / "checkpoints", 1).save(5000, Checkpoint{{"x", "1"}});
   EXPECT_EQ(frames_done(dir.path()), 5000);
+}
+
+// Runs of two cells (heads a and b) with seeds 0-3, every override as plan_sweep writes them.
+std::vector<SweepRun> two_cells() {
+  std::vector<SweepRun> runs;
+  for (const char* head : {"a", "b"}) {
+    for (int64_t seed = 0; seed < 4; ++seed) {
+      SweepRun r;
+      r.preset = "p";
+      r.seed = seed;
+      r.overrides = {"train.frames=10", std::string("value.head=") + head,
+                     "run.seed=" + std::to_string(seed), std::string("run.name=p--") + head};
+      runs.push_back(r);
+    }
+  }
+  return runs;
+}
+
+std::vector<std::vector<size_t>> batch_runs(const std::vector<SweepRun>& runs,
+                                            const std::vector<bool>& partial, int processes,
+                                            bool group) {
+  std::vector<const SweepRun*> pointers;
+  for (const auto& r : runs) pointers.push_back(&r);
+  std::vector<std::vector<size_t>> out;
+  for (const auto& b : batch_sweep_runs(pointers, partial, processes, group)) {
+    for (size_t i : b.runs) EXPECT_EQ(partial[i], b.resume);
+    out.push_back(b.runs);
+  }
+  return out;
+}
+
+TEST(BatchSweepRuns, SeedsOfACellShareProcessesAndEnoughProcessesRunAtOnce) {
+  const auto runs = two_cells();
+  const std::vector<bool> none(8, false);
+  using Batches = std::vector<std::vector<size_t>>;
+  // Two cells fill two processes: one batch per cell.
+  EXPECT_EQ(batch_runs(runs, none, 2, true), (Batches{{0, 1, 2, 3}, {4, 5, 6, 7}}));
+  // Four processes: each cell in two batches.
+  EXPECT_EQ(batch_runs(runs, none, 4, true), (Batches{{0, 1}, {2, 3}, {4, 5}, {6, 7}}));
+  // More processes than seeds: one run per batch.
+  EXPECT_EQ(batch_runs(runs, none, 16, true).size(), 8u);
+  // Without grouping, one run per batch.
+  EXPECT_EQ(batch_runs(runs, none, 2, false), (Batches{{0}, {1}, {2}, {3}, {4}, {5}, {6}, {7}}));
+  // Partial runs (resumed) never share a process with new ones.
+  const std::vector<bool> some = {true, false, true, false, false, false, false, false};
+  EXPECT_EQ(batch_runs(runs, some, 1, true), (Batches{{0, 2}, {1, 3}, {4, 5, 6, 7}}));
+}
+
+TEST(ParseSweep, GroupSeedsIsABoolean) {
+  const std::string head = "[sweep]\npresets = [\"p\"]\nseeds = 2\n";
+  EXPECT_TRUE(parse_sweep(head, "s.toml").group_seeds);
+  EXPECT_FALSE(parse_sweep(head + "group_seeds = false\n", "s.toml").group_seeds);
+  EXPECT_THROW(parse_sweep(head + "group_seeds = 1\n", "s.toml"), Error);
 }
 
 }  // namespace

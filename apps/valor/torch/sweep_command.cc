@@ -21,6 +21,7 @@ struct SweepArgs {
   std::string file;
   std::string out;
   int processes = 0;
+  bool separate_seeds = false;
   bool report_only = false;
 };
 
@@ -54,7 +55,8 @@ int run_sweep(const SweepArgs& args, bool demo) {
   if (demo) {
     fmt::print("valor demo: {}\n", spec.description);
   }
-  fmt::print("sweep '{}': {} runs, {} at a time, into {}\n", spec.name, runs.size(), processes,
+  fmt::print("sweep '{}': {} runs, {} processes at a time{}, into {}\n", spec.name, runs.size(),
+             processes, spec.group_seeds && !args.separate_seeds ? " (seeds grouped)" : "",
              out.string());
   std::fflush(stdout);
   run::SweepOutcome outcome;
@@ -64,6 +66,7 @@ int run_sweep(const SweepArgs& args, bool demo) {
     control.executable = std::filesystem::read_symlink("/proc/self/exe");
     control.stop = &stop_on_signals();
     control.progress_seconds = 10.0;
+    control.group_seeds = spec.group_seeds && !args.separate_seeds;
     outcome = run::execute_sweep(runs, processes, control);
     if (outcome.skipped > 0) {
       fmt::print("{} runs were already complete and were skipped\n", outcome.skipped);
@@ -92,8 +95,10 @@ void add_sweep_command(CLI::App& app, Action& action) {
   sweep->add_option("file", args->file, "A sweep file (.toml) or a built-in sweep name")
       ->required();
   sweep->add_option("--out", args->out, "Output folder (default runs/<sweep name>)");
-  sweep->add_option("--processes", args->processes, "Runs at a time (default: the file's)")
+  sweep->add_option("--processes", args->processes, "Processes at a time (default: the file's)")
       ->check(CLI::Range(1, 256));
+  sweep->add_flag("--separate-seeds", args->separate_seeds,
+                  "One process per run, even where the file groups a cell's seeds");
   sweep->add_flag("--report-only", args->report_only,
                   "Only write the report of the runs already finished");
   sweep->callback([&action, args] { action = [args] { return run_sweep(*args, false); }; });
