@@ -136,6 +136,21 @@ case "$case_name" in
     run_valor 0 train cartpole-dqn --out narrow $small --set value.head=two_hot --set value.v_max=2 --quiet
     expect_in narrow/log.txt "cannot hold the bootstrapped targets"
     expect_in narrow/summary.json '"outside_support"'
+    # Nothing valor did not write is overwritten.
+    mkdir -p other && echo keep > other/notes.txt
+    run_valor 2 train cartpole-dqn --out other $small
+    expect_in err.txt "holds other files (notes.txt)"
+    [ "$(cat other/notes.txt)" = keep ] || fail "--out changed a file it did not write"
+    [ ! -e other/config.toml ] || fail "--out wrote into a foreign folder"
+    # A run has one writer: a second --resume while the first runs is refused with its pid.
+    "$valor" train --resume r --set train.frames=400000 --quiet >/dev/null 2>&1 &
+    pid=$!
+    for _ in $(seq 1 400); do grep -qx "$pid" r/.lock 2>/dev/null && break; sleep 0.05; done
+    run_valor 2 train --resume r --set train.frames=400000
+    expect_in err.txt "in use by another writer (process $pid)"
+    kill -TERM "$pid"
+    wait "$pid"
+    [ $? -eq 130 ] || fail "the first writer did not stop with a checkpoint (status 130)"
     ;;
   train_kill_resume)
     # SIGKILL at an arbitrary moment, then --resume: the metrics equal an uninterrupted run's

@@ -321,8 +321,9 @@ int compare_td(const CompareArgs& args) {
   o.scalar_learning_rate = args.scalar_lr;
   o.categorical_learning_rate = args.categorical_lr;
   o.log_every = args.log_every;
-  const auto dir = args.out.empty() ? run::RunDir::create_named("runs", "compare-td")
-                                    : run::RunDir::create_at(args.out);
+  // The folder of the comparison holds one run folder per cell (no config of its own).
+  const auto dir = args.out.empty() ? run::RunDir::create_named("runs", "compare-td", "")
+                                    : run::RunDir::create_at(args.out, "");
   fmt::print("compare-td on {}: {} representations x {} noise levels x {} seeds, {} steps each\n",
              mdp.name, std::size(dp::kAllTdRepresentations), args.noise.size(), args.seeds,
              args.steps);
@@ -339,9 +340,8 @@ int compare_td(const CompareArgs& args) {
                          cell.noise_sd, cell.mean_final_max_error, cell.sd_final_max_error,
                          cell.min_final_max_error, cell.max_final_max_error,
                          cell.mean_mean_abs_error_curve.back());
-    const auto cell_dir =
-        run::RunDir::create_at(dir.path() / fmt::format("{}-noise{}", name, cell.noise_sd));
-    cell_dir.write_config(
+    const auto cell_dir = run::RunDir::create_at(
+        dir.path() / fmt::format("{}-noise{}", name, cell.noise_sd),
         fmt::format("[td]\nrepresentation = \"{}\"\nnoise = {}\n", name, cell.noise_sd));
     auto metrics = run::MetricsWriter::create(cell_dir.metrics_path(),
                                               {"step", "max_error", "mean_abs_error"});

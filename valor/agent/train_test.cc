@@ -54,9 +54,7 @@ Config small_config(const std::string& head, std::vector<std::string> extra = {}
 }
 
 run::RunDir make_run(const std::filesystem::path& path, const Config& config) {
-  run::RunDir dir = run::RunDir::create_at(path);
-  dir.write_config(config.to_toml());
-  return dir;
+  return run::RunDir::create_at(path, config.to_toml());
 }
 
 // Every metric column except wall-clock frames/second, NaN equal to NaN, compared bit for bit.
@@ -116,10 +114,12 @@ void expect_crashes_resume_to(const run::testing::TempDir& tmp, const Config& co
                               const std::filesystem::path& ref) {
   for (const int64_t crash : crashes) {
     const auto path = tmp / ("crash" + std::to_string(crash));
-    run::RunDir dir = make_run(path, config);
-    TrainControl control = quiet();
-    control.crash_after_frame = crash;
-    ASSERT_EQ(train(dir, config, false, control), TrainOutcome::kInterrupted);
+    {
+      run::RunDir dir = make_run(path, config);
+      TrainControl control = quiet();
+      control.crash_after_frame = crash;
+      ASSERT_EQ(train(dir, config, false, control), TrainOutcome::kInterrupted);
+    }  // the crashed process's lock goes with it
     run::RunDir reopened = run::RunDir::open(path);
     ASSERT_EQ(train(reopened, config, true, quiet()), TrainOutcome::kComplete);
     SCOPED_TRACE("crash after frame " + std::to_string(crash));
@@ -217,8 +217,7 @@ TEST(Train, CheckpointOfTheOneEnvironmentFormatResumes) {
   c["trainer"] = bytes;
   store.save(600, c);
 
-  run::RunDir reopened = run::RunDir::open(tmp / "old");
-  ASSERT_EQ(train(reopened, config, true, quiet()), TrainOutcome::kComplete);
+  ASSERT_EQ(train(dir, config, true, quiet()), TrainOutcome::kComplete);
   expect_same_metrics(tmp / "ref", tmp / "old");
 }
 

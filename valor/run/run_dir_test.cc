@@ -2,9 +2,12 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <ctime>
 #include <fstream>
+#include <string>
+#include <vector>
 
 #include "valor/core/atomic_file.h"
 #include "valor/core/error.h"
@@ -32,9 +35,9 @@ std::chrono::system_clock::time_point local_time(int year, int month, int day, i
 TEST(RunDirTest, NamedRunGetsTimestampAndCollisionSuffixes) {
   testing::TempDir tmp;
   const auto now = local_time(2024, 3, 7, 9, 5, 2);
-  const RunDir first = RunDir::create_named(tmp / "runs", "dqn", now);
-  const RunDir second = RunDir::create_named(tmp / "runs", "dqn", now);
-  const RunDir third = RunDir::create_named(tmp / "runs", "dqn", now);
+  const RunDir first = RunDir::create_named(tmp / "runs", "dqn", "x = 1\n", now);
+  const RunDir second = RunDir::create_named(tmp / "runs", "dqn", "x = 1\n", now);
+  const RunDir third = RunDir::create_named(tmp / "runs", "dqn", "x = 1\n", now);
   EXPECT_EQ(first.path(), tmp / "runs" / "dqn-20240307-090502");
   EXPECT_EQ(second.path(), tmp / "runs" / "dqn-20240307-090502-2");
   EXPECT_EQ(third.path(), tmp / "runs" / "dqn-20240307-090502-3");
@@ -47,25 +50,30 @@ TEST(RunDirTest, NamedRunGetsTimestampAndCollisionSuffixes) {
 
 TEST(RunDirTest, RejectsNamesThatAreNotFolderNames) {
   testing::TempDir tmp;
-  EXPECT_THROW(RunDir::create_named(tmp.path(), "", std::chrono::system_clock::now()), Error);
-  EXPECT_THROW(RunDir::create_named(tmp.path(), "a/b", std::chrono::system_clock::now()), Error);
+  EXPECT_THROW(RunDir::create_named(tmp.path(), "", "", std::chrono::system_clock::now()), Error);
+  EXPECT_THROW(RunDir::create_named(tmp.path(), "a/b", "", std::chrono::system_clock::now()),
+               Error);
 }
 
 TEST(RunDirTest, ExplicitOutIsCreatedAndUsedAsIs) {
   testing::TempDir tmp;
-  const RunDir run = RunDir::create_at(tmp / "deep" / "out");
+  const RunDir run = RunDir::create_at(tmp / "deep" / "out", "x = 1\n");
   EXPECT_EQ(run.path(), tmp / "deep" / "out");
   EXPECT_TRUE(fs::is_directory(run.checkpoints_dir()));
+  EXPECT_EQ(read_file(run.config_path()), "x = 1\n");
+  // Nothing of the creation is left beside it.
+  std::vector<std::string> beside;
+  for (const auto& e : fs::directory_iterator(tmp / "deep")) {
+    beside.push_back(e.path().filename().string());
+  }
+  EXPECT_EQ(beside, std::vector<std::string>{"out"});
 }
 
 TEST(RunDirTest, ExplicitOutHoldingARunIsAnError) {
   testing::TempDir tmp;
-  {
-    const RunDir run = RunDir::create_at(tmp / "out");
-    run.write_config("[run]\nseed = 1\n");
-  }
+  { const RunDir run = RunDir::create_at(tmp / "out", "[run]\nseed = 1\n"); }
   try {
-    RunDir::create_at(tmp / "out");
+    RunDir::create_at(tmp / "out", "x = 2\n");
     FAIL() << "expected valor::Error";
   } catch (const Error& e) {
     EXPECT_THAT(e.what(), HasSubstr((tmp / "out").string()));
@@ -75,12 +83,66 @@ TEST(RunDirTest, ExplicitOutHoldingARunIsAnError) {
   EXPECT_EQ(read_file(tmp / "out" / "config.toml"), "[run]\nseed = 1\n");
 }
 
-TEST(RunDirTest, OpenAcceptsARunAndRejectsOtherFolders) {
+// What valor did not write is never overwritten: --out refuses a file and a folder holding
+// anything but what an interrupted creation or a sweep leaves, which it reuses.
+TEST(RunDirTest, ExplicitOutRefusesForeignFilesAndReusesLeftovers) {
+  testing::TempDir tmp;
+  write_file_atomically(tmp / "file", "data");
+  EXPECT_THROW(RunDir::create_at(tmp / "file", "x = 1\n"), Error);
+  EXPECT_EQ(read_file(tmp / "file"), "data");
+  fs::create_directories(tmp / "mine");
+  write_file_atomically(tmp / "mine" / "summary.json", "{}");
+  try {
+    RunDir::create_at(tmp / "mine", "x = 1\n");
+    FAIL() << "expected valor::Error";
+  } catch (const Error& e) {
+    EXPECT_THAT(e.what(), HasSubstr("summary.json"));
+  }
+  EXPECT_FALSE(fs::exists(tmp / "mine" / "config.toml"));
+  // A sweep's train.out, a log and an empty checkpoints/ (a creation killed half way).
+  fs::create_directories(tmp / "left" / "checkpoints");
+  write_file_atomically(tmp / "left" / "train.out", "output\n");
+  write_file_atomically(tmp / "left" / "log.txt", "log\n");
+  write_file_atomically(tmp / "left" / ".summary.json.tmp.1.2.3", "half");
+  const RunDir run = RunDir::create_at(tmp / "left", "x = 2\n");
+  EXPECT_EQ(read_file(run.config_path()), "x = 2\n");
+  EXPECT_EQ(read_file(tmp / "left" / "train.out"), "output\n");
+  EXPECT_FALSE(fs::exists(tmp / "left" / ".summary.json.tmp.1.2.3"));
+}
+
+// One writer per run: a second RunDir on the same folder (here, in the same process) is refused
+// with the holder's process id until the first is gone.
+TEST(RunDirTest, ARunFolderHasOneWriter) {
   testing::TempDir tmp;
   {
-    const RunDir run = RunDir::create_at(tmp / "run");
-    run.write_config("x = 1\n");
+    const RunDir first = RunDir::create_at(tmp / "run", "x = 1\n");
+    try {
+      RunDir::open(tmp / "run");
+      FAIL() << "expected valor::Error";
+    } catch (const Error& e) {
+      EXPECT_THAT(e.what(), HasSubstr("in use by another writer"));
+      EXPECT_THAT(e.what(), HasSubstr("process " + std::to_string(::getpid())));
+    }
   }
+  EXPECT_NO_THROW(RunDir::open(tmp / "run"));
+}
+
+// A kill leaves temporary files of atomic writes; the next writer removes them.
+TEST(RunDirTest, OpeningRemovesStaleTemporaryFiles) {
+  testing::TempDir tmp;
+  { const RunDir run = RunDir::create_at(tmp / "run", "x = 1\n"); }
+  write_file_atomically(tmp / "run" / "checkpoints" / ".ckpt-00000100.bin.tmp.9.0.1", "half");
+  write_file_atomically(tmp / "run" / ".summary.json.tmp.9.0.1", "half");
+  write_file_atomically(tmp / "run" / "checkpoints" / "ckpt-00000050.bin", "kept");
+  const RunDir run = RunDir::open(tmp / "run");
+  EXPECT_FALSE(fs::exists(tmp / "run" / "checkpoints" / ".ckpt-00000100.bin.tmp.9.0.1"));
+  EXPECT_FALSE(fs::exists(tmp / "run" / ".summary.json.tmp.9.0.1"));
+  EXPECT_TRUE(fs::exists(tmp / "run" / "checkpoints" / "ckpt-00000050.bin"));
+}
+
+TEST(RunDirTest, OpenAcceptsARunAndRejectsOtherFolders) {
+  testing::TempDir tmp;
+  { const RunDir run = RunDir::create_at(tmp / "run", "x = 1\n"); }
   EXPECT_EQ(RunDir::open(tmp / "run").path(), tmp / "run");
   fs::create_directory(tmp / "not-a-run");
   try {
@@ -95,8 +157,7 @@ TEST(RunDirTest, OpenAcceptsARunAndRejectsOtherFolders) {
 
 TEST(RunDirTest, WritesConfigAndPrettySummaryAtomically) {
   testing::TempDir tmp;
-  const RunDir run = RunDir::create_at(tmp / "run");
-  run.write_config("[agent]\nlr = 0.001\n");
+  const RunDir run = RunDir::create_at(tmp / "run", "[agent]\nlr = 0.001\n");
   run.write_summary(nlohmann::json{{"return", 1.5}, {"steps", 100}});
   EXPECT_EQ(read_file(run.config_path()), "[agent]\nlr = 0.001\n");
   EXPECT_EQ(read_file(run.summary_path()), "{\n  \"return\": 1.5,\n  \"steps\": 100\n}\n");
@@ -110,8 +171,7 @@ TEST(RunDirTest, WritesConfigAndPrettySummaryAtomically) {
 TEST(RunDirTest, LogIsFlushedPerMessageAndAppendsOnResume) {
   testing::TempDir tmp;
   {
-    RunDir run = RunDir::create_at(tmp / "run");
-    run.write_config("x = 1\n");
+    RunDir run = RunDir::create_at(tmp / "run", "x = 1\n");
     run.logger()->info("first {}", 1);
     // Flushed without closing: the file already holds the message.
     EXPECT_THAT(read_file(run.log_path()), HasSubstr("[info] first 1"));
@@ -126,7 +186,7 @@ TEST(RunDirTest, LogIsFlushedPerMessageAndAppendsOnResume) {
 
 TEST(RunDirTest, LogCanBeMirroredToStderr) {
   testing::TempDir tmp;
-  RunDir run = RunDir::create_at(tmp / "run");
+  RunDir run = RunDir::create_at(tmp / "run", "x = 1\n");
   ::testing::internal::CaptureStderr();
   run.logger()->info("quiet");
   run.mirror_log_to_stderr(spdlog::level::info);

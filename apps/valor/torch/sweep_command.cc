@@ -11,6 +11,7 @@
 #include "apps/valor/commands.h"
 #include "valor/agent/train.h"
 #include "valor/core/error.h"
+#include "valor/run/folder_lock.h"
 #include "valor/run/sweep.h"
 
 namespace valor::app {
@@ -60,8 +61,10 @@ int run_sweep(const SweepArgs& args, bool demo) {
              out.string());
   std::fflush(stdout);
   run::SweepOutcome outcome;
+  std::filesystem::create_directories(out);
+  // One sweep at a time in a folder (its runs each lock their own).
+  const run::FolderLock lock = run::FolderLock::acquire(out, "sweep folder");
   if (!args.report_only) {
-    std::filesystem::create_directories(out);
     run::SweepControl control;
     control.executable = std::filesystem::read_symlink("/proc/self/exe");
     control.stop = &stop_on_signals();

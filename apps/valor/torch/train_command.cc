@@ -129,9 +129,9 @@ Prepared prepare_new(const TrainArgs& args) {
   }
   Prepared p;
   if (options.seeds.empty()) {
-    p.dirs.push_back(args.out.empty() ? run::RunDir::create_named("runs", name)
-                                      : run::RunDir::create_at(args.out));
-    p.dirs.back().write_config(config.to_toml());
+    const std::string toml = config.to_toml();
+    p.dirs.push_back(args.out.empty() ? run::RunDir::create_named("runs", name, toml)
+                                      : run::RunDir::create_at(args.out, toml));
     p.configs.push_back(std::move(config));
     return p;
   }
@@ -149,10 +149,10 @@ Prepared prepare_new(const TrainArgs& args) {
   }
   for (size_t i = 0; i < options.seeds.size(); ++i) {
     const int64_t seed = options.seeds[i];
-    p.dirs.push_back(args.out.empty()
-                         ? run::RunDir::create_named("runs", fmt::format("{}--seed{}", name, seed))
-                         : run::RunDir::create_at(seed_dir(args.out, seed)));
-    p.dirs.back().write_config(p.configs[i].to_toml());
+    const std::string toml = p.configs[i].to_toml();
+    p.dirs.push_back(args.out.empty() ? run::RunDir::create_named(
+                                            "runs", fmt::format("{}--seed{}", name, seed), toml)
+                                      : run::RunDir::create_at(seed_dir(args.out, seed), toml));
   }
   return p;
 }
