@@ -84,15 +84,30 @@ ReplayBuffer::ReplayBuffer(size_t capacity, size_t obs_size, ObsStorage storage)
   if (capacity == 0) fail("replay capacity must be >= 1");
   if (obs_size == 0) fail("replay observation size must be >= 1");
   obs_bytes_ = storage == ObsStorage::kBits ? (obs_size + 7) / 8 : obs_size * sizeof(float);
-  obs_.resize(capacity * obs_bytes_);
-  next_obs_.resize(capacity * obs_bytes_);
-  actions_.resize(capacity);
-  returns_.resize(capacity);
-  discounts_.resize(capacity);
 }
 
 size_t ReplayBuffer::memory_bytes() const {
-  return obs_.size() + next_obs_.size() + capacity_ * (sizeof(int32_t) + 2 * sizeof(float));
+  return capacity_ * (2 * obs_bytes_ + sizeof(int32_t) + 2 * sizeof(float));
+}
+
+size_t ReplayBuffer::allocated_slots() const {
+  size_t slots = 0;
+  for (const Block& b : blocks_) slots += b.actions.size();
+  return slots;
+}
+
+void ReplayBuffer::allocate_through(size_t slot) {
+  while (blocks_.size() <= slot / kBlockSlots) {
+    const size_t first = blocks_.size() * kBlockSlots;
+    const size_t n = std::min(kBlockSlots, capacity_ - first);
+    Block b;
+    b.obs.resize(n * obs_bytes_);
+    b.next_obs.resize(n * obs_bytes_);
+    b.actions.resize(n);
+    b.returns.resize(n);
+    b.discounts.resize(n);
+    blocks_.push_back(std::move(b));
+  }
 }
 
 void ReplayBuffer::encode(std::span<const float> obs, uint8_t* out) const {
@@ -122,11 +137,14 @@ void ReplayBuffer::decode(const uint8_t* in, float* out) const {
 
 void ReplayBuffer::add(const Transition& t) {
   VALOR_CHECK(t.obs.size() == obs_size_ && t.next_obs.size() == obs_size_);
-  encode(t.obs, obs_.data() + next_ * obs_bytes_);
-  encode(t.next_obs, next_obs_.data() + next_ * obs_bytes_);
-  actions_[next_] = t.action;
-  returns_[next_] = t.ret;
-  discounts_[next_] = t.discount;
+  allocate_through(next_);
+  Block& b = blocks_[next_ / kBlockSlots];
+  const size_t j = next_ % kBlockSlots;
+  encode(t.obs, b.obs.data() + j * obs_bytes_);
+  encode(t.next_obs, b.next_obs.data() + j * obs_bytes_);
+  b.actions[j] = t.action;
+  b.returns[j] = t.ret;
+  b.discounts[j] = t.discount;
   next_ = (next_ + 1) % capacity_;
   if (size_ < capacity_) ++size_;
 }
@@ -138,15 +156,48 @@ void ReplayBuffer::sample(size_t batch, Rng& rng, ReplayBatch& out) const {
   out.actions.resize(batch);
   out.returns.resize(batch);
   out.discounts.resize(batch);
-  for (size_t b = 0; b < batch; ++b) {
+  for (size_t k = 0; k < batch; ++k) {
     const size_t i = rng.below(size_);
-    decode(obs_.data() + i * obs_bytes_, out.obs.data() + b * obs_size_);
-    decode(next_obs_.data() + i * obs_bytes_, out.next_obs.data() + b * obs_size_);
-    out.actions[b] = actions_[i];
-    out.returns[b] = returns_[i];
-    out.discounts[b] = discounts_[i];
+    const Block& b = blocks_[i / kBlockSlots];
+    const size_t j = i % kBlockSlots;
+    decode(b.obs.data() + j * obs_bytes_, out.obs.data() + k * obs_size_);
+    decode(b.next_obs.data() + j * obs_bytes_, out.next_obs.data() + k * obs_size_);
+    out.actions[k] = b.actions[j];
+    out.returns[k] = b.returns[j];
+    out.discounts[k] = b.discounts[j];
   }
 }
+
+namespace {
+
+// The first `slots` slots of one array of every block, as one contiguous array (a checkpoint's
+// layout: the buffer is filled from slot 0 up before it wraps).
+template <typename T, typename Blocks, typename Field>
+std::vector<T> gather(const Blocks& blocks, size_t slots, size_t per_slot, Field field) {
+  std::vector<T> out;
+  out.reserve(slots * per_slot);
+  for (const auto& b : blocks) {
+    const auto& v = field(b);
+    const size_t n = std::min(slots * per_slot - out.size(), v.size());
+    out.insert(out.end(), v.begin(), v.begin() + static_cast<std::ptrdiff_t>(n));
+    if (out.size() == slots * per_slot) break;
+  }
+  return out;
+}
+
+template <typename T, typename Blocks, typename Field>
+void scatter(const std::vector<T>& in, Blocks& blocks, Field field) {
+  size_t at = 0;
+  for (auto& b : blocks) {
+    auto& v = field(b);
+    const size_t n = std::min(in.size() - at, v.size());
+    std::copy_n(in.begin() + static_cast<std::ptrdiff_t>(at), n, v.begin());
+    at += n;
+    if (at == in.size()) break;
+  }
+}
+
+}  // namespace
 
 std::string ReplayBuffer::save_state() const {
   ByteWriter w;
@@ -156,12 +207,17 @@ std::string ReplayBuffer::save_state() const {
   w.put<uint32_t>(static_cast<uint32_t>(storage_));
   w.put<uint64_t>(size_);
   w.put<uint64_t>(next_);
-  // Only the filled part: a buffer is filled from slot 0 up before it wraps.
-  w.put_array(std::span<const uint8_t>(obs_.data(), size_ * obs_bytes_));
-  w.put_array(std::span<const uint8_t>(next_obs_.data(), size_ * obs_bytes_));
-  w.put_array(std::span<const int32_t>(actions_.data(), size_));
-  w.put_array(std::span<const float>(returns_.data(), size_));
-  w.put_array(std::span<const float>(discounts_.data(), size_));
+  // Only the filled part.
+  w.put_array<uint8_t>(gather<uint8_t>(
+      blocks_, size_, obs_bytes_, [](const Block& b) -> auto& { return b.obs; }));
+  w.put_array<uint8_t>(gather<uint8_t>(
+      blocks_, size_, obs_bytes_, [](const Block& b) -> auto& { return b.next_obs; }));
+  w.put_array<int32_t>(gather<int32_t>(
+      blocks_, size_, 1, [](const Block& b) -> auto& { return b.actions; }));
+  w.put_array<float>(gather<float>(
+      blocks_, size_, 1, [](const Block& b) -> auto& { return b.returns; }));
+  w.put_array<float>(gather<float>(
+      blocks_, size_, 1, [](const Block& b) -> auto& { return b.discounts; }));
   return w.take();
 }
 
@@ -182,12 +238,29 @@ void ReplayBuffer::load_state(std::string_view bytes) {
   if (size > capacity_ || next >= capacity_ || (size < capacity_ && next != size)) {
     fail("{}: inconsistent size {} and position {}", r.what(), size, next);
   }
-  r.get_array_into(std::span<uint8_t>(obs_.data(), size * obs_bytes_));
-  r.get_array_into(std::span<uint8_t>(next_obs_.data(), size * obs_bytes_));
-  r.get_array_into(std::span<int32_t>(actions_.data(), size));
-  r.get_array_into(std::span<float>(returns_.data(), size));
-  r.get_array_into(std::span<float>(discounts_.data(), size));
+  const auto obs = r.get_array<uint8_t>();
+  const auto next_obs = r.get_array<uint8_t>();
+  const auto actions = r.get_array<int32_t>();
+  const auto returns = r.get_array<float>();
+  const auto discounts = r.get_array<float>();
   r.expect_done();
+  if (obs.size() != size * obs_bytes_ || next_obs.size() != size * obs_bytes_ ||
+      actions.size() != size || returns.size() != size || discounts.size() != size) {
+    fail("{}: arrays of {}, {}, {}, {}, {} elements for {} transitions", r.what(), obs.size(),
+         next_obs.size(), actions.size(), returns.size(), discounts.size(), size);
+  }
+  blocks_.clear();
+  if (size > 0) allocate_through(size - 1);
+  scatter(
+      obs, blocks_, [](Block & b) -> auto& { return b.obs; });
+  scatter(
+      next_obs, blocks_, [](Block & b) -> auto& { return b.next_obs; });
+  scatter(
+      actions, blocks_, [](Block & b) -> auto& { return b.actions; });
+  scatter(
+      returns, blocks_, [](Block & b) -> auto& { return b.returns; });
+  scatter(
+      discounts, blocks_, [](Block & b) -> auto& { return b.discounts; });
   size_ = size;
   next_ = next;
 }

@@ -76,9 +76,13 @@ struct ReplayBatch {
   size_t size() const { return actions.size(); }
 };
 
+// Memory grows as the buffer fills, in blocks of kBlockSlots transitions, so a large capacity
+// costs only what is stored.
 class ReplayBuffer {
  public:
-  // valor::Error for capacity or obs_size 0.
+  static constexpr size_t kBlockSlots = size_t{1} << 14;
+
+  // valor::Error for capacity or obs_size 0. Allocates nothing yet.
   ReplayBuffer(size_t capacity, size_t obs_size, ObsStorage storage);
 
   // Stores a transition, replacing the oldest once full. With kBits, valor::Error if an
@@ -89,6 +93,8 @@ class ReplayBuffer {
   size_t obs_size() const { return obs_size_; }
   // Bytes held by the stored transitions at full capacity.
   size_t memory_bytes() const;
+  // Transitions memory is allocated for now (a multiple of kBlockSlots, or capacity()).
+  size_t allocated_slots() const;
 
   // `batch` transitions drawn uniformly with replacement (rng.below(size()) each). valor::Error
   // if the buffer is empty.
@@ -99,6 +105,12 @@ class ReplayBuffer {
   void load_state(std::string_view bytes);
 
  private:
+  struct Block {  // slots [k kBlockSlots, (k + 1) kBlockSlots) of the ring
+    std::vector<uint8_t> obs, next_obs;
+    std::vector<int32_t> actions;
+    std::vector<float> returns, discounts;
+  };
+  void allocate_through(size_t slot);
   void encode(std::span<const float> obs, uint8_t* out) const;
   void decode(const uint8_t* in, float* out) const;
 
@@ -106,9 +118,7 @@ class ReplayBuffer {
   ObsStorage storage_;
   size_t obs_bytes_;
   size_t size_ = 0, next_ = 0;
-  std::vector<uint8_t> obs_, next_obs_;
-  std::vector<int32_t> actions_;
-  std::vector<float> returns_, discounts_;
+  std::vector<Block> blocks_;
 };
 
 }  // namespace valor::agent

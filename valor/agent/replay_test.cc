@@ -110,6 +110,41 @@ TEST(ReplayBuffer, BitPackedMinAtarBreakoutFitsTheBudget) {
   EXPECT_EQ(r.memory_bytes(), 100000u * (2 * 50 + 12));
 }
 
+// A large capacity costs what is stored: memory comes in blocks as the buffer fills, and a buffer
+// that spans several blocks (and wraps) stores, samples and restores exactly.
+TEST(ReplayBuffer, MemoryGrowsAsItFills) {
+  const ReplayBuffer huge(1000000000, 400, ObsStorage::kFloat32);
+  EXPECT_EQ(huge.allocated_slots(), 0u);
+  const size_t capacity = 2 * ReplayBuffer::kBlockSlots + 100;
+  ReplayBuffer r(capacity, 3, ObsStorage::kFloat32);
+  Transition t;
+  t.obs = {1, 2, 3};
+  t.next_obs = {4, 5, 6};
+  r.add(t);
+  EXPECT_EQ(r.allocated_slots(), ReplayBuffer::kBlockSlots);
+  for (size_t i = 1; i < capacity + 50; ++i) {
+    t.obs = {static_cast<float>(i), 0, 0};
+    t.action = static_cast<int32_t>(i % 7);
+    t.ret = static_cast<float>(i);
+    r.add(t);
+  }
+  EXPECT_EQ(r.size(), capacity);
+  EXPECT_EQ(r.allocated_slots(), capacity);
+  ReplayBuffer copy(capacity, 3, ObsStorage::kFloat32);
+  copy.load_state(r.save_state());
+  EXPECT_EQ(copy.save_state(), r.save_state());
+  Rng a(3), b(3);
+  ReplayBatch x, y;
+  r.sample(256, a, x);
+  copy.sample(256, b, y);
+  EXPECT_EQ(x.obs, y.obs);
+  EXPECT_EQ(x.actions, y.actions);
+  for (size_t k = 0; k < x.size(); ++k) {
+    EXPECT_EQ(x.returns[k], x.obs[3 * k]);  // each transition's fields stay together
+    EXPECT_EQ(x.actions[k], static_cast<int64_t>(x.obs[3 * k]) % 7);
+  }
+}
+
 TEST(ReplayBuffer, StoresAndSamplesExactly) {
   for (const bool binary : {true, false}) {
     ReplayBuffer r(8, 13, binary ? ObsStorage::kBits : ObsStorage::kFloat32);

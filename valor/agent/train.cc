@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <charconv>
@@ -78,6 +79,30 @@ double max_rss_mb() {
 }
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+}  // namespace
+
+namespace {
+
+// The replay holds at most min(capacity, frames) transitions (its memory grows as it fills): refuse
+// a run whose replay would not fit in this machine's memory before it starts, not hours later.
+void check_replay_fits(const TrainOptions& o, size_t obs_size, bool bits) {
+  const ReplayBuffer replay(static_cast<size_t>(o.replay_capacity), obs_size,
+                            bits ? ObsStorage::kBits : ObsStorage::kFloat32);
+  const double per_transition =
+      static_cast<double>(replay.memory_bytes()) / static_cast<double>(replay.capacity());
+  const double needed =
+      per_transition * static_cast<double>(std::min<int64_t>(o.replay_capacity, o.frames));
+  const double physical =
+      static_cast<double>(sysconf(_SC_PHYS_PAGES)) * static_cast<double>(sysconf(_SC_PAGE_SIZE));
+  if (physical > 0 && needed > physical) {
+    fail(
+        "train.replay_capacity ({}) with train.frames ({}) needs up to {:.1f} GiB of replay "
+        "memory ({} bytes a transition); this machine has {:.1f} GiB: lower "
+        "train.replay_capacity",
+        o.replay_capacity, o.frames, needed / (1 << 30), per_transition, physical / (1 << 30));
+  }
+}
 
 }  // namespace
 
@@ -191,6 +216,9 @@ TrainOptions train_options(const Config& c) {
     fail("train.batch_size ({}) exceeds train.replay_capacity ({})", o.batch_size,
          o.replay_capacity);
   }
+  size_t obs_size = 1;
+  for (int d : spec.obs_shape) obs_size *= static_cast<size_t>(d);
+  check_replay_fits(o, obs_size, probe->packed_obs_bytes() > 0);
   return o;
 }
 
@@ -376,6 +404,15 @@ class Trainer {
   void begin(bool resume) {
     bool restored = false;
     if (resume) restored = restore();
+    if (resume && !restored) {
+      std::error_code ec;
+      if (std::filesystem::exists(dir_.metrics_path(), ec)) {
+        dir_.logger()->warn(
+            "{} holds no valid checkpoint: training starts again from frame 0 (metrics.csv is "
+            "begun anew)",
+            dir_.checkpoints_dir().string());
+      }
+    }
     if (!restored) {
       metrics_.emplace(run::MetricsWriter::create(dir_.metrics_path(), train_metric_columns()));
       for (size_t i = 0; i < envs_.size(); ++i) start_episode(i);
@@ -595,6 +632,12 @@ class Trainer {
     r.reader().expect_done();
     if (static_cast<uint64_t>(step) != static_cast<uint64_t>(s_.frames)) {
       fail("{}: holds frame {} but is named for step {}", where, s_.frames, step);
+    }
+    if (s_.frames > o_.frames) {
+      fail(
+          "{} is at frame {}, past train.frames = {} (set by {}): train.frames may grow on "
+          "resume, not fall below the frames done",
+          dir_.path().string(), s_.frames, o_.frames, config_.origin("train.frames"));
     }
     wall_before_ = s_.wall_seconds;
     // The environments: each episode's seed, then its actions again.

@@ -1,6 +1,7 @@
 #include "valor/agent/train.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <cmath>
@@ -385,6 +386,33 @@ TEST(Train, ResumeUnderAnotherConfigurationIsRefused) {
   EXPECT_EQ(train(dir, longer, true, quiet()), TrainOutcome::kComplete);
 }
 
+// train.frames may grow on resume, never fall below the frames a checkpoint holds; a run whose
+// checkpoints are all gone starts again from frame 0, and says so in its log.
+TEST(Train, ResumeBelowTheFramesDoneIsRefusedAndLostCheckpointsAreReported) {
+  run::testing::TempDir tmp;
+  const Config config = small_config("huber", {"train.frames=1200"});
+  run::RunDir dir = make_run(tmp / "r", config);
+  TrainControl control = quiet();
+  control.crash_after_frame = 700;
+  ASSERT_EQ(train(dir, config, false, control), TrainOutcome::kInterrupted);
+  const Config shorter = small_config("huber", {"train.frames=400"});
+  try {
+    train(dir, shorter, true, quiet());
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("at frame 600, past train.frames = 400"),
+              std::string::npos)
+        << e.what();
+  }
+  std::filesystem::remove_all(tmp / "r" / "checkpoints");
+  std::filesystem::create_directories(tmp / "r" / "checkpoints");
+  ASSERT_EQ(train(dir, config, true, quiet()), TrainOutcome::kComplete);
+  EXPECT_NE(read_file(tmp / "r" / "log.txt").find("holds no valid checkpoint"), std::string::npos);
+  run::RunDir fresh = make_run(tmp / "fresh", config);
+  ASSERT_EQ(train(fresh, config, false, quiet()), TrainOutcome::kComplete);
+  expect_same_metrics(tmp / "fresh", tmp / "r");
+}
+
 TEST(Train, OptionsAreCrossChecked) {
   EXPECT_THROW(train_options(small_config("huber", {"train.checkpoint_every_frames=300"})), Error);
   EXPECT_THROW(train_options(small_config("huber", {"eval.every_frames=300"})), Error);
@@ -392,6 +420,16 @@ TEST(Train, OptionsAreCrossChecked) {
   EXPECT_THROW(train_options(small_config("huber", {"network.kind=minatar_conv"})), Error);
   EXPECT_THROW(train_options(small_config("huber", {"train.batch_size=5000"})), Error);
   EXPECT_THROW(train_options(small_config("huber", {"env.name=pong"})), Error);
+  // A replay that can never fit in memory is refused up front (44 GB of CartPole transitions,
+  // checked where the machine has less); one that a short run never fills is fine.
+  const Config huge =
+      small_config("huber", {"train.replay_capacity=1000000000", "train.frames=1000000000",
+                             "train.log_every_frames=1000", "train.checkpoint_every_frames=1000"});
+  if (static_cast<double>(sysconf(_SC_PHYS_PAGES)) * static_cast<double>(sysconf(_SC_PAGE_SIZE)) <
+      4.0e10) {
+    EXPECT_THROW(train_options(huge), Error);
+  }
+  EXPECT_NO_THROW(train_options(small_config("huber", {"train.replay_capacity=1000000000"})));
 }
 
 TEST(Train, EpsilonSchedule) {
