@@ -425,8 +425,12 @@ int solve(const SolveArgs& args) {
             "probability of the others",
             args.horizon);
       }
-    } else if (returns && !returns->not_computed.empty()) {
-      out["return_distribution"] = {{"not_computed", returns->not_computed}};
+    } else if (returns) {
+      out["return_distribution"] = {
+          {"not_computed", !returns->not_computed.empty()
+                               ? returns->not_computed
+                               : fmt::format("no episode of the greedy policy ends within {} steps",
+                                             args.horizon)}};
     }
     fmt::print("{}\n", out.dump(2));
     return 0;
