@@ -443,6 +443,68 @@ EOF2
     [ -s ctd/report.md ] && [ -s ctd/max_error-noise2.png ] || fail "compare-td wrote no report"
     run_valor 2 solve compare-td gridworld-4x4 --noise 0,-1 --out ctd2
     ;;
+  solve_robust)
+    # Issue 22. The answer is always printed; a summary that cannot be computed says why.
+    run_valor 0 solve russell-norvig-4x3 --gamma 1
+    expect_in out.txt "objective (expected return from the initial distribution): 0.745308"
+    expect_in out.txt "return distribution: not computed: exact_return_distribution: the reward -0.04"
+    run_valor 0 solve russell-norvig-4x3 --gamma 1 --no-distribution
+    grep -q "return distribution" out.txt && fail "--no-distribution printed a distribution"
+    run_valor 0 solve garnet --gamma 0.9999
+    expect_in out.txt "objective (expected return from the initial distribution): 7993.46"
+    expect_in out.txt "return distribution: not computed: categorical_policy_evaluation: no convergence"
+    # Unreachable states: a walled-in cost cell is left out (and said so) at gamma 1.
+    printf 'S..G\n####\n#5##\n' > walled-cost.txt
+    run_valor 0 solve walled-cost.txt --gamma 1
+    expect_in out.txt "solved on the 4 states reachable from the initial distribution; 1 unreachable: (2,1)"
+    expect_in out.txt "unreach"
+    expect_in out.txt "note: the greedy policy never reaches a terminal state from (0,0), (0,1), (0,2)"
+    run_valor 0 solve walled-cost.txt --gamma 1 --format json
+    expect_in out.txt '"unreachable_states"'
+    expect_in out.txt 'null'
+    # A reward cycle at gamma 1 is named at once.
+    run_valor 2 solve walled-cost.txt --gamma 1 --step-reward 1
+    expect_in err.txt "loops for ever through"
+    # CVaR on the risk map (its header sets slip 0.1 and step reward -3): the optimum and b of the
+    # independent Python reference (tools/bench-cvar-python.py).
+    risk=${VALOR_SOURCE_DIR:?}/testdata/maps/risk.txt
+    run_valor 0 solve "$risk" --gamma 1 --objective cvar:0.02 --horizon 25
+    expect_in out.txt "optimal CVaR -59.4406 (dual maximiser b = -56"
+    expect_in out.txt "solved on the 2576 reachable (step, state, stock) triples"
+    run_valor 0 solve "$risk" --gamma 1 --objective cvar:0.02 --horizon 25 --format json
+    expect_in out.txt '"layout": "the action at step t'
+    # The command line replaces the header's options: without slip, the far start walks the top
+    # row for -3 * 8 + 1.
+    run_valor 0 solve "$risk" --gamma 1 --slip 0 --objective cvar:0.02 --horizon 25
+    expect_in out.txt "optimal CVaR -23 "
+    run_valor 0 solve cliff --gamma 1 --objective cvar:0.1
+    expect_in out.txt "optimal CVaR -13 "
+    # Too large for the memory allowed: refused by the forward pass, with the size it found.
+    run_valor 2 solve cliff --gamma 1 --objective cvar:0.1 --horizon 100000 --max-memory 64
+    expect_in err.txt "reachable (step, state, stock) triples, whose tables need"
+    expect_in err.txt "more than the limit of 64.0 MiB"
+    # Utilities: expressions in x only; evaluated at attainable returns only.
+    run_valor 2 solve gridworld-4x4 --gamma 1 --objective 'utility:x=3'
+    expect_in err.txt "assigns to a variable"
+    run_valor 2 solve gridworld-4x4 --gamma 1 --objective 'utility:x,x'
+    expect_in err.txt "2 comma-separated expressions"
+    run_valor 2 solve gridworld-4x4 --gamma 1 --objective 'utility:x+y'
+    expect_in err.txt "unknown variable 'y'"
+    run_valor 0 solve gridworld-4x4 --gamma 1 --objective 'utility:log(x+2)' --horizon 20
+    expect_in out.txt "optimal expected utility 1.09861"
+    run_valor 2 solve cliff --gamma 1 --objective 'utility:-exp(-0.5*x)' --horizon 15
+    expect_in err.txt "u(-1500) = -inf is not finite, and -1500 is a return that the MDP can reach"
+    # Gamma-1 return statistics say they are conditional on finishing within the horizon.
+    run_valor 0 solve frozen-lake-4x4 --gamma 1 --format json
+    expect_in out.txt '"conditional_on_finishing_within": 100'
+    # A cliff leads to every start: this start's only way out is the cliff.
+    printf 'step_reward = -1\nS#G\nC#.\nS..\n' > two-starts.txt
+    run_valor 0 solve two-starts.txt --gamma 1
+    expect_in out.txt " -202.000 "
+    run_valor 2 solve two-starts.txt --gamma 1 --wind 3
+    run_valor 2 solve chain --gamma 0.9 --slip 0.1
+    expect_in err.txt "apply to gridworlds only"
+    ;;
   rank)
     {
       echo "model_a,model_b,winner"

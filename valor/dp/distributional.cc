@@ -101,6 +101,8 @@ CategoricalResult categorical_policy_evaluation(const TabularMdp& mdp, const Pol
     std::copy(zero.begin(), zero.end(), current.begin() + static_cast<std::ptrdiff_t>(s * m));
   }
   std::vector<double> next(num_states * m);
+  // The change of the last kCategoricalRateWindow iterations, by iteration number modulo it.
+  std::vector<double> recent_change(static_cast<size_t>(kCategoricalRateWindow), 0.0);
 
   for (int k = 1; k <= max_iterations; ++k) {
     std::fill(next.begin(), next.end(), 0.0);
@@ -136,6 +138,20 @@ CategoricalResult categorical_policy_evaluation(const TabularMdp& mdp, const Pol
       result.probabilities = std::move(current);
       return result;
     }
+    const int window = kCategoricalRateWindow;
+    const double earlier = recent_change[static_cast<size_t>(k % window)];
+    recent_change[static_cast<size_t>(k % window)] = change;
+    if (k > window && earlier > 0.0 && change < earlier) {
+      const double rate = std::pow(change / earlier, 1.0 / window);
+      const double predicted = k + std::log(tolerance / change) / std::log(rate);
+      if (predicted > max_iterations) {
+        fail(
+            "{}: no convergence on {} expected within {} iterations: after {} the change {:.3g} "
+            "shrinks by a factor {:.6f} per iteration, which would take about {:.3g} iterations "
+            "in all to reach the tolerance {}",
+            kFunction, mdp.name, max_iterations, k, change, rate, predicted, tolerance);
+      }
+    }
   }
   fail(
       "{}: no convergence on {} after {} iterations (last max change {}, tolerance {}); raise "
@@ -167,7 +183,7 @@ value::ReturnDistribution ExactReturnPmf::finished_distribution() const {
 }
 
 ExactReturnPmf exact_return_distribution(const TabularMdp& mdp, const Policy& policy, int state,
-                                         int max_steps) {
+                                         int max_steps, int64_t max_updates) {
   constexpr const char* kFunction = "exact_return_distribution";
   if (max_steps < 1) fail("{}: max_steps is {}; it must be >= 1", kFunction, max_steps);
   if (state < 0 || state >= mdp.num_states) {
@@ -206,6 +222,7 @@ ExactReturnPmf exact_return_distribution(const TabularMdp& mdp, const Policy& po
   std::vector<Pmf> running(static_cast<size_t>(mdp.num_states));
   std::vector<Pmf> next(static_cast<size_t>(mdp.num_states));
   running[static_cast<size_t>(state)][0] = 1.0;
+  int64_t updates = 0;
   for (int step = 0; step < max_steps; ++step) {
     for (Pmf& p : next) p.clear();
     bool any = false;
@@ -219,6 +236,13 @@ ExactReturnPmf exact_return_distribution(const TabularMdp& mdp, const Policy& po
                           ? pmf.probabilities
                           : next[static_cast<size_t>(t.next_state)];
         const bool to_running = !mdp.terminal[static_cast<size_t>(t.next_state)];
+        updates += static_cast<int64_t>(here.size());
+        if (updates > max_updates) {
+          fail(
+              "{}: stopped at step {} of {} from state {} of {}: more than {} updates of the "
+              "(state, return) table (the limit on its time and memory)",
+              kFunction, step + 1, max_steps, mdp.state_name(state), mdp.name, max_updates);
+        }
         for (const auto& [g, p] : here) {
           target[g + reward] += p * t.probability;
           any = any || to_running;
@@ -231,16 +255,19 @@ ExactReturnPmf exact_return_distribution(const TabularMdp& mdp, const Policy& po
   for (const Pmf& p : running) {
     for (const auto& [g, mass] : p) pmf.unfinished_mass += mass;
   }
+  pmf.updates = updates;
   return pmf;
 }
 
 ExactReturnPmf exact_return_distribution_from_initial(const TabularMdp& mdp, const Policy& policy,
-                                                      int max_steps) {
+                                                      int max_steps, int64_t max_updates) {
   ExactReturnPmf mix;
+  int64_t left = max_updates;
   for (int s = 0; s < mdp.num_states; ++s) {
     const double w = mdp.initial_distribution[static_cast<size_t>(s)];
     if (w <= 0.0) continue;
-    const ExactReturnPmf pmf = exact_return_distribution(mdp, policy, s, max_steps);
+    const ExactReturnPmf pmf = exact_return_distribution(mdp, policy, s, max_steps, left);
+    left -= pmf.updates;
     for (const auto& [g, p] : pmf.probabilities) mix.probabilities[g] += w * p;
     mix.unfinished_mass += w * pmf.unfinished_mass;
   }
@@ -268,8 +295,10 @@ ReturnBounds discounted_return_bounds(const TabularMdp& mdp, double gamma) {
 
 value::ReturnDistribution categorical_return_distribution(const TabularMdp& mdp,
                                                           const Policy& policy, double gamma,
-                                                          const value::AtomSupport& support) {
-  const CategoricalResult c = categorical_policy_evaluation(mdp, policy, gamma, support);
+                                                          const value::AtomSupport& support,
+                                                          int max_iterations) {
+  const CategoricalResult c =
+      categorical_policy_evaluation(mdp, policy, gamma, support, 1e-12, max_iterations);
   std::vector<double> mix(c.atoms.size(), 0.0);
   for (int s = 0; s < mdp.num_states; ++s) {
     const double w = mdp.initial_distribution[static_cast<size_t>(s)];

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <map>
 #include <span>
 #include <vector>
@@ -14,6 +15,10 @@
 #include "valor/value/support.h"
 
 namespace valor::dp {
+
+// Iterations over which categorical_policy_evaluation measures how fast its change shrinks:
+// enough to average out the wobble of the first iterations of an episodic task.
+inline constexpr int kCategoricalRateWindow = 64;
 
 // The fixed point eta of eta(s) = sum_{s', r} p(s', r | s, pi(s)) Pi_C[(r + gamma z)_# eta(s')].
 struct CategoricalResult {
@@ -43,7 +48,10 @@ struct CategoricalResult {
 // terminal (its return distribution is the point mass at 0). Without clipping the projection
 // preserves means, so the fixed point's means solve V = r_pi + gamma P_pi V, i.e. equal V^pi.
 // valor::Error unless 0 <= gamma < 1, the policy has one action in [0, A) per state, and
-// tolerance > 0; also if max_iterations pass without converging.
+// tolerance > 0; also if max_iterations pass without converging, and, early, once
+// kCategoricalRateWindow iterations have run, as soon as the rate at which the change shrank over
+// the last kCategoricalRateWindow iterations predicts more than max_iterations in all (the message
+// gives the prediction).
 CategoricalResult categorical_policy_evaluation(const TabularMdp& mdp, const Policy& policy,
                                                 double gamma, const value::AtomSupport& support,
                                                 double tolerance = 1e-12,
@@ -64,18 +72,20 @@ ReturnBounds discounted_return_bounds(const TabularMdp& mdp, double gamma);
 
 // The return distribution of `policy` from the MDP's initial distribution on a categorical
 // support: the mixture sum_s initial_distribution[s] eta(s) of the fixed point eta of
-// categorical_policy_evaluation(mdp, policy, gamma, support) (default tolerance). Pick a support
-// that covers the returns (discounted_return_bounds) so that its mean is the policy's value.
-// valor::Error as categorical_policy_evaluation.
+// categorical_policy_evaluation(mdp, policy, gamma, support, default tolerance, max_iterations).
+// Pick a support that covers the returns (discounted_return_bounds) so that its mean is the
+// policy's value. valor::Error as categorical_policy_evaluation.
 value::ReturnDistribution categorical_return_distribution(const TabularMdp& mdp,
                                                           const Policy& policy, double gamma,
-                                                          const value::AtomSupport& support);
+                                                          const value::AtomSupport& support,
+                                                          int max_iterations = 100000);
 
 // The law of an integer-valued return: P(G = g) for the returns of positive probability among
 // episodes that terminated within the step budget, plus the mass of the episodes that did not.
 struct ExactReturnPmf {
   std::map<int64_t, double> probabilities;  // return -> probability, ascending returns
   double unfinished_mass = 0.0;             // episodes still running after max_steps
+  int64_t updates = 0;                      // (return, probability) entries added to compute it
 
   // sum of probabilities.
   double finished_mass() const;
@@ -93,14 +103,19 @@ struct ExactReturnPmf {
 // at 0. Outcomes of probability 0 are skipped.
 // valor::Error if the reward of any outcome of a policy row (s, pi(s)), s non-terminal, is not an
 // integer (naming the state, action and reward), if max_steps < 1, if `state` is out of range,
-// or if the policy does not have one action in [0, A) per state.
+// if the policy does not have one action in [0, A) per state, or once more than max_updates
+// (return, probability) entries have been added into the table (a bound on the time and memory
+// it takes; the message says how far it got).
 ExactReturnPmf exact_return_distribution(const TabularMdp& mdp, const Policy& policy, int state,
-                                         int max_steps);
+                                         int max_steps,
+                                         int64_t max_updates = std::numeric_limits<int64_t>::max());
 
 // The same from the MDP's initial distribution: the mixture over the states s of positive
 // initial probability w_s of exact_return_distribution(mdp, policy, s, max_steps), both its
-// probabilities and its unfinished mass weighted by w_s. valor::Error as above.
-ExactReturnPmf exact_return_distribution_from_initial(const TabularMdp& mdp, const Policy& policy,
-                                                      int max_steps);
+// probabilities and its unfinished mass weighted by w_s. valor::Error as above; max_updates bounds
+// the updates of all the initial states together.
+ExactReturnPmf exact_return_distribution_from_initial(
+    const TabularMdp& mdp, const Policy& policy, int max_steps,
+    int64_t max_updates = std::numeric_limits<int64_t>::max());
 
 }  // namespace valor::dp

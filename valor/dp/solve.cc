@@ -1,9 +1,12 @@
 #include "valor/dp/solve.h"
 
+#include <fmt/format.h>
+
 #include <Eigen/IterativeLinearSolvers>
 #include <Eigen/SparseCore>
 #include <Eigen/SparseLU>
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstddef>
 #include <deque>
@@ -44,6 +47,226 @@ void check_policy(const TabularMdp& mdp, const Policy& policy) {
   }
 }
 
+// The states from which a terminal state is reached with positive probability when action a is
+// taken in s with probability weight(s, a): a backward search from the terminal states over the
+// transitions of positive probability.
+template <typename Weight>
+std::vector<bool> reaches_terminal(const TabularMdp& mdp, const Weight& weight) {
+  const int n = mdp.num_states;
+  std::vector<std::vector<int>> predecessors(static_cast<size_t>(n));
+  for (int s = 0; s < n; ++s) {
+    if (mdp.terminal[static_cast<size_t>(s)]) continue;
+    for (int a = 0; a < mdp.num_actions; ++a) {
+      if (!(weight(s, a) > 0.0)) continue;
+      for (const auto& t : mdp.row(s, a)) {
+        if (t.probability > 0.0) predecessors[static_cast<size_t>(t.next_state)].push_back(s);
+      }
+    }
+  }
+  std::vector<bool> reaches(static_cast<size_t>(n), false);
+  std::deque<int> queue;
+  for (int s = 0; s < n; ++s) {
+    if (mdp.terminal[static_cast<size_t>(s)]) {
+      reaches[static_cast<size_t>(s)] = true;
+      queue.push_back(s);
+    }
+  }
+  while (!queue.empty()) {
+    const int s = queue.front();
+    queue.pop_front();
+    for (int p : predecessors[static_cast<size_t>(s)]) {
+      if (!reaches[static_cast<size_t>(p)]) {
+        reaches[static_cast<size_t>(p)] = true;
+        queue.push_back(p);
+      }
+    }
+  }
+  return reaches;
+}
+
+// At most this many states are named in a message about value iteration.
+constexpr size_t kNamedStates = 5;
+
+// "(0,1) (+1 per sweep), (0,2) (+1 per sweep) and 3 more": the states with the largest |drift|.
+std::string name_moving_states(const TabularMdp& mdp, const std::vector<double>& drift,
+                               const std::vector<bool>& escapes, const char* unit) {
+  std::vector<int> order(drift.size());
+  for (size_t s = 0; s < order.size(); ++s) order[s] = static_cast<int>(s);
+  double largest = 0.0;
+  for (double d : drift) largest = std::max(largest, std::abs(d));
+  std::stable_sort(order.begin(), order.end(), [&drift](int a, int b) {
+    return std::abs(drift[static_cast<size_t>(a)]) > std::abs(drift[static_cast<size_t>(b)]);
+  });
+  std::string text;
+  size_t named = 0, moving = 0;
+  for (int s : order) {
+    const double d = drift[static_cast<size_t>(s)];
+    if (!(std::abs(d) >= 1e-3 * largest) || d == 0.0) break;
+    ++moving;
+    if (named == kNamedStates) continue;
+    text += fmt::format("{}{} ({:+.4g} {}{})", named == 0 ? "" : ", ", mdp.state_name(s), d, unit,
+                        escapes[static_cast<size_t>(s)] ? ""
+                                                        : "; no action sequence from it "
+                                                          "reaches a terminal state");
+    ++named;
+  }
+  if (moving > named) text += fmt::format(" and {} more", moving - named);
+  return text;
+}
+
+// The closed class that `policy` ends in from `state` when it never reaches a terminal state,
+// and its gain (the average reward per step in it); gain 0 and no states when there is none.
+struct RewardCycle {
+  std::vector<int> states;
+  double gain = 0.0;
+};
+
+// The states reached from `from` under the policy (positive probability), `from` included.
+std::vector<int> forward_closure(const TabularMdp& mdp, const Policy& policy, int from) {
+  std::vector<bool> seen(static_cast<size_t>(mdp.num_states), false);
+  std::vector<int> out = {from};
+  seen[static_cast<size_t>(from)] = true;
+  for (size_t i = 0; i < out.size(); ++i) {
+    for (const auto& t : mdp.row(out[i], policy[static_cast<size_t>(out[i])])) {
+      if (t.probability > 0.0 && !seen[static_cast<size_t>(t.next_state)]) {
+        seen[static_cast<size_t>(t.next_state)] = true;
+        out.push_back(t.next_state);
+      }
+    }
+  }
+  return out;
+}
+
+RewardCycle closed_class_from(const TabularMdp& mdp, const Policy& policy, int state) {
+  // Walk down to a closed class: while some state reached from u cannot return to u, move there
+  // (its closure is strictly smaller); at most num_states moves.
+  int u = state;
+  std::vector<int> closure;
+  for (;;) {
+    closure = forward_closure(mdp, policy, u);
+    std::vector<int> position(static_cast<size_t>(mdp.num_states), -1);
+    for (size_t i = 0; i < closure.size(); ++i)
+      position[static_cast<size_t>(closure[i])] = static_cast<int>(i);
+    for (int s : closure) {
+      if (mdp.terminal[static_cast<size_t>(s)]) return {};
+    }
+    // Backward search to u within the closure.
+    std::vector<std::vector<int>> predecessors(closure.size());
+    for (size_t i = 0; i < closure.size(); ++i) {
+      for (const auto& t : mdp.row(closure[i], policy[static_cast<size_t>(closure[i])])) {
+        if (t.probability > 0.0) {
+          predecessors[static_cast<size_t>(position[static_cast<size_t>(t.next_state)])].push_back(
+              static_cast<int>(i));
+        }
+      }
+    }
+    std::vector<bool> returns(closure.size(), false);
+    std::vector<int> queue = {0};
+    returns[0] = true;
+    for (size_t k = 0; k < queue.size(); ++k) {
+      for (int p : predecessors[static_cast<size_t>(queue[k])]) {
+        if (!returns[static_cast<size_t>(p)]) {
+          returns[static_cast<size_t>(p)] = true;
+          queue.push_back(p);
+        }
+      }
+    }
+    const auto away = std::find(returns.begin(), returns.end(), false);
+    if (away == returns.end()) break;
+    u = closure[static_cast<size_t>(away - returns.begin())];
+  }
+  // The stationary distribution mu of the class: mu (P - I) = 0 with sum(mu) = 1 in place of the
+  // last equation (the class is irreducible, so the system is regular).
+  const int m = static_cast<int>(closure.size());
+  std::vector<int> position(static_cast<size_t>(mdp.num_states), -1);
+  for (int i = 0; i < m; ++i) position[static_cast<size_t>(closure[static_cast<size_t>(i)])] = i;
+  std::vector<Eigen::Triplet<double, int>> triplets;
+  Eigen::VectorXd reward = Eigen::VectorXd::Zero(m);
+  for (int i = 0; i < m; ++i) {
+    const int s = closure[static_cast<size_t>(i)];
+    if (i < m - 1) triplets.emplace_back(i, i, -1.0);
+    for (const auto& t : mdp.row(s, policy[static_cast<size_t>(s)])) {
+      reward[i] += t.probability * t.reward;
+      const int j = position[static_cast<size_t>(t.next_state)];
+      if (j < m - 1 && t.probability > 0.0) triplets.emplace_back(j, i, t.probability);
+    }
+    triplets.emplace_back(m - 1, i, 1.0);
+  }
+  Eigen::SparseMatrix<double, Eigen::ColMajor, int> a(m, m);
+  a.setFromTriplets(triplets.begin(), triplets.end());
+  a.makeCompressed();
+  Eigen::SparseLU<Eigen::SparseMatrix<double, Eigen::ColMajor, int>, Eigen::COLAMDOrdering<int>> lu;
+  lu.compute(a);
+  if (lu.info() != Eigen::Success) return {};
+  Eigen::VectorXd rhs = Eigen::VectorXd::Zero(m);
+  rhs[m - 1] = 1.0;
+  const Eigen::VectorXd mu = lu.solve(rhs);
+  if (lu.info() != Eigen::Success || !mu.allFinite()) return {};
+  RewardCycle cycle;
+  cycle.states = closure;
+  std::sort(cycle.states.begin(), cycle.states.end());
+  cycle.gain = mu.dot(reward);
+  return cycle;
+}
+
+// For gamma = 1, before any sweep: a state from which no action sequence reaches a terminal state,
+// and from which every outcome that any actions can lead to pays a negative reward (or every one a
+// positive reward), has value -infinity (+infinity); valor::Error naming such states.
+void dead_end_check(const TabularMdp& mdp) {
+  const std::vector<bool> escapes = reaches_terminal(mdp, [](int, int) { return 1.0; });
+  const size_t n = static_cast<size_t>(mdp.num_states);
+  // sign[s]: -1 if every outcome reachable from s is negative, +1 if all positive, 0 otherwise;
+  // computed as a fixed point over the dead-end states (they only lead to dead-end states).
+  std::vector<int> sign(n, 0);
+  std::vector<bool> dead(n, false);
+  for (size_t s = 0; s < n; ++s) dead[s] = !escapes[s];
+  for (int want : {-1, 1}) {
+    std::vector<bool> ok(n, false);
+    for (size_t s = 0; s < n; ++s) ok[s] = dead[s];
+    bool changed = true;
+    while (changed) {
+      changed = false;
+      for (size_t s = 0; s < n; ++s) {
+        if (!ok[s]) continue;
+        for (int a = 0; a < mdp.num_actions && ok[s]; ++a) {
+          for (const auto& t : mdp.row(static_cast<int>(s), a)) {
+            if (t.probability <= 0.0) continue;
+            if (!(t.reward * want > 0.0) || !ok[static_cast<size_t>(t.next_state)]) {
+              ok[s] = false;
+              changed = true;
+              break;
+            }
+          }
+        }
+      }
+    }
+    for (size_t s = 0; s < n; ++s) {
+      if (ok[s]) sign[s] = want;
+    }
+  }
+  std::string names;
+  size_t named = 0, found = 0;
+  int first_sign = 0;
+  for (size_t s = 0; s < n; ++s) {
+    if (sign[s] == 0) continue;
+    if (first_sign == 0) first_sign = sign[s];
+    ++found;
+    if (named < kNamedStates) {
+      names += fmt::format("{}{} ({}infinity)", named == 0 ? "" : ", ",
+                           mdp.state_name(static_cast<int>(s)), sign[s] < 0 ? "-" : "+");
+      ++named;
+    }
+  }
+  if (found == 0) return;
+  if (found > named) names += fmt::format(" and {} more", found - named);
+  fail(
+      "value iteration on '{}' (gamma = 1): from {} no action sequence reaches a terminal state, "
+      "and every reward on the way is {}, so the undiscounted value there is infinite and value "
+      "iteration cannot converge; use gamma < 1, or solve on the states reachable from the start "
+      "(unreachable states often are such)",
+      mdp.name, names, first_sign < 0 ? "negative" : "positive");
+}
+
 // Systems larger than this try an iterative solver first (gamma < 1); see solve_linear.
 constexpr int kIterativeMinStates = 2000;
 
@@ -55,36 +278,8 @@ std::vector<double> solve_linear(const TabularMdp& mdp, double gamma, const Weig
   const int num_actions = mdp.num_actions;
   if (gamma == 1.0) {
     // (I - P_pi) restricted to the non-terminal states is singular exactly when some state cannot
-    // reach a terminal state under pi (those states hold a closed class). Find them by a backward
-    // search from the terminal states over the policy's positive-probability transitions.
-    std::vector<std::vector<int>> predecessors(static_cast<size_t>(n));
-    for (int s = 0; s < n; ++s) {
-      if (mdp.terminal[static_cast<size_t>(s)]) continue;
-      for (int a = 0; a < num_actions; ++a) {
-        if (!(weight(s, a) > 0.0)) continue;
-        for (const auto& t : mdp.row(s, a)) {
-          if (t.probability > 0.0) predecessors[static_cast<size_t>(t.next_state)].push_back(s);
-        }
-      }
-    }
-    std::vector<bool> reaches(static_cast<size_t>(n), false);
-    std::deque<int> queue;
-    for (int s = 0; s < n; ++s) {
-      if (mdp.terminal[static_cast<size_t>(s)]) {
-        reaches[static_cast<size_t>(s)] = true;
-        queue.push_back(s);
-      }
-    }
-    while (!queue.empty()) {
-      const int s = queue.front();
-      queue.pop_front();
-      for (int p : predecessors[static_cast<size_t>(s)]) {
-        if (!reaches[static_cast<size_t>(p)]) {
-          reaches[static_cast<size_t>(p)] = true;
-          queue.push_back(p);
-        }
-      }
-    }
+    // reach a terminal state under pi (those states hold a closed class).
+    const std::vector<bool> reaches = reaches_terminal(mdp, weight);
     for (int s = 0; s < n; ++s) {
       if (!reaches[static_cast<size_t>(s)]) {
         fail(
@@ -306,18 +501,26 @@ ValueIterationResult value_iteration(const TabularMdp& mdp, double gamma, double
   const double threshold = gamma == 0.0  ? std::numeric_limits<double>::infinity()
                            : gamma < 1.0 ? epsilon * (1.0 - gamma) / (2.0 * gamma)
                                          : epsilon;
-  ValueIterationResult result;
-  std::vector<double> v(static_cast<size_t>(mdp.num_states), 0.0);
-  std::vector<double> next(v.size(), 0.0);
+  const size_t n = static_cast<size_t>(mdp.num_states);
+  // The last three iterates, V_k = iterate[k % 3], so that V_k - V_(k-1) can be compared with
+  // V_(k-1) - V_(k-2) (gamma = 1 only).
+  std::array<std::vector<double>, 3> iterate;
+  for (auto& v : iterate) v.assign(n, 0.0);
+  const auto at = [&iterate](int k) -> std::vector<double>& {
+    return iterate[static_cast<size_t>(k) % 3];
+  };
+  int stable_run = 0;  // sweeps in a row whose increments equal the previous sweep's
+  int next_check = kDivergenceSweeps;
+  if (gamma == 1.0) dead_end_check(mdp);
   double change = std::numeric_limits<double>::infinity();
   int sweeps = 0;
   while (sweeps < max_sweeps) {
-    change = bellman_optimality_sweep(model, gamma, v, next);
-    v.swap(next);
+    change = bellman_optimality_sweep(model, gamma, at(sweeps), at(sweeps + 1));
     ++sweeps;
     if (!std::isfinite(change)) break;
     if (change < threshold) {
-      result.v = std::move(v);
+      ValueIterationResult result;
+      result.v = std::move(at(sweeps));
       result.q = q_from_v(mdp, result.v, gamma);
       result.policy = greedy_policy(mdp, result.q);
       result.sweeps = sweeps;
@@ -325,13 +528,159 @@ ValueIterationResult value_iteration(const TabularMdp& mdp, double gamma, double
       result.certified = certified;
       return result;
     }
+    if (gamma < 1.0 || sweeps < 2) continue;
+    // Iterates that rise by a fixed vector every sweep: a candidate for a reward cycle, which is
+    // checked exactly on the greedy policy (a transient can look the same for many sweeps).
+    const auto& now = at(sweeps);
+    const auto& before = at(sweeps - 1);
+    const auto& before_back = at(sweeps - 2);
+    double rise = 0.0, wobble = 0.0;
+    for (size_t s = 0; s < n; ++s) {
+      const double d = now[s] - before[s];
+      rise = std::max(rise, d);
+      wobble = std::max(wobble, std::abs(d - (before[s] - before_back[s])));
+    }
+    stable_run = rise > 0.0 && wobble <= 1e-9 * rise ? stable_run + 1 : 0;
+    if (stable_run < next_check) continue;
+    next_check *= 2;  // a failed check is not repeated soon
+    const std::vector<double> q = q_from_v(mdp, now, gamma);
+    const Policy greedy = greedy_policy(mdp, q);
+    int top = 0;
+    for (size_t s = 0; s < n; ++s) {
+      if (now[s] - before[s] > now[static_cast<size_t>(top)] - before[static_cast<size_t>(top)]) {
+        top = static_cast<int>(s);
+      }
+    }
+    const RewardCycle cycle = closed_class_from(mdp, greedy, top);
+    if (cycle.gain > 1e-9 * std::max(1.0, rise)) {
+      std::string names;
+      for (size_t i = 0; i < std::min(cycle.states.size(), kNamedStates); ++i) {
+        names += fmt::format("{}{}", i == 0 ? "" : ", ", mdp.state_name(cycle.states[i]));
+      }
+      if (cycle.states.size() > kNamedStates) {
+        names += fmt::format(" and {} more", cycle.states.size() - kNamedStates);
+      }
+      fail(
+          "value iteration on '{}' (gamma = 1) diverges: after {} sweeps the value of {} rises by "
+          "{:.4g} per sweep, and the greedy policy from there loops for ever through {} collecting "
+          "{:.4g} per step on average, so the undiscounted optimum is unbounded; use gamma < 1, "
+          "or give every endless cycle a cost",
+          mdp.name, sweeps, mdp.state_name(top),
+          now[static_cast<size_t>(top)] - before[static_cast<size_t>(top)], names, cycle.gain);
+    }
+  }
+  std::vector<double> last(n);
+  if (sweeps > 0) {
+    for (size_t s = 0; s < n; ++s) last[s] = at(sweeps)[s] - at(sweeps - 1)[s];
   }
   fail(
       "value iteration on '{}' (gamma = {}) did not meet its stopping rule "
-      "(||V_k - V_(k-1)||_inf < {}) in {} sweeps; the last change was {}{}",
+      "(||V_k - V_(k-1)||_inf < {}) in {} sweeps; the last change was {}{}{}",
       mdp.name, gamma, threshold, sweeps, change,
+      std::isfinite(change)
+          ? fmt::format(", largest at {}",
+                        name_moving_states(mdp, last, can_reach_terminal(mdp), "in the last sweep"))
+          : "",
       gamma == 1.0 ? " (with gamma = 1 some policy may never reach a terminal state; use gamma < 1)"
                    : "; raise max_sweeps or epsilon");
+}
+
+std::vector<bool> reachable_states(const TabularMdp& mdp) {
+  mdp.validate();
+  const size_t n = static_cast<size_t>(mdp.num_states);
+  std::vector<bool> seen(n, false);
+  std::deque<int> queue;
+  for (size_t s = 0; s < n; ++s) {
+    if (mdp.initial_distribution[s] > 0.0) {
+      seen[s] = true;
+      queue.push_back(static_cast<int>(s));
+    }
+  }
+  while (!queue.empty()) {
+    const int s = queue.front();
+    queue.pop_front();
+    if (mdp.terminal[static_cast<size_t>(s)]) continue;
+    for (int a = 0; a < mdp.num_actions; ++a) {
+      for (const auto& t : mdp.row(s, a)) {
+        if (t.probability > 0.0 && !seen[static_cast<size_t>(t.next_state)]) {
+          seen[static_cast<size_t>(t.next_state)] = true;
+          queue.push_back(t.next_state);
+        }
+      }
+    }
+  }
+  return seen;
+}
+
+std::vector<bool> can_reach_terminal(const TabularMdp& mdp) {
+  mdp.validate();
+  return reaches_terminal(mdp, [](int, int) { return 1.0; });
+}
+
+std::vector<int> improper_states(const TabularMdp& mdp, const Policy& policy) {
+  mdp.validate();
+  check_policy(mdp, policy);
+  const std::vector<bool> reaches = reaches_terminal(
+      mdp, [&policy](int s, int a) { return policy[static_cast<size_t>(s)] == a ? 1.0 : 0.0; });
+  std::vector<int> out;
+  for (int s = 0; s < mdp.num_states; ++s) {
+    if (!reaches[static_cast<size_t>(s)]) out.push_back(s);
+  }
+  return out;
+}
+
+SubMdp restrict_to_states(const TabularMdp& mdp, const std::vector<bool>& keep) {
+  mdp.validate();
+  if (keep.size() != static_cast<size_t>(mdp.num_states)) {
+    fail("tabular MDP '{}': the set of states to keep has {} entries but the MDP has {} states",
+         mdp.name, keep.size(), mdp.num_states);
+  }
+  SubMdp sub;
+  sub.index.assign(keep.size(), -1);
+  for (int s = 0; s < mdp.num_states; ++s) {
+    if (!keep[static_cast<size_t>(s)]) continue;
+    sub.index[static_cast<size_t>(s)] = static_cast<int>(sub.original.size());
+    sub.original.push_back(s);
+  }
+  if (sub.original.empty()) fail("tabular MDP '{}': no state to keep", mdp.name);
+  const int n = static_cast<int>(sub.original.size());
+  TabularMdp& out = sub.mdp;
+  out = TabularMdp::with_shape(mdp.name, n, mdp.num_actions);
+  out.action_names = mdp.action_names;
+  out.picture = mdp.picture;
+  for (int t = 0; t < n; ++t) {
+    const int s = sub.original[static_cast<size_t>(t)];
+    out.terminal[static_cast<size_t>(t)] = mdp.terminal[static_cast<size_t>(s)];
+    out.initial_distribution[static_cast<size_t>(t)] =
+        mdp.initial_distribution[static_cast<size_t>(s)];
+    out.state_labels.push_back(mdp.state_name(s));
+    if (!mdp.state_cells.empty())
+      out.state_cells.push_back(mdp.state_cells[static_cast<size_t>(s)]);
+    for (int a = 0; a < mdp.num_actions; ++a) {
+      auto& row = out.rows[static_cast<size_t>(t) * static_cast<size_t>(mdp.num_actions) +
+                           static_cast<size_t>(a)];
+      for (const auto& tr : mdp.row(s, a)) {
+        const int next = sub.index[static_cast<size_t>(tr.next_state)];
+        if (next >= 0) {
+          row.push_back({next, tr.probability, tr.reward});
+        } else if (tr.probability > 0.0) {
+          fail(
+              "tabular MDP '{}': state {} (kept), action {}, leads to state {} (left out) with "
+              "probability {}; the kept states must be closed under transitions",
+              mdp.name, mdp.state_name(s), mdp.action_name(a), mdp.state_name(tr.next_state),
+              tr.probability);
+        }
+      }
+    }
+  }
+  for (int s = 0; s < mdp.num_states; ++s) {
+    if (!keep[static_cast<size_t>(s)] && mdp.initial_distribution[static_cast<size_t>(s)] > 0.0) {
+      fail("tabular MDP '{}': state {} is left out but has initial probability {}", mdp.name,
+           mdp.state_name(s), mdp.initial_distribution[static_cast<size_t>(s)]);
+    }
+  }
+  out.validate();
+  return sub;
 }
 
 PolicyIterationResult policy_iteration(const TabularMdp& mdp, double gamma, Policy initial) {

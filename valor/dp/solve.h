@@ -46,8 +46,54 @@ struct ValueIterationResult {
 // only the previous iterate; all buffers are allocated before the loop. valor::Error (after
 // check_discount) if max_sweeps pass without meeting the stopping rule, if epsilon <= 0 or
 // max_sweeps < 1.
+//
+// For gamma = 1 value iteration converges only where the undiscounted optimum is finite, and two
+// kinds of divergence are caught early, each a valor::Error naming the states involved:
+// - before any sweep: states from which no action sequence reaches a terminal state and every
+//   reward that any actions can lead to is negative (value -infinity; e.g. a walled-in cost cell)
+//   or every one positive (+infinity);
+// - during the sweeps: once the iterates have risen by the same vector for kDivergenceSweeps
+//   sweeps in a row (then 2x, 4x, ... as many after a check that finds nothing), the greedy policy
+//   is followed from the state that rises most to the closed class it ends in, and if that class
+//   never reaches a terminal state and its average reward per step (exact, from its stationary
+//   distribution) is positive, the optimum is +infinity there.
+// A rise alone proves nothing (from a start whose only way out costs 100, staying at -1 per step
+// is the best plan for the first 100 sweeps), hence the exact check. Any other failure to converge
+// ends at max_sweeps; that message names the states whose values changed most in the last sweep.
 ValueIterationResult value_iteration(const TabularMdp& mdp, double gamma, double epsilon = 1e-10,
                                      int max_sweeps = 1000000);
+
+// Sweeps during which the iterates must have risen by the same vector before value iteration
+// checks the greedy policy for a reward cycle: a few, so that the check is cheap to try and
+// divergence is caught in milliseconds; the check itself is exact.
+inline constexpr int kDivergenceSweeps = 16;
+
+// The states reachable from the initial distribution through outcomes of positive probability
+// under any actions (the initial states included; terminal states are not left).
+// valor::Error as TabularMdp::validate.
+std::vector<bool> reachable_states(const TabularMdp& mdp);
+
+// The states from which some sequence of actions reaches a terminal state with positive
+// probability (the terminal states included). valor::Error as TabularMdp::validate.
+std::vector<bool> can_reach_terminal(const TabularMdp& mdp);
+
+// The states from which `policy` never reaches a terminal state (their return at gamma = 1 is not
+// that of an episode that ends), ascending. valor::Error for a policy of the wrong size or with an
+// action out of range.
+std::vector<int> improper_states(const TabularMdp& mdp, const Policy& policy);
+
+// An MDP restricted to a set of its states that no outcome of positive probability leaves.
+struct SubMdp {
+  TabularMdp mdp;             // the kept states, in their original order; same name and actions
+  std::vector<int> original;  // original[t]: the state of the full MDP that sub-state t is
+  std::vector<int> index;     // index[s]: the sub-state of state s, or -1 if left out
+};
+
+// Keeps the states with keep[s]; outcomes of probability 0 into left-out states are dropped.
+// valor::Error if keep has the wrong size, keeps no state, or a kept non-terminal state has an
+// outcome of positive probability into a left-out state (naming both); the initial distribution
+// must lie on kept states (else valor::Error).
+SubMdp restrict_to_states(const TabularMdp& mdp, const std::vector<bool>& keep);
 
 struct PolicyIterationResult {
   std::vector<double> v;  // exact V of the final policy

@@ -314,6 +314,132 @@ TEST(ValueIteration, RussellNorvigStartValueMatchesTheBook) {
   EXPECT_EQ(checked, 2);
 }
 
+// The number N in "after N sweeps" of a value-iteration error.
+int sweeps_in(const std::string& message) {
+  const size_t at = message.find("after ");
+  return at == std::string::npos ? -1 : std::stoi(message.substr(at + 6));
+}
+
+std::string value_iteration_error(const TabularMdp& mdp) {
+  try {
+    value_iteration(mdp, 1.0);
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+// A walled-in cost cell that no start reaches: every action pays 5 and stays, so its value falls
+// by 5 every sweep. Value iteration on the whole map stops at once and names it; on the states
+// reachable from the start it converges.
+TEST(ValueIteration, UnreachableCostCellIsNamedAndReachableStatesSolve) {
+  const TabularMdp map = env::gridworld_from_map("S..G\n####\n#5##\n", {}, "walled");
+  const std::string message = value_iteration_error(map);
+  EXPECT_THAT(message, HasSubstr("from (2,1) (-infinity) no action sequence reaches a terminal"));
+  EXPECT_THAT(message, HasSubstr("every reward on the way is negative"));
+
+  const std::vector<bool> reachable = reachable_states(map);
+  EXPECT_EQ(std::count(reachable.begin(), reachable.end(), true), 4);
+  const SubMdp sub = restrict_to_states(map, reachable);
+  ASSERT_EQ(sub.mdp.num_states, 4);
+  EXPECT_EQ(sub.original, (std::vector<int>{0, 1, 2, 3}));
+  EXPECT_EQ(sub.index[4], -1);
+  EXPECT_EQ(sub.mdp.state_name(3), "(0,3)");
+  const ValueIterationResult vi = value_iteration(sub.mdp, 1.0);
+  EXPECT_EQ(vi.v, (std::vector<double>{1.0, 1.0, 1.0, 0.0}));
+  // With no step cost every action ties at 1, and the lowest (up) bumps into the edge for ever.
+  EXPECT_EQ(improper_states(sub.mdp, vi.policy), (std::vector<int>{0, 1, 2}));
+}
+
+// A positive step reward at gamma = 1: walking in circles pays for ever.
+TEST(ValueIteration, PositiveRewardCycleIsDetectedEarly) {
+  env::GridworldOptions o;
+  o.step_reward = 1.0;
+  const std::string message = value_iteration_error(env::gridworld_from_map("S.\n.G\n", o, "m"));
+  EXPECT_THAT(message, HasSubstr("diverges"));
+  EXPECT_THAT(message, HasSubstr("rises by 1 per sweep"));
+  EXPECT_THAT(message, HasSubstr("collecting 1 per step on average"));
+  EXPECT_LT(sweeps_in(message), 100);
+  // The same with stochastic transitions: state 0 stays with +1 (p 1/2) or moves to state 1 (p
+  // 1/2); from 1 one action returns to 0 with +2, the other ends. Looping visits 0 two thirds of
+  // the time: gain 2/3 * 1/2 * 1 + 1/3 * 2 = 1 per step.
+  TabularMdp mdp = TabularMdp::with_shape("loop", 3, 2);
+  mdp.rows[0] = mdp.rows[1] = {{0, 0.5, 1.0}, {1, 0.5, 0.0}};
+  mdp.rows[2] = {{0, 1.0, 2.0}};
+  mdp.rows[3] = {{2, 1.0, 0.0}};
+  mdp.rows[4] = mdp.rows[5] = {{2, 1.0, 0.0}};
+  mdp.terminal[2] = true;
+  mdp.initial_distribution[0] = 1.0;
+  const std::string stochastic = value_iteration_error(mdp);
+  EXPECT_THAT(stochastic, HasSubstr("loops for ever through 0, 1 collecting 1 per step"));
+  EXPECT_LT(sweeps_in(stochastic), 200);
+}
+
+// Rewards +1, -1 around a cycle that never has to end: the iterates alternate for ever, which no
+// early check claims; the sweeps run out and the message names the states that still move.
+TEST(ValueIteration, ZeroSumCycleRunsOutOfSweepsNamingStates) {
+  TabularMdp mdp = TabularMdp::with_shape("two-cycle", 3, 2);
+  mdp.rows[0] = {{1, 1.0, 1.0}};
+  mdp.rows[1] = {{2, 1.0, 0.0}};
+  mdp.rows[2] = mdp.rows[3] = {{0, 1.0, -1.0}};
+  mdp.rows[4] = mdp.rows[5] = {{2, 1.0, 0.0}};
+  mdp.terminal[2] = true;
+  mdp.initial_distribution[0] = 1.0;
+  try {
+    value_iteration(mdp, 1.0, 1e-10, 1000);
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_THAT(e.what(), HasSubstr("in 1000 sweeps"));
+    EXPECT_THAT(e.what(), HasSubstr("largest at 0 (-1 in the last sweep), 1 (+1 in the last"));
+  }
+}
+
+// From a start whose only way out is a cliff of -100, staying put at -1 per step is the best plan
+// for the first 200 sweeps: the iterates fall by the same amount sweep after sweep, and then
+// converge. No early check may call that divergence.
+TEST(ValueIteration, LongLinearTransientIsNotDivergence) {
+  env::GridworldOptions o;
+  o.step_reward = -1.0;
+  o.cliff_reward = -1000.0;
+  const TabularMdp mdp = env::gridworld_from_map("S#G\nC#.\nS..\n", o, "m");
+  const ValueIterationResult vi = value_iteration(mdp, 1.0, 1e-12);
+  EXPECT_GT(vi.sweeps, 1000);
+  EXPECT_NEAR(vi.v[0], -2000.0 + 1.0 - 3.0, 1e-8);
+}
+
+TEST(ValueIteration, ImproperStatesOfAPolicy) {
+  const TabularMdp cliff = env::gridworld_preset_mdp("cliff");
+  const std::vector<int> all_up =
+      improper_states(cliff, Policy(static_cast<size_t>(cliff.num_states), env::kGridworldUp));
+  EXPECT_EQ(all_up.size(), static_cast<size_t>(cliff.num_states - 1));  // all but the goal
+  EXPECT_TRUE(improper_states(cliff, value_iteration(cliff, 1.0).policy).empty());
+  EXPECT_THROW(improper_states(cliff, Policy{0}), Error);
+}
+
+TEST(RestrictToStates, Errors) {
+  const TabularMdp map = env::gridworld_from_map("S..G\n####\n#5##\n", {}, "walled");
+  std::vector<bool> keep(static_cast<size_t>(map.num_states), true);
+  keep[1] = false;  // (0,1) is entered from the start
+  EXPECT_THROW(restrict_to_states(map, keep), Error);
+  EXPECT_THROW(restrict_to_states(map, std::vector<bool>(2, true)), Error);
+  EXPECT_THROW(restrict_to_states(map, std::vector<bool>(5, false)), Error);
+  std::vector<bool> no_start(5, false);
+  no_start[4] = true;  // the cost cell alone is closed, but the start is left out
+  EXPECT_THROW(restrict_to_states(map, no_start), Error);
+}
+
+// A start whose only move is into the cliff: each fall pays -100 and lands on either start with
+// probability 1/2, so V(A) = -100 + (V(A) + V(B)) / 2, i.e. V(A) = V(B) - 200; from B the goal is
+// three steps of -1 and the goal's +1 away (the header sets the step reward): V(B) = -2.
+TEST(ValueIteration, CliffLeadsToTheOtherStart) {
+  const TabularMdp mdp = env::gridworld_from_map("step_reward = -1\nS#G\nC#.\nS..\n", {}, "m");
+  const ValueIterationResult vi = value_iteration(mdp, 1.0, 1e-12);
+  ASSERT_EQ(mdp.state_name(0), "(0,0)");
+  ASSERT_EQ(mdp.state_name(3), "(2,0)");
+  EXPECT_NEAR(vi.v[3], -2.0, 1e-12);
+  EXPECT_NEAR(vi.v[0], -202.0, 1e-9);
+}
+
 TEST(ValueIteration, GammaZeroIsTheBestImmediateReward) {
   const TabularMdp mdp = two_state_mdp();
   const ValueIterationResult vi = value_iteration(mdp, 0.0);

@@ -13,10 +13,15 @@
 // is the sum of its first H rewards. Episodes that terminate earlier have G = their full return.
 // Every function here (optimisation, exact evaluation, rollouts) uses this same rule.
 //
-// Rewards must be integers (exactly, as doubles) with |r| <= 2^20, else valor::Error. The stock
-// after t steps lies in [t * r_lo, t * r_hi] with r_lo = min(0, min r) and r_hi = max(0, max r)
-// over the non-terminal rows; the value tables have (H + 1) * S * (H (r_hi - r_lo) + 1) entries
-// (valor::Error beyond 2^28).
+// Rewards must be integers (exactly, as doubles) with |r| <= 2^20, and H max |r| < 2^30 so that
+// stocks fit an int, else valor::Error.
+//
+// Only the reachable augmented states are solved: a forward pass from (0, s, 0), s initial, lists
+// the (t, s, c) that some policy reaches with positive probability (s not terminal, t < H) and the
+// returns G that some policy attains (stocks on entering a terminal state, or at the cap); the
+// backward induction visits those triples only, and an objective is evaluated at those returns
+// only. The forward pass stops with valor::Error, before the tables are allocated, as soon as they
+// would need more than StockLimits::max_bytes (the message gives the size found so far).
 #pragma once
 
 #include <cstdint>
@@ -30,47 +35,77 @@ namespace valor::dp {
 
 using env::TabularMdp;
 
-// A deterministic policy on the augmented state (t, s, c): the action at step t in state s with
-// stock c. Defined for 0 <= t < horizon and c in [t * stock_lo_step, t * stock_hi_step].
+// The memory the stock-augmented tables may take.
+struct StockLimits {
+  // Per reachable triple: its stock and action (8 bytes) and one 4-byte successor per outcome of
+  // every action; plus two layers of 8-byte values. 4 GiB by default: the development machines
+  // have 23 GiB shared by several builds, and a larger problem would take minutes anyway.
+  int64_t max_bytes = int64_t{4} << 30;
+};
+
+// The size of the stock-augmented problem of an MDP and horizon, from the forward pass.
+struct StockProblemSize {
+  int64_t triples = 0;  // reachable (t, s, c), s not terminal, t < H
+  int64_t returns = 0;  // attainable returns
+  int64_t bytes = 0;    // memory of the tables, as StockLimits counts it
+};
+
+// A deterministic policy on the reachable augmented states (t, s, c): the action at step t in
+// state s with stock c (the sum of the rewards so far).
+//
+// Layout: the triples are listed by t, then s, then ascending c. Entries
+// [start[t * num_states + s], start[t * num_states + s + 1]) of `stocks` are the stocks with which
+// state s can be reached at step t (under some policy; none for terminal states), and the same
+// entries of `actions` are the actions taken there. `valor solve --format json` writes these three
+// arrays as they are.
 struct StockPolicy {
   int horizon = 0;
   int num_states = 0;
   int num_actions = 0;
-  int stock_lo_step = 0;  // r_lo = min(0, min reward); the stock at step t is >= t * r_lo
-  int stock_hi_step = 0;  // r_hi = max(0, max reward); the stock at step t is <= t * r_hi
   // The optimised objective from the initial distribution with c_0 = 0 (E[u(G)] for
   // optimize_expected_utility; E[-(b - G)^+] for the policy of optimize_cvar).
   double value = 0.0;
-  // actions[(t * num_states + s) * stock_count() + (c - horizon * stock_lo_step)]; 0 for terminal
-  // states (their rows are self-loops, so the action does not matter) and outside the reachable
-  // range of c at step t.
+  std::vector<int64_t> start;  // horizon * num_states + 1 entries, start[0] = 0
+  std::vector<int> stocks;
   std::vector<int> actions;
 
-  int stock_min() const { return horizon * stock_lo_step; }
-  int stock_max() const { return horizon * stock_hi_step; }
-  int stock_count() const { return stock_max() - stock_min() + 1; }
-  // The action at (t, s, c); valor::Error if t is not in [0, horizon), s not a state, or c
-  // outside [t * stock_lo_step, t * stock_hi_step].
+  // Whether (t, state, stock) is a reachable triple of the policy's table.
+  bool reachable(int t, int state, int stock) const;
+  // The action at (t, s, c); valor::Error if t is not in [0, horizon), s not a state, or (t, s, c)
+  // not reachable.
   int action(int t, int state, int stock) const;
 };
 
 // Maximises E[u(G)] over all (history-dependent) policies; the optimum is attained by the
 // returned (t, s, c)-policy, greedy in the backward induction with ties to the lowest action.
-// valor::Error if the MDP is invalid, a reward is not an integer, or horizon < 1.
+// u is called once for each attainable return G (ascending), never at a stock no policy reaches;
+// valor::Error naming G if u(G) is not finite. valor::Error also if the MDP is invalid, a reward
+// is not an integer, horizon < 1, or the tables exceed limits.max_bytes.
 StockPolicy optimize_expected_utility(const TabularMdp& mdp, const std::function<double(double)>& u,
-                                      int horizon);
+                                      int horizon, const StockLimits& limits = {});
 
 struct CvarResult {
   double alpha = 1.0;
   double cvar = 0.0;   // max over policies of CVaR_alpha(G)
   int b = 0;           // the maximising b of the dual (the lowest one on ties); a VaR_alpha of G
   StockPolicy policy;  // optimal for u(c) = -(b - c)^+, hence CVaR-optimal
+  int candidates = 0;  // attainable returns, each a candidate b
+  int evaluated = 0;   // candidates whose backward induction was run
 };
 
 // Maximises the lower-tail CVaR_alpha(G) = max_b { b - E[(b - G)^+] / alpha } over all policies
-// (alpha = 1 gives the expectation). valor::Error unless 0 < alpha <= 1, and as
+// (alpha = 1 gives the expectation). The maximum over b is attained at an attainable return, and
+// m(b) = min over policies of E[(b - G)^+] does not decrease in b, so for candidates b_i < b < b_j,
+// b - m(b) / alpha <= b_(j-1) - m(b_i) / alpha: a best-first search over intervals of candidates
+// skips those whose bound is below the best value found, and returns what the exhaustive search
+// returns (ties to the lowest b). valor::Error unless 0 < alpha <= 1, and as
 // optimize_expected_utility.
-CvarResult optimize_cvar(const TabularMdp& mdp, double alpha, int horizon);
+CvarResult optimize_cvar(const TabularMdp& mdp, double alpha, int horizon,
+                         const StockLimits& limits = {});
+
+// The size of the problem (the forward pass only). valor::Error as optimize_expected_utility.
+StockProblemSize stock_problem_size(const TabularMdp& mdp, int horizon,
+                                    const StockLimits& limits = {});
 
 // The exact distribution of G (cap rule) under a stock policy, from the initial distribution
 // (its atoms are the integer returns of positive probability). valor::Error if the policy's sizes

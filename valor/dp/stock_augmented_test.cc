@@ -1,5 +1,6 @@
 #include "valor/dp/stock_augmented.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -12,6 +13,7 @@
 #include "valor/core/error.h"
 #include "valor/core/random.h"
 #include "valor/dp/solve.h"
+#include "valor/env/gridworld.h"
 
 namespace valor::dp {
 namespace {
@@ -356,6 +358,181 @@ TEST(StockAugmentedCvar, RolloutsAreDeterministicInTheSeed) {
   EXPECT_NE(rollout_returns(mdp, r.policy, 100, 5), rollout_returns(mdp, r.policy, 100, 6));
 }
 
+// The exhaustive dense programme the search replaces: for every integer b in [H r_lo, H r_hi],
+// max over policies of E[-(b - G)^+] by backward induction over the whole stock grid
+// [t r_lo, t r_hi] of every step. value[b - H r_lo]; the objective is b + value / alpha.
+struct DenseValues {
+  int b_min = 0;
+  std::vector<double> value;
+};
+
+DenseValues dense_values(const TabularMdp& mdp, int horizon) {
+  int lo = 0, hi = 0;
+  for (int s = 0; s < mdp.num_states; ++s) {
+    if (mdp.terminal[static_cast<size_t>(s)]) continue;
+    for (int a = 0; a < mdp.num_actions; ++a) {
+      for (const auto& tr : mdp.row(s, a)) {
+        lo = std::min(lo, static_cast<int>(tr.reward));
+        hi = std::max(hi, static_cast<int>(tr.reward));
+      }
+    }
+  }
+  const int cmin = horizon * lo, count = horizon * (hi - lo) + 1;
+  const auto at = [count](int s, int c_index) { return static_cast<size_t>(s * count + c_index); };
+  DenseValues out;
+  out.b_min = horizon * lo;
+  for (int b = horizon * lo; b <= horizon * hi; ++b) {
+    const auto u = [b](int c) { return -std::max(static_cast<double>(b) - c, 0.0); };
+    std::vector<double> next(static_cast<size_t>(mdp.num_states * count));
+    for (int s = 0; s < mdp.num_states; ++s) {
+      for (int k = 0; k < count; ++k) next[at(s, k)] = u(cmin + k);
+    }
+    std::vector<double> cur = next;
+    for (int t = horizon - 1; t >= 0; --t) {
+      for (int s = 0; s < mdp.num_states; ++s) {
+        for (int c = t * lo; c <= t * hi; ++c) {
+          if (mdp.terminal[static_cast<size_t>(s)]) {
+            cur[at(s, c - cmin)] = u(c);
+            continue;
+          }
+          double top = -1e300;
+          for (int a = 0; a < mdp.num_actions; ++a) {
+            double q = 0;
+            for (const auto& tr : mdp.row(s, a)) {
+              if (tr.probability == 0) continue;
+              q += tr.probability * next[at(tr.next_state, c + static_cast<int>(tr.reward) - cmin)];
+            }
+            top = std::max(top, q);
+          }
+          cur[at(s, c - cmin)] = top;
+        }
+      }
+      std::swap(cur, next);
+    }
+    double value = 0;
+    for (int s = 0; s < mdp.num_states; ++s) {
+      const double p = mdp.initial_distribution[static_cast<size_t>(s)];
+      if (p != 0) value += p * next[at(s, -cmin)];
+    }
+    out.value.push_back(value);
+  }
+  return out;
+}
+
+// A risk map: the far start pays a long cost path or gambles along the cliff; the near start is
+// next to the goal (testdata/maps/risk.txt without its header, and a cliff of -20 so that the
+// dense programme stays small).
+TabularMdp risk_map() {
+  env::GridworldOptions o;
+  o.slip = 0.1;
+  o.step_reward = -3;
+  o.cliff_reward = -20;
+  return env::gridworld_from_map("S.......SG\n.#CCCCCC#.\n.########.\n.33333333.\n", o, "risk");
+}
+
+// The search over attainable returns with its bound finds the optimum of the exhaustive dense
+// programme (the same sums in the same order) and its lowest maximiser b, where maximisers that
+// tie up to rounding count as one (with alpha = 1 every b above the best policy's returns is one).
+TEST(StockAugmentedCvar, SearchMatchesExhaustiveDenseProgramme) {
+  std::vector<std::pair<TabularMdp, int>> cases = {
+      {env::gridworld_preset_mdp("cliff"), 5},
+      {env::gridworld_preset_mdp("gridworld-4x4"), 9},
+      {env::gridworld_preset_mdp("frozen-lake-4x4"), 7},
+      {risk_map(), 9},
+      {looping(), 4},
+      {safe_risky(5, -2), 3}};
+  for (uint64_t seed = 1; seed <= 6; ++seed) cases.emplace_back(random_mdp(seed), 5);
+  int pruned = 0;
+  for (const auto& [mdp, horizon] : cases) {
+    const DenseValues dense = dense_values(mdp, horizon);
+    for (double alpha : {0.02, 0.1, 0.5, 1.0}) {
+      SCOPED_TRACE(testing::Message() << mdp.name << " horizon " << horizon << " alpha " << alpha);
+      const auto phi = [&dense, alpha](int b) {
+        return b + dense.value[static_cast<size_t>(b - dense.b_min)] / alpha;
+      };
+      const int b_max = dense.b_min + static_cast<int>(dense.value.size()) - 1;
+      double best = -1e300;
+      for (int b = dense.b_min; b <= b_max; ++b) best = std::max(best, phi(b));
+      const double tol = 1e-12 * std::max(1.0, std::fabs(best));
+      int lowest = dense.b_min;
+      while (phi(lowest) < best - tol) ++lowest;
+      const CvarResult r = optimize_cvar(mdp, alpha, horizon);
+      EXPECT_NEAR(r.cvar, best, tol);
+      EXPECT_EQ(r.b, lowest);
+      EXPECT_NEAR(evaluate_stock_policy_cvar(mdp, r.policy, alpha), r.cvar,
+                  1e-9 * std::max(1.0, std::fabs(r.cvar)));
+      EXPECT_LE(r.evaluated, r.candidates);
+      pruned += r.evaluated < r.candidates;
+    }
+  }
+  EXPECT_GT(pruned, 10);  // the bound skips candidates in most of these 48 problems
+}
+
+// The policy's table lists exactly the augmented states some policy reaches.
+TEST(StockAugmented, PolicyTableIsTheReachableTriples) {
+  for (int horizon : {1, 3, 6}) {
+    const TabularMdp mdp = env::gridworld_preset_mdp("cliff");
+    const StockPolicy p = optimize_expected_utility(
+        mdp, [](double c) { return c; }, horizon);
+    const std::vector<Key> points = decision_points(mdp, horizon);
+    ASSERT_EQ(p.stocks.size(), points.size());
+    for (const auto& [t, s, c] : points) EXPECT_TRUE(p.reachable(t, s, c));
+    EXPECT_EQ(p.start.size(), static_cast<size_t>(horizon * mdp.num_states + 1));
+    EXPECT_EQ(stock_problem_size(mdp, horizon).triples, static_cast<int64_t>(points.size()));
+  }
+  // Cliff walking with the default horizon: 38 states, stocks in [-10000, 0], but only a few
+  // thousand reachable triples (the old grid had 38 x 10001 per step).
+  const StockProblemSize size = stock_problem_size(env::gridworld_preset_mdp("cliff"), 100);
+  EXPECT_LT(size.triples, 200000);
+  EXPECT_GT(size.triples, 1000);
+}
+
+// A problem whose tables cannot fit is refused by the forward pass, with the size it found.
+TEST(StockAugmented, TooLargeIsRefusedBeforeTheTables) {
+  const TabularMdp mdp = env::gridworld_preset_mdp("cliff");
+  StockLimits limits;
+  limits.max_bytes = 64 * 1024;
+  try {
+    optimize_cvar(mdp, 0.1, 100, limits);
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_THAT(e.what(), testing::HasSubstr("reachable (step, state, stock) triples"));
+    EXPECT_THAT(e.what(), testing::HasSubstr("more than the limit of 0.1 MiB"));
+  }
+  EXPECT_THROW(optimize_expected_utility(
+                   mdp, [](double c) { return c; }, 100, limits),
+               Error);
+  EXPECT_THROW(stock_problem_size(mdp, 100, limits), Error);
+  // Stocks beyond 2^30 are refused too.
+  TabularMdp big = safe_risky(1 << 20, -(1 << 20));
+  EXPECT_THROW(optimize_cvar(big, 0.5, 1 << 10), Error);
+}
+
+// The utility is evaluated at the attainable returns only, each once; a non-finite value at one
+// of them is an error naming that return.
+TEST(StockAugmented, UtilityOnlyAtAttainableReturns) {
+  const TabularMdp mdp = safe_risky(5, 3);  // every return is positive: 2, 4, 6, 8, 10
+  std::vector<double> seen;
+  const StockPolicy p = optimize_expected_utility(
+      mdp,
+      [&seen](double c) {
+        seen.push_back(c);
+        return std::log(c);
+      },
+      2);
+  EXPECT_EQ(seen, (std::vector<double>{2, 4, 6, 8, 10}));
+  // Risky (+5 or +3) beats safe (+1) whatever the stock: risky twice.
+  EXPECT_NEAR(p.value, 0.25 * std::log(10.0) + 0.5 * std::log(8.0) + 0.25 * std::log(6.0), 1e-12);
+  try {
+    optimize_expected_utility(
+        safe_risky(5, -2), [](double c) { return std::log(c); }, 2);
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_THAT(e.what(), testing::HasSubstr("u(-4) = "));
+    EXPECT_THAT(e.what(), testing::HasSubstr("nan is not finite, and -4 is a return"));
+  }
+}
+
 TEST(StockAugmentedCvar, Errors) {
   const TabularMdp mdp = safe_risky(5, -2);
   EXPECT_THROW(optimize_cvar(mdp, 0.0, 2), Error);
@@ -378,6 +555,7 @@ TEST(StockAugmentedCvar, Errors) {
   const CvarResult r = optimize_cvar(mdp, 0.5, 2);
   EXPECT_THROW(r.policy.action(2, 0, 0), Error);  // t == horizon
   EXPECT_THROW(r.policy.action(0, 0, 1), Error);  // stock 1 unreachable at t = 0
+  EXPECT_THROW(r.policy.action(1, 1, 0), Error);  // stocks at t = 1 are 1, 5 and -2
   EXPECT_THROW(r.policy.action(1, 3, 0), Error);  // no such state
   EXPECT_THROW(rollout_returns(mdp, r.policy, -1, 0), Error);
   EXPECT_THROW(rollout_returns(looping(), r.policy, 10, 0), Error);  // wrong MDP

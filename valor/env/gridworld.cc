@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <cstdlib>
 #include <deque>
 #include <string>
 #include <utility>
@@ -46,7 +47,7 @@ struct Grid {
   char at(int r, int c) const { return rows[static_cast<size_t>(r)][static_cast<size_t>(c)]; }
 };
 
-Grid parse_grid(std::string_view text, std::string_view source) {
+std::vector<std::string_view> split_lines(std::string_view text) {
   std::vector<std::string_view> lines;
   size_t begin = 0;
   while (begin <= text.size()) {
@@ -57,8 +58,62 @@ Grid parse_grid(std::string_view text, std::string_view source) {
     lines.push_back(line);
     begin = end + 1;
   }
-  size_t first = 0;
-  while (first < lines.size() && is_blank(lines[first])) ++first;
+  return lines;
+}
+
+constexpr std::string_view kHeaderKeys =
+    "slip, goal_reward, trap_reward, cliff_reward, step_reward";
+
+bool is_comment(std::string_view line) {
+  return line.size() >= 2 && line[0] == '#' && (line[1] == ' ' || line[1] == '\t');
+}
+
+std::string_view trim(std::string_view s) {
+  const size_t first = s.find_first_not_of(" \t");
+  if (first == std::string_view::npos) return {};
+  return s.substr(first, s.find_last_not_of(" \t") - first + 1);
+}
+
+// Reads the header into `out` (if not null); returns the index of the first line after it.
+size_t read_header(const std::vector<std::string_view>& lines, std::string_view source,
+                   GridworldOverrides* out) {
+  GridworldOverrides header;
+  size_t i = 0;
+  for (; i < lines.size(); ++i) {
+    const std::string_view line = lines[i];
+    if (is_blank(line) || is_comment(line)) continue;
+    const size_t eq = line.find('=');
+    if (eq == std::string_view::npos) break;  // the first row of the map
+    const std::string_view key = trim(line.substr(0, eq));
+    const std::string value_text(trim(line.substr(eq + 1)));
+    std::optional<double>* field = key == "slip"           ? &header.slip
+                                   : key == "goal_reward"  ? &header.goal_reward
+                                   : key == "trap_reward"  ? &header.trap_reward
+                                   : key == "cliff_reward" ? &header.cliff_reward
+                                   : key == "step_reward"  ? &header.step_reward
+                                                           : nullptr;
+    if (field == nullptr) {
+      fail("{}:{}: unknown header key '{}'; a map's header sets {} (as key = value)", source, i + 1,
+           key, kHeaderKeys);
+    }
+    char* end = nullptr;
+    const double value = std::strtod(value_text.c_str(), &end);
+    if (value_text.empty() || *end != '\0' || !std::isfinite(value)) {
+      fail("{}:{}: {} = '{}' is not a finite number", source, i + 1, key, value_text);
+    }
+    if (key == "slip" && !(value >= 0.0 && value <= 1.0)) {
+      fail("{}:{}: slip = {} must be in [0, 1]", source, i + 1, value);
+    }
+    if (field->has_value()) fail("{}:{}: {} is set twice in the header", source, i + 1, key);
+    *field = value;
+  }
+  if (out != nullptr) *out = header;
+  return i;
+}
+
+Grid parse_grid(std::string_view text, std::string_view source) {
+  const std::vector<std::string_view> lines = split_lines(text);
+  size_t first = read_header(lines, source, nullptr);
   size_t last = lines.size();
   while (last > first && is_blank(lines[last - 1])) --last;
   if (first == last) {
@@ -128,8 +183,42 @@ void add_outcome(std::vector<Transition>& row, int next_state, double p, double 
 
 }  // namespace
 
-TabularMdp gridworld_from_map(std::string_view text, const GridworldOptions& options,
-                              std::string_view source_name) {
+bool GridworldOverrides::empty() const {
+  return !slip && !goal_reward && !trap_reward && !cliff_reward && !step_reward;
+}
+
+GridworldOptions GridworldOverrides::applied_to(GridworldOptions base) const {
+  if (slip) base.slip = *slip;
+  if (goal_reward) base.goal_reward = *goal_reward;
+  if (trap_reward) base.trap_reward = *trap_reward;
+  if (cliff_reward) base.cliff_reward = *cliff_reward;
+  if (step_reward) base.step_reward = *step_reward;
+  return base;
+}
+
+std::string GridworldOverrides::describe() const {
+  std::string out;
+  const auto add = [&out](const char* key, const std::optional<double>& v) {
+    if (v) out += fmt::format("{}{} {}", out.empty() ? "" : ", ", key, *v);
+  };
+  add("slip", slip);
+  add("goal_reward", goal_reward);
+  add("trap_reward", trap_reward);
+  add("cliff_reward", cliff_reward);
+  add("step_reward", step_reward);
+  return out;
+}
+
+GridworldOverrides gridworld_header(std::string_view text, std::string_view source_name) {
+  GridworldOverrides header;
+  read_header(split_lines(text), source_name, &header);
+  return header;
+}
+
+TabularMdp gridworld_from_map(std::string_view text, const GridworldOptions& base_options,
+                              std::string_view source_name, const GridworldOverrides& overrides) {
+  const GridworldOptions options =
+      overrides.applied_to(gridworld_header(text, source_name).applied_to(base_options));
   check_options(options, source_name);
   const Grid grid = parse_grid(text, source_name);
   const int H = grid.height();
@@ -245,8 +334,8 @@ TabularMdp gridworld_from_map(std::string_view text, const GridworldOptions& opt
     if (!reached) {
       const auto [r, c] = cells[static_cast<size_t>(start)];
       fail(
-          "{}:{}:{}: no goal 'G' is reachable from this start (walls, traps, cliffs and the "
-          "edge of the map block every path)",
+          "{}:{}:{}: no goal 'G' is reachable from this start (walls, traps and the edge of the "
+          "map block every path; a cliff leads only back to the starts)",
           source_name, grid.line_of_row[static_cast<size_t>(r)], c + 1);
     }
   }
@@ -292,9 +381,10 @@ const GridworldPreset& gridworld_preset(std::string_view name) {
   fail("unknown gridworld '{}'; the built-in gridworlds are {}", name, names);
 }
 
-TabularMdp gridworld_preset_mdp(std::string_view name) {
+TabularMdp gridworld_preset_mdp(std::string_view name, const GridworldOverrides& overrides) {
   const GridworldPreset& preset = gridworld_preset(name);
-  TabularMdp mdp = gridworld_from_map(preset.map, preset.options, fmt::format("<{}>", name));
+  TabularMdp mdp =
+      gridworld_from_map(preset.map, preset.options, fmt::format("<{}>", name), overrides);
   mdp.name = std::string(name);
   return mdp;
 }

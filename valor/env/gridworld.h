@@ -1,11 +1,12 @@
 // Gridworlds from ASCII maps, as TabularMdps. The legend, the slip rule and the rewards are
 // specified in docs/tabular.md ("Gridworld"); in short:
 //   '#' wall   '.' empty   'S' start   'G' goal (terminal)   'T' trap (terminal)
-//   'C' cliff (entering it sends the agent back to the start)   '1'..'9' cost cell (reward -d)
+//   'C' cliff (entering it sends the agent back to a start)   '1'..'9' cost cell (reward -d)
 // Actions 0 up, 1 right, 2 down, 3 left. With probability 1 - slip the agent moves as chosen;
 // with probability slip / 2 each it moves in one of the two perpendicular directions.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -30,13 +31,38 @@ struct GridworldOptions {
   double step_reward = 0.0;
 };
 
-// Parses `text` into a gridworld. `source_name` (a file name, or "<preset cliff>") prefixes
-// every error as source:line:column. The MDP is named `source_name`.
-// valor::Error for: an unknown character; rows of different lengths; a blank line inside the
-// map; an empty map; no 'S'; no 'G'; a start from which no goal is reachable; options out of
-// range (slip outside [0, 1], a reward that is not finite).
+// Option values that replace those of a GridworldOptions where they are set: a map's header sets
+// some, the command line others (which win).
+struct GridworldOverrides {
+  std::optional<double> slip;
+  std::optional<double> goal_reward;
+  std::optional<double> trap_reward;
+  std::optional<double> cliff_reward;
+  std::optional<double> step_reward;
+
+  bool empty() const;
+  // `base` with the set fields replaced.
+  GridworldOptions applied_to(GridworldOptions base) const;
+  // "slip 0.1, step_reward -1" for the set fields ("" when none).
+  std::string describe() const;
+};
+
+// The header of a map text: the lines before the first row of the map, each blank, a comment
+// ('#' followed by a space or a tab, then anything: no row of a map has a space), or a setting
+// `key = value` with key one of slip, goal_reward, trap_reward, cliff_reward, step_reward and a
+// finite number (slip in [0, 1]), each key at most once. valor::Error naming source:line for an
+// unknown key, a value that is not such a number, or a repeated key.
+GridworldOverrides gridworld_header(std::string_view text, std::string_view source_name);
+
+// Parses `text` (a header, then the map) into a gridworld with `options`, replaced by what the
+// header sets, replaced in turn by `overrides` (the command line). `source_name` (a file name, or
+// "<preset cliff>") prefixes every error as source:line:column. The MDP is named `source_name`.
+// valor::Error for: a bad header (gridworld_header); an unknown character; rows of different
+// lengths; a blank line inside the map; an empty map; no 'S'; no 'G'; a start from which no goal
+// is reachable; options out of range (slip outside [0, 1], a reward that is not finite).
 TabularMdp gridworld_from_map(std::string_view text, const GridworldOptions& options,
-                              std::string_view source_name);
+                              std::string_view source_name,
+                              const GridworldOverrides& overrides = {});
 
 // Built-in maps.
 // Sutton & Barto's cliff walking (Example 6.6): 4 x 12, start bottom left, goal bottom right,
@@ -87,7 +113,7 @@ struct GridworldPreset {
 const std::vector<GridworldPreset>& gridworld_presets();
 // The preset of that name; valor::Error listing the names when there is none.
 const GridworldPreset& gridworld_preset(std::string_view name);
-// gridworld_from_map of the preset's map and options, named after the preset.
-TabularMdp gridworld_preset_mdp(std::string_view name);
+// gridworld_from_map of the preset's map and options (with `overrides`), named after the preset.
+TabularMdp gridworld_preset_mdp(std::string_view name, const GridworldOverrides& overrides = {});
 
 }  // namespace valor::env

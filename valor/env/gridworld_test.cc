@@ -169,12 +169,80 @@ TEST(GridworldTest, UnreachableGoalIsAnError) {
               HasSubstr("maps/test.txt:1:1: no goal 'G' is reachable from this start"));
   // A trap is terminal: the goal behind it cannot be reached.
   EXPECT_THAT(map_error("S.T.G\n"), HasSubstr("maps/test.txt:1:1: no goal"));
-  // So is a wall of cliff cells.
+  // So is a wall of cliff cells: falling in leads back to the start, never past the cliff.
   EXPECT_THAT(map_error("S.C.G\n"), HasSubstr("maps/test.txt:1:1: no goal"));
+  EXPECT_THAT(map_error("S.C.G\n"), HasSubstr("a cliff leads only back to the starts"));
   // The second start is cut off.
   EXPECT_THAT(map_error("S.G\n###\n.S.\n"), HasSubstr("maps/test.txt:3:2: no goal"));
   // With slip 1 the chosen direction is never taken; the perpendicular moves still reach the goal.
   EXPECT_EQ(map_error("S#\n.G\n", {.slip = 1.0}), "(no error)");
+}
+
+// A cliff is a move to the starts, so the reachability check goes on from every start: a start
+// whose only way out is the cliff reaches the goal through another start (with two starts, each
+// fall lands on either with probability 1/2).
+TEST(GridworldTest, CliffLeadsToEveryStartInTheReachabilityCheck) {
+  const std::string map = "S#G\nC#.\nS..\n";
+  ASSERT_EQ(map_error(map), "(no error)");
+  const TabularMdp mdp = gridworld_from_map(map, {}, "two-starts");
+  // State 0 is the upper start (0,0), 3 the lower start (2,0); moving down from 0 falls.
+  expect_row(mdp, 0, kDown, {{0, 0.5, -100.0}, {3, 0.5, -100.0}});
+  // With one start the same cliff only leads back to it.
+  EXPECT_THAT(map_error("S#G\nC#.\n...\n"), HasSubstr("maps/test.txt:1:1: no goal"));
+}
+
+// A map's header sets its options; the overrides (the command line) replace the header's.
+TEST(GridworldTest, HeaderSetsOptionsAndOverridesWin) {
+  const std::string body = "S.\n.G\n";
+  const std::string header =
+      "# a comment\n\nslip = 0.2\nstep_reward=-1\n  goal_reward =  5 \ncliff_reward = -7\n"
+      "trap_reward = -3\n";
+  const GridworldOverrides h = gridworld_header(header + body, "m");
+  EXPECT_EQ(h.describe(),
+            "slip 0.2, goal_reward 5, trap_reward -3, cliff_reward -7, step_reward -1");
+  const GridworldOptions direct{
+      .slip = 0.2, .goal_reward = 5, .trap_reward = -3, .cliff_reward = -7, .step_reward = -1};
+  const TabularMdp from_header = gridworld_from_map(header + body, {}, "m");
+  const TabularMdp plain = gridworld_from_map(body, direct, "m");
+  ASSERT_EQ(from_header.num_states, plain.num_states);
+  for (int s = 0; s < plain.num_states; ++s) {
+    for (int a = 0; a < 4; ++a) {
+      const auto row = plain.row(s, a);
+      std::vector<Outcome> expected;
+      for (const auto& t : row) expected.push_back({t.next_state, t.probability, t.reward});
+      expect_row(from_header, s, a, expected);
+    }
+  }
+  GridworldOverrides cli;
+  cli.step_reward = -2;
+  cli.slip = 0.0;
+  const TabularMdp overridden = gridworld_from_map(header + body, {}, "m", cli);
+  expect_row(overridden, 0, kRight, {{1, 1.0, -2.0}});  // slip 0, step -2; goal still 5
+  expect_row(overridden, 1, kDown, {{3, 1.0, 5.0}});
+  // The header replaces the caller's options only where it sets them.
+  const TabularMdp partial =
+      gridworld_from_map("step_reward = -1\n" + body, {.goal_reward = 9}, "m");
+  expect_row(partial, 1, kDown, {{3, 1.0, 9.0}});
+  expect_row(partial, 0, kRight, {{1, 1.0, -1.0}});
+  // Line numbers in errors still count the header's lines.
+  EXPECT_THAT(map_error("slip = 0.1\n# c\nS.\n.x\n"), HasSubstr("maps/test.txt:4:2: unknown"));
+  // A map without a header is unchanged, and '#' rows are still walls.
+  EXPECT_EQ(map_error("#\nS\nG\n"), "(no error)");
+}
+
+TEST(GridworldTest, HeaderErrorsNameTheLine) {
+  EXPECT_THAT(map_error("\nwind = 3\nSG\n"),
+              HasSubstr("maps/test.txt:2: unknown header key 'wind'; a map's header sets slip, "
+                        "goal_reward, trap_reward, cliff_reward, step_reward"));
+  EXPECT_THAT(map_error("slip = lots\nSG\n"),
+              HasSubstr("maps/test.txt:1: slip = 'lots' is not a finite number"));
+  EXPECT_THAT(map_error("slip =\nSG\n"), HasSubstr("slip = '' is not a finite number"));
+  EXPECT_THAT(map_error("step_reward = inf\nSG\n"), HasSubstr("is not a finite number"));
+  EXPECT_THAT(map_error("slip = 1.5\nSG\n"), HasSubstr("maps/test.txt:1: slip = 1.5 must be in"));
+  EXPECT_THAT(map_error("slip = 0.1\nslip = 0.2\nSG\n"),
+              HasSubstr("maps/test.txt:2: slip is set twice"));
+  // After the first row a setting is part of the map, and not a valid row.
+  EXPECT_THAT(map_error("SG\nslip = 0.1\n"), HasSubstr("maps/test.txt:2:1: unknown character 's'"));
 }
 
 TEST(GridworldTest, LargeMapWithManyStartsBuilds) {

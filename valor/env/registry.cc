@@ -25,16 +25,20 @@ std::vector<EnvInfo> list_envs() {
   return out;
 }
 
-TabularMdp make_tabular_mdp(std::string_view spec) {
+TabularMdp make_tabular_mdp(std::string_view spec, const GridworldOverrides& overrides) {
   std::string_view path = spec;
   if (path.starts_with(kGridworldFilePrefix)) path.remove_prefix(kGridworldFilePrefix.size());
   if (spec.starts_with(kGridworldFilePrefix) || std::filesystem::is_regular_file(path)) {
-    return gridworld_from_map(read_file(std::string(path)), GridworldOptions{}, path);
+    return gridworld_from_map(read_file(std::string(path)), GridworldOptions{}, path, overrides);
+  }
+  if ((spec == "chain" || spec == "garnet") && !overrides.empty()) {
+    fail("'{}' is not a gridworld; the gridworld options ({}) apply to gridworlds only", spec,
+         overrides.describe());
   }
   if (spec == "chain") return chain_mdp(5);
   if (spec == "garnet") return garnet_mdp(100, 4, 5, 0);
   for (const auto& preset : gridworld_presets()) {
-    if (preset.name == spec) return gridworld_preset_mdp(spec);
+    if (preset.name == spec) return gridworld_preset_mdp(spec, overrides);
   }
   std::vector<std::string> names;
   for (const auto& info : list_envs()) {

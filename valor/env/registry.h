@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "valor/env/env.h"
+#include "valor/env/gridworld.h"
 #include "valor/env/minatar.h"
 #include "valor/env/tabular.h"
 
@@ -34,7 +35,9 @@ std::vector<EnvInfo> list_envs();
 std::unique_ptr<Env> make_env(std::string_view name, const EnvOptions& options = {});
 
 // The model of a tabular environment: a built-in name ("cliff", "chain", ...), "gridworld:PATH"
-// or the path of a map file. valor::Error listing the tabular names for anything else.
-TabularMdp make_tabular_mdp(std::string_view spec);
+// or the path of a map file (whose header may set options). valor::Error listing the tabular
+// names for anything else. `overrides` replace the options of a gridworld (a preset's, or the
+// defaults as a map's header sets them); valor::Error if any is set for chain or garnet.
+TabularMdp make_tabular_mdp(std::string_view spec, const GridworldOverrides& overrides = {});
 
 }  // namespace valor::env
