@@ -213,6 +213,7 @@ void DqnAgent::load_state(std::string_view bytes) {
   ByteReader r(bytes, "agent state");
   if (r.get<uint32_t>() != kAgentTag) fail("{}: not an agent state", r.what());
   const auto updates = r.get<int64_t>();
+  if (updates < 0) fail("{}: an update count of {}", r.what(), updates);
   const std::string saved = r.get_string(), mine = signature(online_, options_);
   if (saved != mine) {
     fail("{}: saved for another network, head or optimiser:\n  saved: {}\n  this:  {}", r.what(),
@@ -222,12 +223,31 @@ void DqnAgent::load_state(std::string_view bytes) {
   const auto target = r.get_string();
   const auto optimizer = r.get_string();
   r.expect_done();
+  // LibTorch replaces a parameter by whatever tensor the archive holds: check every shape, type
+  // and layout against the network's own before anything uses them.
+  std::vector<std::vector<int64_t>> shapes;
+  for (const auto& p : online_->parameters()) shapes.push_back(p.sizes().vec());
   try {
     load_archive(online, [&](auto& a) { online_->load(a); });
     load_archive(target, [&](auto& a) { target_->load(a); });
   } catch (const c10::Error& e) {
     fail("{}: the saved networks do not fit this configuration ({})", r.what(),
          e.what_without_backtrace());
+  } catch (const std::exception& e) {
+    fail("{}: the saved networks cannot be read ({})", r.what(), e.what());
+  }
+  for (QNetwork* net : {&online_, &target_}) {
+    const auto named = (*net)->named_parameters();
+    if (named.size() != shapes.size())
+      fail("{}: a network with another number of tensors", r.what());
+    for (size_t i = 0; i < named.size(); ++i) {
+      const torch::Tensor& t = named[i].value();
+      if (t.sizes().vec() != shapes[i] || t.scalar_type() != torch::kFloat32 ||
+          !t.is_contiguous() || t.device() != torch::kCPU) {
+        fail("{}: parameter {} is not a contiguous float tensor of the network's shape", r.what(),
+             named[i].key());
+      }
+    }
   }
   optimizer_->load_state(optimizer);
   for (auto& p : target_->parameters()) p.set_requires_grad(false);

@@ -129,12 +129,21 @@ void Optimizer::load_state(std::string_view bytes) {
     fail("{}: saved by optimiser '{}', this run uses '{}'", r.what(), kind, options_.kind);
   }
   const auto steps = r.get<int64_t>();
+  if (steps < 0) fail("{}: a step count of {}", r.what(), steps);
   if (r.get<uint64_t>() != params_.size()) {
     fail("{}: saved for another number of parameter tensors", r.what());
   }
   for (size_t j = 0; j < params_.size(); ++j) {
     r.get_array_into<float>(first_[j]);
     r.get_array_into<float>(second_[j]);
+    // Adam's second moment and RMSProp's mean square are never negative; nothing is infinite.
+    const std::vector<float>& squares = options_.kind == "adam" ? second_[j] : first_[j];
+    for (size_t k = 0; k < first_[j].size(); ++k) {
+      if (!std::isfinite(first_[j][k]) || !std::isfinite(second_[j][k]) || squares[k] < 0) {
+        fail("{}: a moment estimate of parameter tensor {} is {} / {}", r.what(), j, first_[j][k],
+             second_[j][k]);
+      }
+    }
   }
   r.expect_done();
   steps_ = steps;

@@ -59,7 +59,7 @@ std::string NStepAssembler::save_state() const {
   return w.take();
 }
 
-void NStepAssembler::load_state(std::string_view bytes) {
+void NStepAssembler::load_state(std::string_view bytes, size_t obs_size, int num_actions) {
   ByteReader r(bytes, "n-step assembler state");
   if (r.get<uint32_t>() != kAssemblerTag) fail("{}: not an n-step assembler state", r.what());
   const auto n = r.get<int32_t>();
@@ -73,6 +73,14 @@ void NStepAssembler::load_state(std::string_view bytes) {
     s.obs = r.get_array<float>();
     s.action = r.get<int32_t>();
     s.reward = r.get<float>();
+    if (obs_size > 0 && s.obs.size() != obs_size) {
+      fail("{}: a pending observation of {} values, the environment's have {}", r.what(),
+           s.obs.size(), obs_size);
+    }
+    if (num_actions > 0 && (s.action < 0 || s.action >= num_actions)) {
+      fail("{}: a pending action {} (the environment has {})", r.what(), s.action, num_actions);
+    }
+    if (!std::isfinite(s.reward)) fail("{}: a pending reward {}", r.what(), s.reward);
     pending.push_back(std::move(s));
   }
   r.expect_done();
@@ -221,7 +229,7 @@ std::string ReplayBuffer::save_state() const {
   return w.take();
 }
 
-void ReplayBuffer::load_state(std::string_view bytes) {
+void ReplayBuffer::load_state(std::string_view bytes, int num_actions) {
   ByteReader r(bytes, "replay buffer state");
   if (r.get<uint32_t>() != kReplayTag) fail("{}: not a replay buffer state", r.what());
   const auto capacity = r.get<uint64_t>();
@@ -248,6 +256,25 @@ void ReplayBuffer::load_state(std::string_view bytes) {
       actions.size() != size || returns.size() != size || discounts.size() != size) {
     fail("{}: arrays of {}, {}, {}, {}, {} elements for {} transitions", r.what(), obs.size(),
          next_obs.size(), actions.size(), returns.size(), discounts.size(), size);
+  }
+  for (size_t i = 0; i < size; ++i) {
+    if (num_actions > 0 && (actions[i] < 0 || actions[i] >= num_actions)) {
+      fail("{}: transition {} has action {} (the environment has {})", r.what(), i, actions[i],
+           num_actions);
+    }
+    if (!std::isfinite(returns[i]) || !(discounts[i] >= 0.0f && discounts[i] <= 1.0f)) {
+      fail("{}: transition {} has return {} and discount {} (finite, and in [0, 1])", r.what(), i,
+           returns[i], discounts[i]);
+    }
+  }
+  if (storage_ == ObsStorage::kFloat32) {
+    for (const auto* array : {&obs, &next_obs}) {
+      for (size_t k = 0; k < array->size(); k += sizeof(float)) {
+        float v;
+        std::memcpy(&v, array->data() + k, sizeof v);
+        if (!std::isfinite(v)) fail("{}: an observation holds {}", r.what(), v);
+      }
+    }
   }
   blocks_.clear();
   if (size > 0) allocate_through(size - 1);

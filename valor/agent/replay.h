@@ -48,8 +48,10 @@ class NStepAssembler {
   int n() const { return n_; }
 
   std::string save_state() const;
-  // valor::Error for bytes that are not a saved state of an assembler with the same n.
-  void load_state(std::string_view bytes);
+  // valor::Error for bytes that are not a saved state of an assembler with the same n, or (when
+  // given, > 0) whose observations are not obs_size long or whose actions are not below
+  // num_actions. The assembler is unchanged on error.
+  void load_state(std::string_view bytes, size_t obs_size = 0, int num_actions = 0);
 
  private:
   struct Step {
@@ -101,8 +103,10 @@ class ReplayBuffer {
   void sample(size_t batch, Rng& rng, ReplayBatch& out) const;
 
   std::string save_state() const;
-  // valor::Error for bytes that are not a saved buffer of the same capacity, obs size and storage.
-  void load_state(std::string_view bytes);
+  // valor::Error for bytes that are not a saved buffer of the same capacity, obs size and
+  // storage, or that hold an action not below num_actions (when > 0), a non-finite return or
+  // observation, or a discount outside [0, 1]. The buffer is unchanged on error.
+  void load_state(std::string_view bytes, int num_actions = 0);
 
  private:
   struct Block {  // slots [k kBlockSlots, (k + 1) kBlockSlots) of the ring

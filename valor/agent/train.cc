@@ -374,6 +374,12 @@ class StateReader {
   bool one_env_;
 };
 
+// A resume that must not fall back to an older checkpoint: the run itself may not resume so.
+class RefusedResume : public Error {
+ public:
+  using Error::Error;
+};
+
 // One run's training loop and everything it must carry across a checkpoint. begin() starts or
 // restores it; advance() steps it one iteration (num_envs frames and the updates they cross),
 // writing its metrics rows, checkpoints and, at the last frame, its final summary.
@@ -600,26 +606,77 @@ class Trainer {
     write_summary(false);
   }
 
-  // Loads the newest valid checkpoint; false when there is none.
+  // Loads the newest checkpoint that can be used, falling back to older ones (and saying so)
+  // when a newer one cannot: corrupt, or valid bytes with contents that do not fit this run.
+  // False when there is none; valor::Error when there are some and none can be used, or when
+  // the run may not resume at all (another configuration, train.frames below the frames done).
   bool restore() {
-    auto latest = store_.load_latest_valid();
-    if (!latest) return false;
-    auto& [step, c] = *latest;
-    const std::string where = store_.path_for(step).string();
+    const auto steps = store_.steps();
+    if (steps.empty()) return false;
+    if (steps.back() > static_cast<uint64_t>(o_.frames)) {
+      fail(
+          "{} is at frame {}, past train.frames = {} (set by {}): train.frames may grow on "
+          "resume, not fall below the frames done",
+          dir_.path().string(), steps.back(), o_.frames, config_.origin("train.frames"));
+    }
+    std::vector<std::string> unusable;
+    for (auto it = steps.rbegin(); it != steps.rend(); ++it) {
+      const std::string where = store_.path_for(*it).string();
+      try {
+        restore_from(*it, store_.load(*it), where);
+      } catch (const RefusedResume&) {
+        throw;
+      } catch (const Error& e) {
+        // The entry loaders name what they read ("replay buffer state"); add the file.
+        const std::string why = std::string(e.what()).find(where) == std::string::npos
+                                    ? fmt::format("{}: {}", where, e.what())
+                                    : std::string(e.what());
+        dir_.logger()->warn("{} cannot be used: {}", where, why);
+        unusable.push_back(why);
+        start_afresh();
+        continue;
+      }
+      if (!unusable.empty()) {
+        dir_.logger()->warn("resumed from the older checkpoint {}, at frame {}", where, s_.frames);
+      }
+      return true;
+    }
+    std::string list;
+    for (const auto& u : unusable) list += "\n  " + u;
+    fail("{}: none of its {} checkpoints can be used:{}", dir_.checkpoints_dir().string(),
+         unusable.size(), list);
+  }
+
+  // What a restore that failed half way may have changed, as a new trainer has it.
+  void start_afresh() {
+    agent_ = DqnAgent(o_.dqn, static_cast<uint64_t>(o_.seed));
+    replay_ =
+        ReplayBuffer(static_cast<size_t>(o_.replay_capacity), envs_.obs_size(),
+                     eval_env_->packed_obs_bytes() > 0 ? ObsStorage::kBits : ObsStorage::kFloat32);
+    nstep_.assign(nstep_.size(), NStepAssembler(o_.n_step, o_.gamma));
+    s_ = TrainerState(static_cast<uint64_t>(o_.seed));
+    s_.episodes_of_env.resize(nstep_.size());
+    metrics_.reset();
+  }
+
+  void restore_from(uint64_t step, run::Checkpoint c, const std::string& where) {
     std::vector<std::string> keys = {"config_fingerprint", "agent", "replay", "trainer"};
     for (size_t i = 0; i < nstep_.size(); ++i) keys.push_back(nstep_key(i));
     for (const std::string& key : keys) {
       if (!c.count(key)) fail("{}: not a valor train checkpoint (no '{}' entry)", where, key);
     }
     if (c["config_fingerprint"] != fingerprint_) {
-      fail(
+      throw RefusedResume(fmt::format(
           "{} was written under another configuration than {} now holds (fingerprint {} vs "
           "{}); resume with the configuration the run started with",
-          where, dir_.config_path().string(), c["config_fingerprint"], fingerprint_);
+          where, dir_.config_path().string(), c["config_fingerprint"], fingerprint_));
     }
+    const int actions = o_.dqn.network.num_actions;
     agent_.load_state(c["agent"]);
-    replay_.load_state(c["replay"]);
-    for (size_t i = 0; i < nstep_.size(); ++i) nstep_[i].load_state(c[nstep_key(i)]);
+    replay_.load_state(c["replay"], actions);
+    for (size_t i = 0; i < nstep_.size(); ++i) {
+      nstep_[i].load_state(c[nstep_key(i)], envs_.obs_size(), actions);
+    }
     const std::string& trainer = c["trainer"];
     uint32_t tag = 0;
     if (trainer.size() >= sizeof(tag)) std::memcpy(&tag, trainer.data(), sizeof(tag));
@@ -630,15 +687,10 @@ class Trainer {
     r(tag);
     TrainerState::fields(s_, r);
     r.reader().expect_done();
-    if (static_cast<uint64_t>(step) != static_cast<uint64_t>(s_.frames)) {
+    if (step != static_cast<uint64_t>(s_.frames)) {
       fail("{}: holds frame {} but is named for step {}", where, s_.frames, step);
     }
-    if (s_.frames > o_.frames) {
-      fail(
-          "{} is at frame {}, past train.frames = {} (set by {}): train.frames may grow on "
-          "resume, not fall below the frames done",
-          dir_.path().string(), s_.frames, o_.frames, config_.origin("train.frames"));
-    }
+    check_restored_state(where + " trainer state");
     wall_before_ = s_.wall_seconds;
     // The environments: each episode's seed, then its actions again.
     for (size_t i = 0; i < s_.episodes_of_env.size(); ++i) {
@@ -654,7 +706,45 @@ class Trainer {
         run::MetricsWriter::open_for_resume(dir_.metrics_path(), train_metric_columns()));
     metrics_->truncate_rows(static_cast<size_t>(s_.metric_rows));
     dir_.logger()->info("resumed from {} at frame {}", where, s_.frames);
-    return true;
+  }
+
+  // Every counter and index of a restored state against this run's configuration: a checkpoint
+  // with a valid checksum but contents another program (or a bug) wrote is refused here, naming
+  // the field, before anything acts on it.
+  void check_restored_state(const std::string& what) const {
+    const auto bad = [&](std::string_view field, auto value) {
+      fail("{}: {} = {} cannot belong to this run", what, field, value);
+    };
+    const int64_t frames = s_.frames;
+    if (frames < 0 || frames % o_.num_envs != 0) bad("frames", frames);
+    if (s_.episodes < 0 || s_.episodes > frames) bad("episodes", s_.episodes);
+    if (agent_.updates() > frames) bad("updates", agent_.updates());
+    if (s_.recent.size() > kRecentEpisodes) bad("recent episodes", s_.recent.size());
+    for (double r : s_.recent) {
+      if (!std::isfinite(r)) bad("a recent return", r);
+    }
+    if (s_.interval_episodes < 0 || s_.interval_episodes > frames) {
+      bad("episodes of the interval", s_.interval_episodes);
+    }
+    if (s_.interval_updates < 0 || s_.interval_updates > frames) {
+      bad("updates of the interval", s_.interval_updates);
+    }
+    if (s_.metric_rows > static_cast<uint64_t>(frames / o_.log_every) + 1) {
+      bad("metrics rows", s_.metric_rows);
+    }
+    if (s_.range.clipped > s_.range.count) bad("targets outside the support", s_.range.clipped);
+    if (!(s_.wall_seconds >= 0) || !std::isfinite(s_.wall_seconds)) {
+      bad("wall seconds", s_.wall_seconds);
+    }
+    for (const Episode& e : s_.episodes_of_env) {
+      if (e.actions.size() > static_cast<uint64_t>(frames)) {
+        bad("actions of an episode", e.actions.size());
+      }
+      for (int32_t a : e.actions) {
+        if (a < 0 || a >= o_.dqn.network.num_actions) bad("an action of an episode", a);
+      }
+      if (!std::isfinite(e.ret)) bad("the return of an episode", e.ret);
+    }
   }
 
   void write_summary(bool complete) {

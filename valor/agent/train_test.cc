@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <cmath>
+#include <cstdio>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <string>
@@ -411,6 +412,77 @@ TEST(Train, ResumeBelowTheFramesDoneIsRefusedAndLostCheckpointsAreReported) {
   run::RunDir fresh = make_run(tmp / "fresh", config);
   ASSERT_EQ(train(fresh, config, false, quiet()), TrainOutcome::kComplete);
   expect_same_metrics(tmp / "fresh", tmp / "r");
+}
+
+// Checkpoints whose checksum is valid but whose contents are not (a buggy writer, a version change,
+// a hand edit): every entry mutated at many places, one at a time, never aborts a resume. It
+// either resumes or is refused with a valor::Error (one naming the file when the load refuses it);
+// a refused newest checkpoint falls back to the previous one, saying so in the log.
+TEST(TrainCheckpoint, CraftedContentsNeverAbortAResume) {
+  run::testing::TempDir tmp;
+  const Config config = small_config(
+      "c51", {"train.frames=1000", "train.checkpoint_every_frames=200", "run.checkpoint_keep=5"});
+  const auto path = tmp / "r";
+  {
+    run::RunDir dir = make_run(path, config);
+    TrainControl control = quiet();
+    control.crash_after_frame = 700;
+    ASSERT_EQ(train(dir, config, false, control), TrainOutcome::kInterrupted);
+  }
+  run::CheckpointStore store(path / "checkpoints", 5);
+  const run::Checkpoint pristine = store.load(600);
+  const std::string metrics = read_file(path / "metrics.csv");
+  // A newest checkpoint that cannot be used falls back to the previous one, and the log says so.
+  {
+    run::Checkpoint bad = pristine;
+    bad["replay"] = "junk";
+    store.save(600, bad);
+    run::RunDir dir = run::RunDir::open(path);
+    TrainControl control = quiet();
+    control.crash_after_frame = 401;
+    ASSERT_EQ(train(dir, config, true, control), TrainOutcome::kInterrupted);
+    const std::string log = read_file(path / "log.txt");
+    EXPECT_NE(log.find("ckpt-000000000600.bin cannot be used"), std::string::npos) << log;
+    EXPECT_NE(log.find("resumed from the older checkpoint"), std::string::npos) << log;
+  }
+  for (const uint64_t step : store.steps()) {
+    if (step != 600) std::filesystem::remove(store.path_for(step));
+  }
+  size_t attempts = 0, refused = 0;
+  const auto attempt = [&](const std::string& key, size_t offset, int variant) {
+    run::Checkpoint c = pristine;
+    std::string& bytes = c[key];
+    if (variant == 0) {
+      bytes[offset] = static_cast<char>(bytes[offset] ^ 0x80);
+    } else {
+      for (size_t k = offset; k < std::min(bytes.size(), offset + 8); ++k) bytes[k] = '\xff';
+    }
+    store.save(600, c);
+    write_file_atomically(path / "metrics.csv", metrics);
+    run::RunDir dir = run::RunDir::open(path);
+    TrainControl control = quiet();
+    control.crash_after_frame = 601;  // stop right after the first iteration
+    ++attempts;
+    try {
+      train(dir, config, true, control);
+    } catch (const Error& e) {
+      // Refused at load, naming the file; or (finite but absurd weights or observations) a clean
+      // error once training meets the values they produce.
+      if (std::string(e.what()).find("ckpt-000000000600.bin") != std::string::npos) ++refused;
+    }
+  };
+  for (const auto& [key, bytes] : pristine) {
+    if (key == "config_fingerprint") continue;
+    // Every byte of the headers and of the small entries; a sample of the large ones.
+    const size_t stride = bytes.size() <= 2048 ? 1 : bytes.size() / 256;
+    for (size_t offset = 0; offset < bytes.size(); offset += offset < 64 ? 1 : stride) {
+      attempt(key, offset, 0);
+      attempt(key, offset, 1);
+    }
+  }
+  EXPECT_GT(attempts, 1000u);
+  EXPECT_GT(refused, 100u);
+  std::printf("%zu crafted checkpoints, %zu refused\n", attempts, refused);
 }
 
 TEST(Train, OptionsAreCrossChecked) {
