@@ -243,6 +243,14 @@ EOF2
     expect_in out.txt "3 runs were already complete"
     expect_in sw/runs/cartpole-dqn--CartPole-v1--c51--seed1/log.txt "resumed from"
     run_valor 0 sweep s.toml --out sw --report-only
+    # With the seeds of a cell sharing processes, every run is the same, bit for bit.
+    run_valor 0 sweep s.toml --out grouped --group-seeds
+    expect_in out.txt "(seeds grouped)"
+    for run in sw/runs/*; do
+      diff <(cut -d, -f1-8 "$run/metrics.csv") \
+        <(cut -d, -f1-8 "grouped/runs/$(basename "$run")/metrics.csv") >&2 ||
+        fail "$(basename "$run") differs when its cell's seeds share a process"
+    done
     # SIGTERM stops the sweep (its runs checkpoint), status 130; the same command continues it.
     "$valor" sweep s.toml --out sw2 > term.txt 2>&1 &
     pid=$!

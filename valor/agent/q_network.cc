@@ -4,6 +4,7 @@
 #include <charconv>
 
 #include "valor/core/error.h"
+#include "valor/core/text.h"
 
 namespace valor::agent {
 
@@ -15,12 +16,7 @@ void check_network_kind(std::string_view kind, std::string_view where) {
 
 std::vector<int> parse_hidden_sizes(std::string_view text, std::string_view where) {
   std::vector<int> sizes;
-  size_t start = 0;
-  while (start <= text.size()) {
-    const size_t comma = std::min(text.find(',', start), text.size());
-    std::string_view part = text.substr(start, comma - start);
-    while (!part.empty() && part.front() == ' ') part.remove_prefix(1);
-    while (!part.empty() && part.back() == ' ') part.remove_suffix(1);
+  for (const std::string_view part : split_list(text)) {
     int value = 0;
     const auto [end, ec] = std::from_chars(part.data(), part.data() + part.size(), value);
     if (part.empty() || ec != std::errc() || end != part.data() + part.size() || value < 1 ||
@@ -31,7 +27,6 @@ std::vector<int> parse_hidden_sizes(std::string_view text, std::string_view wher
           where, text);
     }
     sizes.push_back(value);
-    start = comma + 1;
   }
   return sizes;
 }

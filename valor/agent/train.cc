@@ -19,6 +19,7 @@
 #include "valor/core/error.h"
 #include "valor/core/progress.h"
 #include "valor/core/random.h"
+#include "valor/core/text.h"
 #include "valor/env/worker_pool.h"
 #include "valor/run/checkpoint.h"
 #include "valor/run/metrics.h"
@@ -830,12 +831,7 @@ std::vector<int64_t> parse_seed_list(std::string_view text, std::string_view whe
     }
     return value;
   };
-  size_t start = 0;
-  while (start <= text.size()) {
-    const size_t comma = std::min(text.find(',', start), text.size());
-    std::string_view part = text.substr(start, comma - start);
-    while (!part.empty() && part.front() == ' ') part.remove_prefix(1);
-    while (!part.empty() && part.back() == ' ') part.remove_suffix(1);
+  for (const std::string_view part : split_list(text)) {
     const size_t dash = part.find('-');
     const int64_t first = number(part.substr(0, dash), part);
     const int64_t last =
@@ -850,7 +846,6 @@ std::vector<int64_t> parse_seed_list(std::string_view text, std::string_view whe
       }
       seeds.push_back(s);
     }
-    start = comma + 1;
   }
   return seeds;
 }

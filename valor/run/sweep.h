@@ -12,7 +12,7 @@
 //   heads = ["huber", "hl_gauss"]  # optional; default: each preset's value.head
 //   seeds = 3                      # a count (seeds 0..n-1) or a list of seeds
 //   processes = 2                  # processes at a time (default 2)
-//   group_seeds = true             # a cell's seeds share processes (train.seeds; default true)
+//   group_seeds = false            # a cell's seeds share processes (train.seeds; default false)
 //   plot_metric = "train_return_100"  # metrics.csv column of the learning curves
 //   [set]                          # overrides applied to every run (before the grid's keys)
 //   "train.frames" = 50000
@@ -36,7 +36,7 @@ struct SweepSpec {
   std::vector<std::string> presets, envs, heads;
   std::vector<int64_t> seeds;
   int processes = 2;
-  bool group_seeds = true;
+  bool group_seeds = false;
   std::string plot_metric = "train_return_100";
   std::vector<std::string> overrides;  // "key=value" from [set]
 };
@@ -82,7 +82,7 @@ struct SweepControl {
   std::FILE* progress = stdout;
   const std::atomic<bool>* stop = nullptr;  // stop launching; wait for running runs to checkpoint
   double progress_seconds = 10.0;
-  bool group_seeds = true;  // the seeds of a cell share processes (train.seeds)
+  bool group_seeds = false;  // the seeds of a cell share processes (train.seeds)
 };
 
 struct SweepOutcome {

@@ -109,8 +109,8 @@ TEST(BatchSweepRuns, SeedsOfACellShareProcessesAndEnoughProcessesRunAtOnce) {
 
 TEST(ParseSweep, GroupSeedsIsABoolean) {
   const std::string head = "[sweep]\npresets = [\"p\"]\nseeds = 2\n";
-  EXPECT_TRUE(parse_sweep(head, "s.toml").group_seeds);
-  EXPECT_FALSE(parse_sweep(head + "group_seeds = false\n", "s.toml").group_seeds);
+  EXPECT_FALSE(parse_sweep(head, "s.toml").group_seeds);
+  EXPECT_TRUE(parse_sweep(head + "group_seeds = true\n", "s.toml").group_seeds);
   EXPECT_THROW(parse_sweep(head + "group_seeds = 1\n", "s.toml"), Error);
 }
 

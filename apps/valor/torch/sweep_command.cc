@@ -22,7 +22,7 @@ struct SweepArgs {
   std::string file;
   std::string out;
   int processes = 0;
-  bool separate_seeds = false;
+  bool group_seeds = false;
   bool report_only = false;
 };
 
@@ -39,7 +39,8 @@ run::SweepSpec load_sweep(const std::string& file_or_name) {
 }
 
 int run_sweep(const SweepArgs& args, bool demo) {
-  const run::SweepSpec spec = load_sweep(args.file);
+  run::SweepSpec spec = load_sweep(args.file);
+  spec.group_seeds = spec.group_seeds || args.group_seeds;
   const std::filesystem::path out = args.out.empty() ? std::filesystem::path("runs") / spec.name
                                                      : std::filesystem::path(args.out);
   const auto resolve = [](const std::string& preset, const std::vector<std::string>& overrides) {
@@ -57,8 +58,7 @@ int run_sweep(const SweepArgs& args, bool demo) {
     fmt::print("valor demo: {}\n", spec.description);
   }
   fmt::print("sweep '{}': {} runs, {} processes at a time{}, into {}\n", spec.name, runs.size(),
-             processes, spec.group_seeds && !args.separate_seeds ? " (seeds grouped)" : "",
-             out.string());
+             processes, spec.group_seeds ? " (seeds grouped)" : "", out.string());
   std::fflush(stdout);
   run::SweepOutcome outcome;
   std::filesystem::create_directories(out);
@@ -69,7 +69,7 @@ int run_sweep(const SweepArgs& args, bool demo) {
     control.executable = std::filesystem::read_symlink("/proc/self/exe");
     control.stop = &stop_on_signals();
     control.progress_seconds = 10.0;
-    control.group_seeds = spec.group_seeds && !args.separate_seeds;
+    control.group_seeds = spec.group_seeds;
     outcome = run::execute_sweep(runs, processes, control);
     if (outcome.skipped > 0) {
       fmt::print("{} runs were already complete and were skipped\n", outcome.skipped);
@@ -100,8 +100,8 @@ void add_sweep_command(CLI::App& app, Action& action) {
   sweep->add_option("--out", args->out, "Output folder (default runs/<sweep name>)");
   sweep->add_option("--processes", args->processes, "Processes at a time (default: the file's)")
       ->check(CLI::Range(1, 256));
-  sweep->add_flag("--separate-seeds", args->separate_seeds,
-                  "One process per run, even where the file groups a cell's seeds");
+  sweep->add_flag("--group-seeds", args->group_seeds,
+                  "A cell's seeds share processes (train.seeds), as sweep.group_seeds = true does");
   sweep->add_flag("--report-only", args->report_only,
                   "Only write the report of the runs already finished");
   sweep->callback([&action, args] { action = [args] { return run_sweep(*args, false); }; });
