@@ -16,7 +16,7 @@ function(valor_module name)
   if(lib_sources)
     add_library(valor_${name} ${lib_sources})
     target_include_directories(valor_${name} PUBLIC "${PROJECT_SOURCE_DIR}")
-    target_compile_options(valor_${name} PRIVATE -Wall -Wextra -Werror)
+    target_compile_options(valor_${name} PRIVATE ${VALOR_WARNINGS})
     target_link_libraries(valor_${name} PUBLIC ${ARG_DEPS})
   else()  # header-only so far
     add_library(valor_${name} INTERFACE)
@@ -25,7 +25,7 @@ function(valor_module name)
   endif()
   if(VALOR_BUILD_TESTS AND test_sources)
     add_executable(valor_${name}_test ${test_sources})
-    target_compile_options(valor_${name}_test PRIVATE -Wall -Wextra -Werror)
+    target_compile_options(valor_${name}_test PRIVATE ${VALOR_WARNINGS})
     target_compile_definitions(valor_${name}_test PRIVATE
       VALOR_TESTDATA_DIR="${VALOR_TESTDATA_DIR}" VALOR_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
     target_link_libraries(valor_${name}_test PRIVATE valor_${name} ${ARG_TEST_DEPS}

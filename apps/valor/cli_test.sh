@@ -385,6 +385,62 @@ EOF2
     run_valor 0 env play CartPole-v1 --episodes 2
     run_valor 0 env render cliff --steps 2
     ;;
+  harden)
+    # Inputs a careful user tried (issue 23): each is refused with a located message and exit 2.
+    # Numbers: an overflowing integer, a negative unsigned one, nan and inf.
+    run_valor 2 env play breakout --seed 99999999999999999999999
+    expect_in err.txt "out of range"
+    run_valor 2 env play breakout --seed -1
+    expect_in err.txt "--seed"
+    run_valor 2 bench env --names breakout --seconds nan
+    expect_in err.txt "not a finite number"
+    run_valor 2 solve cliff --gamma inf
+    expect_in err.txt "--gamma"
+    run_valor 0 env play breakout --seed 4294967295 --episodes 1
+    # A folder given as --config is not an empty configuration.
+    mkdir confdir
+    run_valor 2 config show cartpole-dqn --config confdir
+    expect_in err.txt "confdir"
+    expect_in err.txt "is a directory"
+    run_valor 2 train cartpole-dqn --config confdir --out never
+    [ ! -e never ] || fail "a run folder was made for a refused configuration"
+    # config show applies the checks train applies across keys.
+    run_valor 2 config show cartpole-dqn --set value.v_min=5 --set value.v_max=1
+    expect_in err.txt "value.v_min"
+    run_valor 2 config show cartpole-dqn --set train.frames=1001 --set train.num_envs=2
+    expect_in err.txt "multiple of train.num_envs"
+    run_valor 2 config show cartpole-dqn --set network.kind=minatar_conv
+    expect_in err.txt "minatar_conv"
+    run_valor 2 config show cartpole-dqn --set train.seeds=3-1
+    expect_in err.txt "train.seeds"
+    # A sweep cannot set what its grid sets for every run.
+    printf '[sweep]\npresets = ["cartpole-dqn"]\nseeds = 2\n[set]\nrun.seed = 7\n' > s.toml
+    run_valor 2 sweep s.toml --out sw
+    expect_in err.txt "s.toml"
+    expect_in err.txt "set.run.seed"
+    # Malformed golden values are malformed (2), not mismatches (1).
+    golden=${VALOR_TESTDATA_DIR:?}/golden
+    head -n 1 "$golden/minatar/breakout.jsonl" | sed 's/"seed":1,/"seed":-1,/' > neg.jsonl
+    run_valor 2 env check-golden neg.jsonl
+    expect_in err.txt "neg.jsonl:1: malformed golden line: field 'seed'"
+    head -n 1 "$golden/minatar/breakout.jsonl" | sed 's/"channels":4,/"channels":1000000000,/' \
+      > chan.jsonl
+    run_valor 2 env check-golden chan.jsonl
+    expect_in err.txt "field 'channels'"
+    # plot --out never replaces what valor did not write; a title may start with a quote.
+    run_valor 0 train cartpole-dqn --out r0 --set train.frames=300 --set train.learning_starts=100 \
+      --set train.log_every_frames=100 --set train.checkpoint_every_frames=300 --quiet
+    cp r0/metrics.csv metrics.before
+    run_valor 2 plot r0 --out r0/metrics.csv
+    expect_in err.txt "r0/metrics.csv"
+    expect_in err.txt "not a PNG"
+    cmp -s metrics.before r0/metrics.csv || fail "plot --out replaced the run's metrics"
+    run_valor 2 plot r0 --out r0
+    expect_in err.txt "is a folder"
+    run_valor 0 plot r0 --out r0/ret.png --title "'quoted' title"
+    run_valor 0 plot r0 --out r0/ret.png --title "it's \\ \"fine\""
+    [ "$(head -c 4 r0/ret.png | tail -c 3)" = "PNG" ] || fail "no PNG written"
+    ;;
   check_golden)
     golden=${VALOR_TESTDATA_DIR:?}/golden
     run_valor 0 env check-golden "$golden/minatar/breakout.jsonl" "$golden/minatar/freeway.jsonl"

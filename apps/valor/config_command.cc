@@ -1,6 +1,7 @@
 #include <fmt/format.h>
 
 #include "apps/valor/commands.h"
+#include "valor/agent/train_config.h"
 #include "valor/core/error.h"
 
 namespace valor::app {
@@ -49,6 +50,8 @@ void add_config_command(CLI::App& app, Action& action) {
       const Config config = resolve_config(
           full_schema(),
           flags->sources(preset->empty() ? std::nullopt : std::optional<std::string>(*preset)));
+      // The checks `valor train` applies across keys, so that what is shown would also train.
+      agent::check_train_config(config);
       fmt::print("# valor configuration{}{}\n", preset->empty() ? "" : ", preset " + *preset,
                  flags->file.empty() ? "" : ", file " + flags->file);
       fmt::print("{}", config.to_toml());

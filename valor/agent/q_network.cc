@@ -14,23 +14,6 @@ void check_network_kind(std::string_view kind, std::string_view where) {
   }
 }
 
-std::vector<int> parse_hidden_sizes(std::string_view text, std::string_view where) {
-  std::vector<int> sizes;
-  for (const std::string_view part : split_list(text)) {
-    int value = 0;
-    const auto [end, ec] = std::from_chars(part.data(), part.data() + part.size(), value);
-    if (part.empty() || ec != std::errc() || end != part.data() + part.size() || value < 1 ||
-        value > 65536) {
-      fail(
-          "{}: '{}' is not a list of layer widths; expected positive integers separated by "
-          "commas, e.g. \"128,128\"",
-          where, text);
-    }
-    sizes.push_back(value);
-  }
-  return sizes;
-}
-
 QNetworkImpl::QNetworkImpl(const NetworkSpec& spec) : spec_(spec) {
   check_network_kind(spec.kind, "network.kind");
   if (spec.num_actions < 1 || spec.outputs_per_action < 1) {

@@ -10,6 +10,8 @@
 #include <string_view>
 #include <vector>
 
+#include "valor/agent/train_config.h"
+
 namespace valor::agent {
 
 struct NetworkSpec {
@@ -22,10 +24,6 @@ struct NetworkSpec {
 
 // "minatar_conv", "mlp"; valor::Error listing them for anything else.
 void check_network_kind(std::string_view kind, std::string_view where);
-
-// Parses "256,256" into {256, 256}; valor::Error naming `where` for anything but positive
-// integers separated by commas.
-std::vector<int> parse_hidden_sizes(std::string_view text, std::string_view where);
 
 class QNetworkImpl : public torch::nn::Module {
  public:

@@ -116,6 +116,7 @@ double TrainOptions::epsilon(int64_t frame) const {
 }
 
 TrainOptions train_options(const Config& c) {
+  check_train_config(c);
   TrainOptions o;
   const auto rs = run::run_settings(c);
   o.seed = rs.seed;
@@ -125,12 +126,7 @@ TrainOptions train_options(const Config& c) {
   o.env_options.minatar.sticky_action_prob = c.get_float("env.sticky_action_prob");
   o.env_options.minatar.difficulty_ramping = c.get_bool("env.difficulty_ramping");
   o.env_options.minatar.minimal_action_set = c.get_bool("env.minimal_action_set");
-  std::unique_ptr<env::Env> probe;
-  try {
-    probe = env::make_env(o.env_name, o.env_options);
-  } catch (const Error& e) {
-    fail("env.name (set by {}): {}", c.origin("env.name"), e.what());
-  }
+  const std::unique_ptr<env::Env> probe = env::make_env(o.env_name, o.env_options);  // checked
   const env::EnvSpec& spec = probe->spec();
   NetworkSpec& net = o.dqn.network;
   net.obs_shape = spec.obs_shape;
@@ -144,12 +140,6 @@ TrainOptions train_options(const Config& c) {
     net.hidden = parse_hidden_sizes(
         hidden, fmt::format("network.hidden (set by {})", c.origin("network.hidden")));
   }
-  if (net.kind == "minatar_conv" && (spec.obs_shape.size() != 3 || net.hidden.size() != 1)) {
-    fail(
-        "network.kind = minatar_conv (set by {}) needs a MinAtar environment (env.name = {}) and "
-        "one hidden width (network.hidden = {})",
-        c.origin("network.kind"), o.env_name, hidden);
-  }
   HeadSpec& head = o.dqn.head;
   head.kind = parse_head_kind(c.get_string("value.head"), "value.head");
   head.v_min = c.get_float("value.v_min");
@@ -157,10 +147,6 @@ TrainOptions train_options(const Config& c) {
   head.bins = static_cast<int>(c.get_int("value.bins"));
   head.sigma_ratio = c.get_float("value.sigma_ratio");
   head.quantiles = static_cast<int>(c.get_int("value.quantiles"));
-  if (!(head.v_min < head.v_max)) {
-    fail("value.v_min ({}, set by {}) must be below value.v_max ({}, set by {})", head.v_min,
-         c.origin("value.v_min"), head.v_max, c.origin("value.v_max"));
-  }
   o.frames = c.get_int("train.frames");
   o.gamma = c.get_float("train.gamma");
   o.n_step = static_cast<int>(c.get_int("train.n_step"));
@@ -191,32 +177,6 @@ TrainOptions train_options(const Config& c) {
   o.seeds = parse_seed_list(c.get_string("train.seeds"),
                             fmt::format("train.seeds (set by {})", c.origin("train.seeds")));
   o.seed_threads = static_cast<int>(c.get_int("train.seed_threads"));
-  for (const char* key : {"train.frames", "train.log_every_frames"}) {
-    if (c.get_int(key) % o.num_envs != 0) {
-      fail(
-          "{} ({}, set by {}) must be a multiple of train.num_envs ({}, set by {}): every "
-          "iteration steps all environments once",
-          key, c.get_int(key), c.origin(key), o.num_envs, c.origin("train.num_envs"));
-    }
-  }
-  if (o.checkpoint_every % o.log_every != 0) {
-    fail(
-        "train.checkpoint_every_frames ({}, set by {}) must be a multiple of "
-        "train.log_every_frames ({}, set by {})",
-        o.checkpoint_every, c.origin("train.checkpoint_every_frames"), o.log_every,
-        c.origin("train.log_every_frames"));
-  }
-  if (o.eval_every % o.log_every != 0) {
-    fail(
-        "eval.every_frames ({}, set by {}) must be 0 or a multiple of train.log_every_frames "
-        "({}, set by {})",
-        o.eval_every, c.origin("eval.every_frames"), o.log_every,
-        c.origin("train.log_every_frames"));
-  }
-  if (o.batch_size > o.replay_capacity) {
-    fail("train.batch_size ({}) exceeds train.replay_capacity ({})", o.batch_size,
-         o.replay_capacity);
-  }
   size_t obs_size = 1;
   for (int d : spec.obs_shape) obs_size *= static_cast<size_t>(d);
   check_replay_fits(o, obs_size, probe->packed_obs_bytes() > 0);
@@ -813,42 +773,6 @@ double mean_of_known(const std::vector<double>& values) {
 }
 
 }  // namespace
-
-std::vector<int64_t> parse_seed_list(std::string_view text, std::string_view where) {
-  std::vector<int64_t> seeds;
-  if (text.empty()) return seeds;
-  const auto bad = [&](std::string_view part) {
-    fail(
-        "{}: '{}' is not a seed or a range of seeds; expected seeds >= 0 and ranges A-B (A <= B) "
-        "separated by commas, e.g. \"0-7\" or \"1,4,10-12\"",
-        where, part);
-  };
-  const auto number = [&](std::string_view part, std::string_view whole) {
-    int64_t value = 0;
-    const auto [end, ec] = std::from_chars(part.data(), part.data() + part.size(), value);
-    if (part.empty() || ec != std::errc() || end != part.data() + part.size() || value < 0) {
-      bad(whole);
-    }
-    return value;
-  };
-  for (const std::string_view part : split_list(text)) {
-    const size_t dash = part.find('-');
-    const int64_t first = number(part.substr(0, dash), part);
-    const int64_t last =
-        dash == std::string_view::npos ? first : number(part.substr(dash + 1), part);
-    if (last < first) bad(part);
-    if (static_cast<uint64_t>(last - first) >= kMaxGroupSeeds - seeds.size()) {
-      fail("{}: '{}' lists more than {} seeds", where, text, kMaxGroupSeeds);
-    }
-    for (int64_t s = first; s <= last; ++s) {
-      if (std::find(seeds.begin(), seeds.end(), s) != seeds.end()) {
-        fail("{}: seed {} is listed twice in '{}'", where, s, text);
-      }
-      seeds.push_back(s);
-    }
-  }
-  return seeds;
-}
 
 TrainOutcome train_group(const std::vector<GroupRun>& runs, int threads,
                          const TrainControl& control) {

@@ -92,12 +92,6 @@ struct GroupRun {
 TrainOutcome train_group(const std::vector<GroupRun>& runs, int threads,
                          const TrainControl& control = {});
 
-// The seeds of train.seeds: "" (none: the run trains run.seed), or a comma-separated list of
-// seeds and inclusive ranges, e.g. "0-7" or "1,4,10-12". valor::Error naming `where` for anything
-// else, a seed listed twice, or more than kMaxGroupSeeds seeds.
-constexpr size_t kMaxGroupSeeds = 1024;
-std::vector<int64_t> parse_seed_list(std::string_view text, std::string_view where);
-
 // What identifies a configuration for resuming: every key except those that may change between
 // sessions of one run (run.name, run.progress_seconds, run.checkpoint_keep, train.frames).
 std::string config_fingerprint(const Config& config);

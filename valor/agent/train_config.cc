@@ -1,6 +1,15 @@
 #include "valor/agent/train_config.h"
 
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <charconv>
+#include <memory>
+
 #include "valor/agent/value_head.h"
+#include "valor/core/error.h"
+#include "valor/core/text.h"
+#include "valor/env/registry.h"
 #include "valor/value/hl_gauss.h"
 
 namespace valor::agent {
@@ -102,6 +111,125 @@ void declare_train_config(ConfigSchema& schema) {
       .add_int("eval.max_episode_frames", 100000,
                "An evaluation episode is cut (and counted) after this many frames.",
                ConfigRange::closed(1, 1e12));
+}
+
+void check_train_config(const Config& c) {
+  env::EnvOptions env_options;
+  env_options.minatar.sticky_action_prob = c.get_float("env.sticky_action_prob");
+  env_options.minatar.difficulty_ramping = c.get_bool("env.difficulty_ramping");
+  env_options.minatar.minimal_action_set = c.get_bool("env.minimal_action_set");
+  const std::string env_name = c.get_string("env.name");
+  std::unique_ptr<env::Env> probe;
+  try {
+    probe = env::make_env(env_name, env_options);
+  } catch (const Error& e) {
+    fail("env.name (set by {}): {}", c.origin("env.name"), e.what());
+  }
+  const bool image = probe->spec().obs_shape.size() == 3;
+  std::string kind = c.get_string("network.kind");
+  if (kind == "auto") kind = image ? "minatar_conv" : "mlp";
+  const std::string hidden = c.get_string("network.hidden");
+  const size_t layers = hidden == "auto"
+                            ? (kind == "minatar_conv" ? 1 : 2)
+                            : parse_hidden_sizes(hidden, fmt::format("network.hidden (set by {})",
+                                                                     c.origin("network.hidden")))
+                                  .size();
+  if (kind == "minatar_conv" && (!image || layers != 1)) {
+    fail(
+        "network.kind = minatar_conv (set by {}) needs a MinAtar environment (env.name = {}) and "
+        "one hidden width (network.hidden = {})",
+        c.origin("network.kind"), env_name, hidden);
+  }
+  (void)parse_head_kind(c.get_string("value.head"), "value.head");
+  if (!(c.get_float("value.v_min") < c.get_float("value.v_max"))) {
+    fail("value.v_min ({}, set by {}) must be below value.v_max ({}, set by {})",
+         c.get_float("value.v_min"), c.origin("value.v_min"), c.get_float("value.v_max"),
+         c.origin("value.v_max"));
+  }
+  (void)parse_seed_list(c.get_string("train.seeds"),
+                        fmt::format("train.seeds (set by {})", c.origin("train.seeds")));
+  const int64_t num_envs = c.get_int("train.num_envs");
+  for (const char* key : {"train.frames", "train.log_every_frames"}) {
+    if (c.get_int(key) % num_envs != 0) {
+      fail(
+          "{} ({}, set by {}) must be a multiple of train.num_envs ({}, set by {}): every "
+          "iteration steps all environments once",
+          key, c.get_int(key), c.origin(key), num_envs, c.origin("train.num_envs"));
+    }
+  }
+  const int64_t log_every = c.get_int("train.log_every_frames");
+  if (c.get_int("train.checkpoint_every_frames") % log_every != 0) {
+    fail(
+        "train.checkpoint_every_frames ({}, set by {}) must be a multiple of "
+        "train.log_every_frames ({}, set by {})",
+        c.get_int("train.checkpoint_every_frames"), c.origin("train.checkpoint_every_frames"),
+        log_every, c.origin("train.log_every_frames"));
+  }
+  if (c.get_int("eval.every_frames") % log_every != 0) {
+    fail(
+        "eval.every_frames ({}, set by {}) must be 0 or a multiple of train.log_every_frames "
+        "({}, set by {})",
+        c.get_int("eval.every_frames"), c.origin("eval.every_frames"), log_every,
+        c.origin("train.log_every_frames"));
+  }
+  if (c.get_int("train.batch_size") > c.get_int("train.replay_capacity")) {
+    fail("train.batch_size ({}, set by {}) exceeds train.replay_capacity ({}, set by {})",
+         c.get_int("train.batch_size"), c.origin("train.batch_size"),
+         c.get_int("train.replay_capacity"), c.origin("train.replay_capacity"));
+  }
+}
+
+std::vector<int> parse_hidden_sizes(std::string_view text, std::string_view where) {
+  std::vector<int> sizes;
+  for (const std::string_view part : split_list(text)) {
+    int value = 0;
+    const auto [end, ec] = std::from_chars(part.data(), part.data() + part.size(), value);
+    if (part.empty() || ec != std::errc() || end != part.data() + part.size() || value < 1 ||
+        value > 65536) {
+      fail(
+          "{}: '{}' is not a list of layer widths; expected positive integers separated by "
+          "commas, e.g. \"128,128\"",
+          where, text);
+    }
+    sizes.push_back(value);
+  }
+  return sizes;
+}
+
+std::vector<int64_t> parse_seed_list(std::string_view text, std::string_view where) {
+  std::vector<int64_t> seeds;
+  if (text.empty()) return seeds;
+  const auto bad = [&](std::string_view part) {
+    fail(
+        "{}: '{}' is not a seed or a range of seeds; expected seeds >= 0 and ranges A-B (A <= B) "
+        "separated by commas, e.g. \"0-7\" or \"1,4,10-12\"",
+        where, part);
+  };
+  const auto number = [&](std::string_view part, std::string_view whole) {
+    int64_t value = 0;
+    const auto [end, ec] = std::from_chars(part.data(), part.data() + part.size(), value);
+    if (part.empty() || ec != std::errc() || end != part.data() + part.size() || value < 0) {
+      bad(whole);
+    }
+    return value;
+  };
+  for (const std::string_view part : split_list(text)) {
+    const size_t dash = part.find('-');
+    const int64_t first = number(part.substr(0, dash), part);
+    const int64_t last =
+        dash == std::string_view::npos ? first : number(part.substr(dash + 1), part);
+    if (last < first) bad(part);
+    if (static_cast<uint64_t>(last - first) >= kMaxGroupSeeds - seeds.size()) {
+      fail("{}: '{}' lists more than {} seeds", where, text, kMaxGroupSeeds);
+    }
+    for (int64_t s = first; s <= last; ++s) {
+      if (std::find(seeds.begin(), seeds.end(), s) != seeds.end()) {
+        fail("{}: seed {} is listed twice in '{}'", where, s, text);
+      }
+      seeds.push_back(s);
+    }
+  }
+  return seeds;
 }
 
 }  // namespace valor::agent

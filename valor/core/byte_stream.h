@@ -29,7 +29,9 @@ class ByteWriter {
   void put_array(std::span<const T> values) {
     static_assert(std::is_trivially_copyable_v<T>);
     put<uint64_t>(values.size());
-    bytes_.append(reinterpret_cast<const char*>(values.data()), values.size_bytes());
+    if (!values.empty()) {
+      bytes_.append(reinterpret_cast<const char*>(values.data()), values.size_bytes());
+    }
   }
   void put_string(std::string_view s) { put_array(std::span<const char>(s.data(), s.size())); }
 
@@ -57,7 +59,7 @@ class ByteReader {
     const auto n = get<uint64_t>();
     if (n > (bytes_.size() - pos_) / sizeof(T)) truncated();
     std::vector<T> values(n);
-    std::memcpy(values.data(), take(n * sizeof(T)), n * sizeof(T));
+    copy_out(values.data(), n * sizeof(T));
     return values;
   }
   // Reads exactly values.size() elements written by put_array.
@@ -67,7 +69,7 @@ class ByteReader {
     if (n != values.size()) {
       fail("{}: expected an array of {} elements, found {}", what_, values.size(), n);
     }
-    std::memcpy(values.data(), take(n * sizeof(T)), n * sizeof(T));
+    copy_out(values.data(), n * sizeof(T));
   }
   std::string get_string() {
     const auto chars = get_array<char>();
@@ -86,6 +88,11 @@ class ByteReader {
     const char* p = bytes_.data() + pos_;
     pos_ += n;
     return p;
+  }
+  // memcpy's pointers must be valid even for zero bytes; an empty vector's data() may be null.
+  void copy_out(void* to, size_t n) {
+    const char* from = take(n);
+    if (n > 0) std::memcpy(to, from, n);
   }
   [[noreturn]] void truncated() const { fail("{}: truncated or not of this kind", what_); }
 

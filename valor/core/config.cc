@@ -262,6 +262,10 @@ void Config::merge_toml(std::string_view text, const std::string& source) {
 }
 
 void Config::merge_file(const std::filesystem::path& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    fail("cannot read config file {}: it is a directory; expected a TOML file", path.string());
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) fail("cannot read config file {}: no such readable file", path.string());
   std::ostringstream text;

@@ -143,6 +143,13 @@ TEST(ConfigTest, MissingFileIsAnError) {
               HasSubstr("/nonexistent/valor.toml"));
 }
 
+// A folder given as --config used to read as an empty file: the run trained on the defaults.
+TEST(ConfigTest, DirectoryIsAnErrorNotAnEmptyConfig) {
+  Config config(test_schema());
+  const std::string dir = ::testing::TempDir();
+  EXPECT_THAT(error_of([&] { config.merge_file(dir); }), HasSubstr("is a directory"));
+}
+
 TEST(ConfigTest, PrintedTomlRoundTripsWithDocsAndOrigins) {
   Config config(test_schema());
   config.apply_override("value.sigma_ratio=0.1");

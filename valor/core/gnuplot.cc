@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <stdexcept>
+#include <vector>
 
 #include "valor/core/atomic_file.h"
 
@@ -36,15 +37,24 @@ fs::path find_on_path(const std::string& program) {
 }
 
 std::string gnuplot_quote(std::string_view text) {
-  std::string out = "'";
+  // gnuplot 5.4 misreads a doubled quote at the start of a single-quoted string (a title that
+  // starts with a quote fails), and a double-quoted string would run `backquoted` commands. So a
+  // text with quotes becomes a concatenation of single-quoted pieces and "'": ('it' . "'" . 's').
+  std::vector<std::string> pieces(1);
   for (const char c : text) {
     if (c == '\'') {
-      out += "''";
+      pieces.emplace_back();
     } else if (c != '\n' && c != '\r') {
-      out.push_back(c);
+      pieces.back().push_back(c);
     }
   }
-  return out + "'";
+  if (pieces.size() == 1) return "'" + pieces[0] + "'";
+  std::string out = "(";
+  for (size_t i = 0; i < pieces.size(); ++i) {
+    if (i > 0) out += " . \"'\" . ";
+    out += "'" + pieces[i] + "'";
+  }
+  return out + ")";
 }
 
 GnuplotFigure::GnuplotFigure(int width_px, int height_px, int font_points)

@@ -12,7 +12,8 @@ namespace valor {
 // The folder on PATH holding an executable file `program`, or empty if there is none.
 std::filesystem::path find_on_path(const std::string& program);
 
-// `text` as a gnuplot single-quoted string: a quote is doubled, line breaks are dropped.
+// `text` as a gnuplot string expression: single-quoted (no escapes, no `command` substitution),
+// a text with quotes as ('it' . "'" . 's'); line breaks are dropped.
 std::string gnuplot_quote(std::string_view text);
 
 // One figure being drawn; its temp folder goes away with the object.

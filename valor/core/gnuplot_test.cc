@@ -41,7 +41,8 @@ class GnuplotTest : public ::testing::Test {
 
 TEST_F(GnuplotTest, QuoteDoublesQuotesAndDropsLineBreaks) {
   EXPECT_EQ(gnuplot_quote("plain"), "'plain'");
-  EXPECT_EQ(gnuplot_quote("it's"), "'it''s'");
+  EXPECT_EQ(gnuplot_quote("it's"), "('it' . \"'\" . 's')");
+  EXPECT_EQ(gnuplot_quote("'q'"), "('' . \"'\" . 'q' . \"'\" . '')");
   EXPECT_EQ(gnuplot_quote("two\r\nlines"), "'twolines'");
   EXPECT_EQ(gnuplot_quote(""), "''");
 }

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
+#include <cstdint>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -32,6 +34,29 @@ T get(const json& object, const char* name, const std::string& where) {
   }
 }
 
+// An integer field within [lo, hi]; anything else (a negative seed, a fraction, 1e9 channels) is a
+// malformed line, not a mismatch.
+int64_t get_integer(const json& object, const char* name, const std::string& where, int64_t lo,
+                    int64_t hi) {
+  const json& v = field(object, name, where);
+  std::optional<int64_t> value;
+  if (v.is_number_unsigned()) {
+    if (v.get<uint64_t>() <= static_cast<uint64_t>(INT64_MAX)) value = v.get<int64_t>();
+  } else if (v.is_number_integer()) {
+    value = v.get<int64_t>();
+  } else if (v.is_number_float()) {
+    const double d = v.get<double>();
+    if (std::isfinite(d) && std::floor(d) == d && std::fabs(d) < 9.0e15) {
+      value = static_cast<int64_t>(d);
+    }
+  }
+  if (!value || *value < lo || *value > hi) {
+    fail("{}: malformed golden line: field '{}' must be an integer in [{}, {}], got {}", where,
+         name, lo, hi, v.dump());
+  }
+  return *value;
+}
+
 std::string cells_text(const std::vector<int>& cells) {
   return fmt::format("[{}]", fmt::join(cells, ","));
 }
@@ -43,7 +68,9 @@ size_t replay_minatar(const json& line, const std::string& where, GoldenReport& 
   MinAtarOptions options;
   options.sticky_action_prob = get<double>(line, "sticky_action_prob", where);
   options.difficulty_ramping = get<bool>(line, "ramping", where);
-  const auto seed = get<uint32_t>(line, "seed", where);
+  const auto seed = static_cast<uint32_t>(get_integer(line, "seed", where, 0, UINT32_MAX));
+  // MinAtar games have 4 to 10 channels; a count outside 1..64 is not a trajectory of any game.
+  const int channels = static_cast<int>(get_integer(line, "channels", where, 1, 64));
   std::optional<MinAtarEnv> made;
   try {
     made.emplace(game, options, seed);
@@ -65,9 +92,8 @@ size_t replay_minatar(const json& line, const std::string& where, GoldenReport& 
                                           what, expected, actual);
     }
   };
-  if (get<int>(line, "channels", where) != env.channels()) {
-    mismatch(0, "channels", fmt::format("{}", get<int>(line, "channels", where)),
-             fmt::format("{}", env.channels()));
+  if (channels != env.channels()) {
+    mismatch(0, "channels", fmt::format("{}", channels), fmt::format("{}", env.channels()));
     return 0;
   }
   env.reset();
@@ -81,7 +107,7 @@ size_t replay_minatar(const json& line, const std::string& where, GoldenReport& 
   for (size_t k = 0; k < steps.size(); ++k) {
     const json& s = steps[k];
     const std::string at = fmt::format("{} (step {})", where, k);
-    const int action = get<int>(s, "a", at);
+    const int action = static_cast<int>(get_integer(s, "a", at, INT32_MIN, INT32_MAX));
     if (action < 0 || action >= env.spec().num_actions) {
       fail("{}: malformed golden line: action {} out of range 0..{}", at, action,
            env.spec().num_actions - 1);

@@ -111,5 +111,31 @@ TEST_F(GoldenFileTest, MalformedLinesNameTheLine) {
   EXPECT_THAT(error_of(write(bad_game + "\n")), HasSubstr("unknown MinAtar game 'pong'"));
 }
 
+// A value no recorder writes (a negative or fractional seed, a channel count no game has, a
+// fractional action) is a malformed line (exit 2 from the CLI), not a mismatch (exit 1).
+TEST_F(GoldenFileTest, ImpossibleValuesAreMalformedNotMismatches) {
+  const std::string good = first_breakout_line();
+  auto with = [&](const std::string& key, const std::string& value) {
+    std::string line = good;
+    const auto at = line.find("\"" + key + "\":");
+    EXPECT_NE(at, std::string::npos) << key;
+    const auto start = at + key.size() + 3;
+    const auto end = line.find_first_of(",}", start);
+    line.replace(start, end - start, value);
+    return write(line + "\n");
+  };
+  EXPECT_THAT(error_of(with("seed", "-1")),
+              AllOf(HasSubstr("trace.jsonl:1"), HasSubstr("field 'seed' must be an integer")));
+  EXPECT_THAT(error_of(with("seed", "4294967296")), HasSubstr("field 'seed'"));
+  EXPECT_THAT(error_of(with("seed", "1.5")), HasSubstr("field 'seed'"));
+  EXPECT_THAT(error_of(with("channels", "1000000000")), HasSubstr("field 'channels'"));
+  EXPECT_THAT(error_of(with("channels", "1e9")), HasSubstr("field 'channels'"));
+  EXPECT_THAT(error_of(with("a", "0.5")), HasSubstr("field 'a'"));
+  // A plausible channel count that differs is still a mismatch.
+  const GoldenReport report = check_golden_file(with("channels", "5"));
+  EXPECT_EQ(report.mismatches, 1u);
+  EXPECT_THAT(report.first_mismatch, HasSubstr("field channels"));
+}
+
 }  // namespace
 }  // namespace valor::env

@@ -3,6 +3,9 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <algorithm>
+#include <fstream>
+
 #include "valor/core/error.h"
 #include "valor/core/gnuplot.h"
 #include "valor/run/mean_band.h"
@@ -26,9 +29,30 @@ size_t resolve_column(const MetricsTable& table, const std::string& name, const 
 
 }  // namespace
 
+void check_plot_output(const fs::path& out) {
+  std::error_code ec;
+  const auto status = fs::symlink_status(out, ec);
+  if (ec || !fs::exists(status)) return;  // a new file
+  if (fs::is_directory(status)) {
+    fail("plot: --out '{}' is a folder; give the PNG file to write", out.string());
+  }
+  // Replace only an earlier plot: a file that starts with the PNG signature.
+  std::ifstream in(out, std::ios::binary);
+  char head[8] = {};
+  in.read(head, sizeof head);
+  static constexpr char kPng[8] = {'\x89', 'P', 'N', 'G', '\r', '\n', '\x1a', '\n'};
+  if (!fs::is_regular_file(status) || in.gcount() != 8 || !std::equal(head, head + 8, kPng)) {
+    fail(
+        "plot: --out '{}' exists and is not a PNG image; valor replaces only a plot it wrote "
+        "(choose another file, or remove this one)",
+        out.string());
+  }
+}
+
 void plot_runs(const std::vector<fs::path>& run_dirs, const PlotOptions& options) {
   if (run_dirs.empty()) fail("plot: give at least one run folder");
   if (options.out.empty()) fail("plot: give the PNG file to write (--out)");
+  check_plot_output(options.out);
 
   std::string x_name = options.x;
   std::string metric = options.metric;

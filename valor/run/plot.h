@@ -19,6 +19,10 @@ struct PlotOptions {
 // written atomically to options.out. valor::Error for user mistakes (not a run folder, unknown
 // column: the message lists the available ones); std::runtime_error if gnuplot is missing or
 // fails.
+// valor::Error unless `out` is absent or an earlier PNG (valor never overwrites a file it did not
+// write, such as a run's metrics.csv, nor a folder).
+void check_plot_output(const std::filesystem::path& out);
+
 void plot_runs(const std::vector<std::filesystem::path>& run_dirs, const PlotOptions& options);
 
 }  // namespace valor::run

@@ -50,6 +50,29 @@ TEST(PlotTest, WritesAPngForGroupedRuns) {
   EXPECT_GT(fs::file_size(out), 1000u);
 }
 
+// `valor plot runs/r0 --out runs/r0/metrics.csv` used to replace the run's metrics with a PNG.
+TEST(PlotTest, OutputNeverReplacesAFileThatIsNotAPlot) {
+  testing::TempDir tmp;
+  const fs::path run = make_run(tmp, "a", 0.01, 1);
+  const std::string metrics = read_file(run / "metrics.csv");
+  for (const fs::path& out : {run / "metrics.csv", run / "config.toml", run}) {
+    try {
+      plot_runs({run}, PlotOptions{.metric = "", .x = "", .out = out, .title = ""});
+      ADD_FAILURE() << "plotted over " << out;
+    } catch (const Error& e) {
+      EXPECT_THAT(e.what(), HasSubstr(out.string()));
+    }
+  }
+  EXPECT_EQ(read_file(run / "metrics.csv"), metrics);
+  EXPECT_TRUE(fs::is_directory(run));
+  if (!has_gnuplot()) GTEST_SKIP() << "gnuplot is not on PATH";
+  // An earlier plot is replaced; a title that starts with a quote is drawn as written.
+  const fs::path png = run / "return.png";
+  plot_runs({run}, PlotOptions{.metric = "", .x = "", .out = png, .title = "'quoted' \\ title"});
+  plot_runs({run}, PlotOptions{.metric = "", .x = "", .out = png, .title = "\""});
+  EXPECT_EQ(read_file(png).substr(0, 4), "\x89PNG");
+}
+
 TEST(PlotTest, UnknownMetricListsTheAvailableColumns) {
   testing::TempDir tmp;
   const fs::path run = make_run(tmp, "a", 0.01, 1);

@@ -273,6 +273,19 @@ SweepSpec parse_sweep(std::string_view text, const std::string& source) {
     if (!set->as_table()) fail("{}: [set] must be a table of configuration keys", source);
     flatten_set(*set->as_table(), "", source, spec.overrides);
   }
+  // Keys the grid sets for every run: a value under [set] would be silently overridden.
+  for (const auto& o : spec.overrides) {
+    const std::string key = o.substr(0, o.find('='));
+    const char* controlled_by = nullptr;
+    if (key == "run.seed" || key == "train.seeds") controlled_by = "sweep.seeds";
+    if (key == "run.name") controlled_by = "the sweep (runs are named preset--env--head)";
+    if (key == "env.name" && !spec.envs.empty()) controlled_by = "sweep.envs";
+    if (key == "value.head" && !spec.heads.empty()) controlled_by = "sweep.heads";
+    if (controlled_by) {
+      fail("{}: set.{} cannot be set in a sweep: it is set for each run by {}", source, key,
+           controlled_by);
+    }
+  }
   return spec;
 }
 

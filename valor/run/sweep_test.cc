@@ -1,5 +1,6 @@
 #include "valor/run/sweep.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <string>
@@ -12,6 +13,9 @@
 
 namespace valor::run {
 namespace {
+
+using ::testing::AllOf;
+using ::testing::HasSubstr;
 
 namespace fs = std::filesystem;
 
@@ -112,6 +116,34 @@ TEST(ParseSweep, GroupSeedsIsABoolean) {
   EXPECT_FALSE(parse_sweep(head, "s.toml").group_seeds);
   EXPECT_TRUE(parse_sweep(head + "group_seeds = true\n", "s.toml").group_seeds);
   EXPECT_THROW(parse_sweep(head + "group_seeds = 1\n", "s.toml"), Error);
+}
+
+std::string sweep_error(const std::string& text) {
+  try {
+    parse_sweep(text, "s.toml");
+  } catch (const Error& e) {
+    return e.what();
+  }
+  ADD_FAILURE() << "accepted:\n" << text;
+  return "";
+}
+
+// Keys the grid sets for every run would be overridden without a word: they are refused.
+TEST(ParseSweep, KeysTheGridSetsAreRefusedUnderSet) {
+  const std::string head = "[sweep]\npresets = [\"p\"]\nseeds = 2\n";
+  EXPECT_THAT(sweep_error(head + "[set]\nrun.seed = 5\n"),
+              AllOf(HasSubstr("s.toml"), HasSubstr("set.run.seed"), HasSubstr("sweep.seeds")));
+  EXPECT_THAT(sweep_error(head + "[set.run]\nseed = 5\n"), HasSubstr("set.run.seed"));
+  EXPECT_THAT(sweep_error(head + "[set.train]\nseeds = \"0-3\"\n"), HasSubstr("set.train.seeds"));
+  EXPECT_THAT(sweep_error(head + "[set]\nrun.name = \"x\"\n"), HasSubstr("set.run.name"));
+  EXPECT_THAT(sweep_error(head + "envs = [\"breakout\"]\n[set]\nenv.name = \"asterix\"\n"),
+              HasSubstr("sweep.envs"));
+  EXPECT_THAT(sweep_error(head + "heads = [\"c51\"]\n[set.value]\nhead = \"qr\"\n"),
+              HasSubstr("sweep.heads"));
+  // Without a grid over envs or heads, [set] may choose them; other tables are flattened.
+  const SweepSpec spec =
+      parse_sweep(head + "[set]\nenv.name = \"asterix\"\n[set.train]\nframes = 100\n", "s.toml");
+  EXPECT_EQ(spec.overrides, (std::vector<std::string>{"env.name=asterix", "train.frames=100"}));
 }
 
 }  // namespace
