@@ -150,7 +150,7 @@ GoldenReport check_golden_file(const std::filesystem::path& path) {
     json line;
     try {
       line = json::parse(text);
-    } catch (const json::parse_error& e) {
+    } catch (const json::exception& e) {
       fail("{}: malformed golden line: {}", where, e.what());
     }
     if (!line.is_object()) fail("{}: malformed golden line: expected a JSON object", where);

@@ -131,6 +131,9 @@ TEST_F(GoldenFileTest, ImpossibleValuesAreMalformedNotMismatches) {
   EXPECT_THAT(error_of(with("channels", "1000000000")), HasSubstr("field 'channels'"));
   EXPECT_THAT(error_of(with("channels", "1e9")), HasSubstr("field 'channels'"));
   EXPECT_THAT(error_of(with("a", "0.5")), HasSubstr("field 'a'"));
+  // A number too large for a double (found by fuzz/golden.cc) used to escape as a JSON exception.
+  EXPECT_THAT(error_of(with("r", "0.4E56773757935")),
+              AllOf(HasSubstr("trace.jsonl:1"), HasSubstr("malformed golden line")));
   // A plausible channel count that differs is still a mismatch.
   const GoldenReport report = check_golden_file(with("channels", "5"));
   EXPECT_EQ(report.mismatches, 1u);

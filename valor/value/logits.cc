@@ -33,6 +33,16 @@ using Doubles4 = double __attribute__((vector_size(32)));
   out = __builtin_convertvector(v, Doubles4);
 }
 
+// Lane j of the pair (low, high) of 4-lane accumulators += v (the tail of a loop); clang does not
+// take a subscript of a vector in a conditional expression as an lvalue.
+inline void add_to_lane(Doubles4& low, Doubles4& high, std::size_t j, double v) {
+  if (j < 4) {
+    low[j] += v;
+  } else {
+    high[j - 4] += v;
+  }
+}
+
 double fold(const Doubles4& low, const Doubles4& high) {
   return ((low[0] + low[1]) + (low[2] + low[3])) + ((high[0] + high[1]) + (high[2] + high[3]));
 }
@@ -60,7 +70,7 @@ __attribute__((target_clones("avx2", "default"))) double lane_sum(const float* a
     low += x_low;
     high += x_high;
   }
-  for (std::size_t j = 0; i < n; ++i, ++j) (j < 4 ? low[j] : high[j - 4]) += a[i];
+  for (std::size_t j = 0; i < n; ++i, ++j) add_to_lane(low, high, j, a[i]);
   return fold(low, high);
 }
 
@@ -83,8 +93,8 @@ __attribute__((target_clones("avx2", "default"))) void mass_and_dot(const float*
   }
   for (std::size_t j = 0; i < n; ++i, ++j) {
     const double term = static_cast<double>(p[i]) * (static_cast<double>(l[i]) - shift);
-    (j < 4 ? mass_low[j] : mass_high[j - 4]) += p[i];
-    (j < 4 ? dot_low[j] : dot_high[j - 4]) += term;
+    add_to_lane(mass_low, mass_high, j, p[i]);
+    add_to_lane(dot_low, dot_high, j, term);
   }
   *mass = fold(mass_low, mass_high);
   *dot = fold(dot_low, dot_high);
@@ -105,7 +115,7 @@ __attribute__((target_clones("avx2", "default"))) double lane_dot(const float* a
     high += a_high * v_high;
   }
   for (std::size_t j = 0; i < n; ++i, ++j) {
-    (j < 4 ? low[j] : high[j - 4]) += static_cast<double>(a[i]) * v[i];
+    add_to_lane(low, high, j, static_cast<double>(a[i]) * v[i]);
   }
   return fold(low, high);
 }
@@ -141,8 +151,8 @@ __attribute__((target_clones("avx2", "default"))) void sum_pair(const float* a, 
     b_high += x;
   }
   for (std::size_t j = 0; i < n; ++i, ++j) {
-    (j < 4 ? a_low[j] : a_high[j - 4]) += a[i];
-    (j < 4 ? b_low[j] : b_high[j - 4]) += b[i];
+    add_to_lane(a_low, a_high, j, a[i]);
+    add_to_lane(b_low, b_high, j, b[i]);
   }
   *sum_a = fold(a_low, a_high);
   *sum_b = fold(b_low, b_high);
@@ -163,8 +173,7 @@ __attribute__((target_clones("avx2", "default"))) double shifted_dot(const float
     high += p_high * (l_high - shift);
   }
   for (std::size_t j = 0; i < n; ++i, ++j) {
-    (j < 4 ? low[j] : high[j - 4]) +=
-        static_cast<double>(p[i]) * (static_cast<double>(l[i]) - shift);
+    add_to_lane(low, high, j, static_cast<double>(p[i]) * (static_cast<double>(l[i]) - shift));
   }
   return fold(low, high);
 }
