@@ -98,26 +98,7 @@ std::string seed_pattern(const SweepRun& r) {
 pid_t spawn_job(const SweepJob& job, const std::filesystem::path& exe) {
   const SweepRun& first = *job.runs.front();
   std::filesystem::create_directories(first.dir);
-  std::vector<std::string> args = {exe.string(), "train"};
-  if (job.resume) {
-    args.push_back("--resume");
-    for (const SweepRun* r : job.runs) args.push_back(r->dir.string());
-  } else {
-    args.push_back(first.preset);
-    for (const auto& o : first.overrides) {
-      if (job.runs.size() > 1 && o.starts_with("run.seed=")) continue;
-      args.insert(args.end(), {"--set", o});
-    }
-    if (job.runs.size() > 1) {
-      std::string seeds;
-      for (const SweepRun* r : job.runs)
-        seeds += (seeds.empty() ? "" : ",") + std::to_string(r->seed);
-      args.insert(args.end(), {"--set", "train.seeds=" + seeds, "--out", seed_pattern(first)});
-    } else {
-      args.insert(args.end(), {"--out", first.dir.string()});
-    }
-  }
-  args.push_back("--quiet");
+  std::vector<std::string> args = train_command(job.runs, job.resume, exe);
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
@@ -366,6 +347,32 @@ std::vector<SweepBatch> batch_sweep_runs(const std::vector<const SweepRun*>& run
     }
   }
   return batches;
+}
+
+std::vector<std::string> train_command(const std::vector<const SweepRun*>& runs, bool resume,
+                                       const std::filesystem::path& exe) {
+  VALOR_CHECK(!runs.empty());
+  const SweepRun& first = *runs.front();
+  std::vector<std::string> args = {exe.string(), "train"};
+  if (resume) {
+    args.push_back("--resume");
+    for (const SweepRun* r : runs) args.push_back(r->dir.string());
+  } else {
+    args.push_back(first.preset);
+    for (const auto& o : first.overrides) {
+      if (runs.size() > 1 && o.starts_with("run.seed=")) continue;
+      args.insert(args.end(), {"--set", o});
+    }
+    if (runs.size() > 1) {
+      std::string seeds;
+      for (const SweepRun* r : runs) seeds += (seeds.empty() ? "" : ",") + std::to_string(r->seed);
+      args.insert(args.end(), {"--set", "train.seeds=" + seeds, "--out", seed_pattern(first)});
+    } else {
+      args.insert(args.end(), {"--out", first.dir.string()});
+    }
+  }
+  args.push_back("--quiet");
+  return args;
 }
 
 SweepOutcome execute_sweep(const std::vector<SweepRun>& runs, int processes,

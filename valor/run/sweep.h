@@ -104,6 +104,12 @@ std::vector<SweepBatch> batch_sweep_runs(const std::vector<const SweepRun*>& run
                                          const std::vector<bool>& partial, int processes,
                                          bool group_seeds);
 
+// The `valor train` command line (exe first) of one process of a sweep: new runs as
+// `PRESET --set ... --out DIR` (a group of seeds with train.seeds and an --out pattern), partial
+// ones as `--resume DIR...`; with --quiet.
+std::vector<std::string> train_command(const std::vector<const SweepRun*>& runs, bool resume,
+                                       const std::filesystem::path& exe);
+
 // Runs every run that is not complete, in the batches of batch_sweep_runs, `processes` at a
 // time, as `valor train PRESET --set ... [--set train.seeds=...] --out DIR --quiet` (or
 // `--resume DIR...` for partial runs), its output appended to the first run's DIR/train.out.

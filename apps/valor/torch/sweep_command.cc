@@ -12,6 +12,7 @@
 #include "valor/agent/train.h"
 #include "valor/core/error.h"
 #include "valor/run/folder_lock.h"
+#include "valor/run/slurm.h"
 #include "valor/run/sweep.h"
 
 namespace valor::app {
@@ -24,6 +25,9 @@ struct SweepArgs {
   int processes = 0;
   bool group_seeds = false;
   bool report_only = false;
+  std::string backend = "local";
+  run::SlurmOptions slurm;
+  bool no_wait = false;
 };
 
 run::SweepSpec load_sweep(const std::string& file_or_name) {
@@ -57,21 +61,59 @@ int run_sweep(const SweepArgs& args, bool demo) {
   if (demo) {
     fmt::print("valor demo: {}\n", spec.description);
   }
-  fmt::print("sweep '{}': {} runs, {} processes at a time{}, into {}\n", spec.name, runs.size(),
-             processes, spec.group_seeds ? " (seeds grouped)" : "", out.string());
+  if (args.backend == "slurm") {
+    fmt::print("sweep '{}': {} runs, on Slurm, into {}\n", spec.name, runs.size(), out.string());
+  } else {
+    fmt::print("sweep '{}': {} runs, {} processes at a time{}, into {}\n", spec.name, runs.size(),
+               processes, spec.group_seeds ? " (seeds grouped)" : "", out.string());
+  }
   std::fflush(stdout);
   run::SweepOutcome outcome;
   std::filesystem::create_directories(out);
   // One sweep at a time in a folder (its runs each lock their own).
   const run::FolderLock lock = run::FolderLock::acquire(out, "sweep folder");
+  const bool slurm = args.backend == "slurm";
+  if (slurm && spec.group_seeds) {
+    fail(
+        "--group-seeds (or sweep.group_seeds = true in {}) applies to the local backend; with "
+        "--backend slurm each run is its own task",
+        spec.source.empty() ? args.file : spec.source);
+  }
   if (!args.report_only) {
     run::SweepControl control;
     control.executable = std::filesystem::read_symlink("/proc/self/exe");
     control.stop = &stop_on_signals();
     control.progress_seconds = 10.0;
     control.group_seeds = spec.group_seeds;
-    outcome = run::execute_sweep(runs, processes, control);
-    if (outcome.skipped > 0) {
+    if (slurm) {
+      run::SlurmOptions options = args.slurm;
+      options.wait = !args.no_wait;
+      const run::SlurmOutcome s = run::execute_sweep_slurm(runs, options, control, out, spec.name);
+      outcome = s.sweep;
+      if (outcome.skipped > 0) {
+        fmt::print("{} runs were already complete and were skipped\n", outcome.skipped);
+      }
+      if (args.no_wait) {
+        if (!s.job_id.empty()) {
+          fmt::print(
+              "not waiting: follow it with `squeue -j {}`; run the same command again to follow "
+              "it here, or add --report-only to write the report of the runs finished so far\n",
+              s.job_id);
+        }
+        return 0;
+      }
+      if (outcome.interrupted) {
+        fmt::print(stderr,
+                   "valor: stopped following Slurm array {}; it keeps running on the cluster "
+                   "(`scancel {}` stops it, and its runs stay resumable); run the same command "
+                   "again to follow it\n",
+                   s.job_id, s.job_id);
+        return 130;
+      }
+    } else {
+      outcome = run::execute_sweep(runs, processes, control);
+    }
+    if (outcome.skipped > 0 && !slurm) {
       fmt::print("{} runs were already complete and were skipped\n", outcome.skipped);
     }
   }
@@ -104,7 +146,40 @@ void add_sweep_command(CLI::App& app, Action& action) {
                   "A cell's seeds share processes (train.seeds), as sweep.group_seeds = true does");
   sweep->add_flag("--report-only", args->report_only,
                   "Only write the report of the runs already finished");
-  sweep->callback([&action, args] { action = [args] { return run_sweep(*args, false); }; });
+  sweep
+      ->add_option("--backend", args->backend,
+                   "Where the runs go: local (child processes, the default) or slurm (one job "
+                   "array; docs/cluster.md)")
+      ->check(CLI::IsMember({"local", "slurm"}));
+  sweep->add_option("--partition", args->slurm.partition, "Slurm: partition (sbatch --partition)");
+  sweep->add_option("--time", args->slurm.time, "Slurm: time limit of a task, e.g. 02:00:00");
+  sweep->add_option("--cpus-per-run", args->slurm.cpus_per_run, "Slurm: CPUs of a task (default 1)")
+      ->check(CLI::Range(1, 1024));
+  sweep->add_option("--mem", args->slurm.mem, "Slurm: memory of a task, e.g. 4G");
+  sweep
+      ->add_option("--max-concurrent", args->slurm.max_concurrent,
+                   "Slurm: tasks running at once (default: no limit)")
+      ->check(CLI::Range(1, 100000));
+  sweep->add_option("--sbatch-arg", args->slurm.sbatch_args,
+                    "Slurm: an argument passed to sbatch as it is, e.g. --sbatch-arg=--qos=low "
+                    "(repeatable)");
+  sweep->add_flag("--no-wait", args->no_wait,
+                  "Slurm: submit and return; run the command again to follow the array");
+  sweep
+      ->add_option("--poll-seconds", args->slurm.poll_seconds,
+                   "Slurm: seconds between squeue calls while following (default 10)")
+      ->check(CLI::Range(0.1, 3600.0));
+  sweep->callback([&action, args, sweep] {
+    if (args->backend != "slurm") {
+      for (const char* name : {"--partition", "--time", "--cpus-per-run", "--mem",
+                               "--max-concurrent", "--sbatch-arg", "--no-wait", "--poll-seconds"}) {
+        if (sweep->count(name) > 0) {
+          throw CLI::ValidationError(name, "applies to --backend slurm only");
+        }
+      }
+    }
+    action = [args] { return run_sweep(*args, false); };
+  });
 }
 
 void add_demo_command(CLI::App& app, Action& action) {

@@ -1,0 +1,22 @@
+// Running another program to completion and capturing what it prints: for tools valor drives as a
+// client (Slurm's sbatch, squeue and scancel). gnuplot has its own runner (gnuplot.h).
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace valor {
+
+struct ProgramResult {
+  int exit_code = 0;  // 128 + N when killed by signal N
+  std::string out, err;
+};
+
+// Runs argv[0] (looked up on PATH) with `argv`, standard input from /dev/null, and waits for it.
+// std::runtime_error naming the program if it cannot be started (not on PATH, not executable).
+ProgramResult run_program(const std::vector<std::string>& argv);
+
+// `text` quoted for a POSIX shell: 'text' with each ' written as '\''.
+std::string shell_quote(const std::string& text);
+
+}  // namespace valor
