@@ -404,6 +404,10 @@ EOF2
     expect_in err.txt "is a directory"
     run_valor 2 train cartpole-dqn --config confdir --out never
     [ ! -e never ] || fail "a run folder was made for a refused configuration"
+    # --out / is a folder valor did not make: refused before anything is written.
+    run_valor 2 train cartpole-dqn --out / --set train.frames=100
+    expect_in err.txt "holds other files"
+    [ ! -e /config.toml ] || fail "a run was written into /"
     # config show applies the checks train applies across keys.
     run_valor 2 config show cartpole-dqn --set value.v_min=5 --set value.v_max=1
     expect_in err.txt "value.v_min"
