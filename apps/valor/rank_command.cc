@@ -28,8 +28,6 @@
 namespace valor::app {
 namespace {
 
-constexpr double kZ95 = 1.959963984540054;
-
 struct RankArgs {
   std::string file;
   std::string model = "bt";
@@ -251,8 +249,8 @@ int rank_command(const RankArgs& args) {
                            rankings_input ? "rankings" : "comparisons", args.bootstrap, args.seed);
   } else if (!sd.empty()) {
     for (size_t i = 0; i < n; ++i) {
-      rows[i].low = scaled(ratings[i] - kZ95 * sd[i]);
-      rows[i].high = scaled(ratings[i] + kZ95 * sd[i]);
+      rows[i].low = scaled(ratings[i] - kNormalQuantile975 * sd[i]);
+      rows[i].high = scaled(ratings[i] + kNormalQuantile975 * sd[i]);
     }
     interval = "observed information 95% (Wald)";
   }

@@ -7,6 +7,10 @@
 
 namespace valor {
 
+// The standard normal 0.975 quantile, Phi^{-1}(0.975): the half-width of a 95% normal interval in
+// standard deviations.
+inline constexpr double kNormalQuantile975 = 1.959963984540054;
+
 // The logistic function sigmoid(x) = 1 / (1 + e^{-x}). Only e^{-|x|} is ever formed, so it
 // cannot overflow: sigmoid(x) -> 1 for x -> +inf and -> e^x (not a rounded 0 + 1/inf) for
 // x -> -inf. sigmoid(-x) = 1 - sigmoid(x). NaN gives NaN.

@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "valor/core/error.h"
+#include "valor/core/math.h"
 
 namespace valor::run {
 namespace {
@@ -59,7 +60,7 @@ double student_t_975(size_t df) {
                                       2.07961384,  2.07387307, 2.06865761, 2.06389856, 2.05953855,
                                       2.05552944,  2.05183052, 2.04840714, 2.04522964, 2.04227246};
   if (df <= std::size(kTable)) return kTable[df - 1];
-  const double z = 1.959963984540054;  // the normal 0.975 quantile
+  const double z = kNormalQuantile975;
   const double v = static_cast<double>(df);
   const double z2 = z * z;
   return z + z * (z2 + 1) / (4 * v) + z * ((5 * z2 + 16) * z2 + 3) / (96 * v * v) +
