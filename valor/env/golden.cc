@@ -57,6 +57,26 @@ int64_t get_integer(const json& object, const char* name, const std::string& whe
   return *value;
 }
 
+// A list of active cell indices (channel-major flat indices of the observation): integers in
+// [0, 2^31). nlohmann's get<std::vector<int>> would convert 1e300 to int, undefined behaviour
+// (found by fuzz/golden.cc).
+std::vector<int> get_cells(const json& object, const char* name, const std::string& where) {
+  const json& v = field(object, name, where);
+  if (!v.is_array())
+    fail("{}: malformed golden line: field '{}' must be a list of cells", where, name);
+  std::vector<int> cells;
+  cells.reserve(v.size());
+  for (const json& c : v) {
+    if (!c.is_number_integer() || (!c.is_number_unsigned() && c.get<int64_t>() < 0) ||
+        (c.is_number_unsigned() ? c.get<uint64_t>() > INT32_MAX : c.get<int64_t>() > INT32_MAX)) {
+      fail("{}: malformed golden line: field '{}' must list cell indices (integers >= 0), got {}",
+           where, name, c.dump());
+    }
+    cells.push_back(static_cast<int>(c.get<int64_t>()));
+  }
+  return cells;
+}
+
 std::string cells_text(const std::vector<int>& cells) {
   return fmt::format("[{}]", fmt::join(cells, ","));
 }
@@ -98,7 +118,7 @@ size_t replay_minatar(const json& line, const std::string& where, GoldenReport& 
   }
   env.reset();
   env.active_cells(cells);
-  const auto reset_obs = get<std::vector<int>>(line, "reset_obs", where);
+  const auto reset_obs = get_cells(line, "reset_obs", where);
   if (cells != reset_obs) {
     mismatch(0, "reset_obs", cells_text(reset_obs), cells_text(cells));
     return 0;
@@ -117,7 +137,7 @@ size_t replay_minatar(const json& line, const std::string& where, GoldenReport& 
     const double r = get<double>(s, "r", at);
     const bool t = get<bool>(s, "t", at);
     env.active_cells(cells);
-    const auto obs = get<std::vector<int>>(s, "obs", at);
+    const auto obs = get_cells(s, "obs", at);
     if (static_cast<double>(result.reward) != r) {
       mismatch(k, "r", fmt::format("{}", r), fmt::format("{}", result.reward));
     } else if (result.terminated != t) {
@@ -127,7 +147,7 @@ size_t replay_minatar(const json& line, const std::string& where, GoldenReport& 
     } else if (t) {
       env.reset();
       env.active_cells(cells);
-      const auto after = get<std::vector<int>>(s, "reset_obs", at);
+      const auto after = get_cells(s, "reset_obs", at);
       if (cells != after) mismatch(k, "reset_obs", cells_text(after), cells_text(cells));
     }
     if (diverged) break;  // the rest of a diverged trajectory cannot be compared

@@ -134,6 +134,9 @@ TEST_F(GoldenFileTest, ImpossibleValuesAreMalformedNotMismatches) {
   // A number too large for a double (found by fuzz/golden.cc) used to escape as a JSON exception.
   EXPECT_THAT(error_of(with("r", "0.4E56773757935")),
               AllOf(HasSubstr("trace.jsonl:1"), HasSubstr("malformed golden line")));
+  // A cell index too large for an int (found by fuzz/golden.cc: undefined behaviour before).
+  EXPECT_THAT(error_of(with("obs", "[1e300]")), HasSubstr("field 'obs' must list cell indices"));
+  EXPECT_THAT(error_of(with("reset_obs", "[-3]")), HasSubstr("field 'reset_obs'"));
   // A plausible channel count that differs is still a mismatch.
   const GoldenReport report = check_golden_file(with("channels", "5"));
   EXPECT_EQ(report.mismatches, 1u);
