@@ -569,6 +569,39 @@ EOF2
     run_valor 2 solve chain --gamma 0.9 --slip 0.1
     expect_in err.txt "apply to gridworlds only"
     ;;
+  game)
+    # Scores from Pascal Pons's solver (valor/game/testdata/connect4_pons.txt).
+    printf '4147331457711545737257333155\n24622474443645533633377756\n' > c4.txt
+    run_valor 0 game solve connect4 c4.txt
+    expect_in out.txt "4147331457711545737257333155 7"
+    expect_in out.txt "24622474443645533633377756 -8"
+    run_valor 0 game solve connect4 --analyze c4.txt
+    expect_in out.txt "4147331457711545737257333155 -5 -7 - -5 - 7 -"
+    "$valor" game solve connect4 --analyze --format json - < c4.txt > out.txt 2> err.txt \
+      || fail "json from stdin"
+    expect_in out.txt '{"position":"4147331457711545737257333155","scores":[-5,-7,null,-5,null,7,null]}'
+    printf '1\n' | "$valor" game solve tictactoe --analyze > out.txt || fail "tictactoe"
+    expect_in out.txt "1 - -2 -2 -2 0 -2 -2 -2 -2"
+    printf '5\n' > t.txt
+    run_valor 0 game solve tictactoe t.txt
+    expect_in out.txt "5 0"
+    # Bad input: the file and line, what is accepted, exit 2.
+    printf '44\n448\n' > bad.txt
+    run_valor 2 game solve connect4 bad.txt
+    expect_in err.txt "bad.txt:2: '448': move 3 is '8': Connect Four moves are columns 1-7"
+    printf '44\n\n' > empty.txt
+    run_valor 2 game solve connect4 empty.txt
+    expect_in err.txt "empty.txt:2: empty line"
+    printf '1111111\n' > full.txt
+    run_valor 2 game solve connect4 full.txt
+    expect_in err.txt "full.txt:1: '1111111': move 7: column 1 is already full"
+    printf '12121213\n' > won.txt
+    run_valor 2 game solve connect4 won.txt
+    expect_in err.txt "won.txt:1: '12121213': move 8 (3) comes after the end of the game"
+    run_valor 2 game solve chess c4.txt
+    expect_in err.txt "unknown game 'chess'; accepted: connect4, tictactoe"
+    run_valor 2 game solve connect4 --format xml c4.txt
+    ;;
   rank)
     {
       echo "model_a,model_b,winner"
