@@ -601,6 +601,27 @@ EOF2
     run_valor 2 game solve chess c4.txt
     expect_in err.txt "unknown game 'chess'; accepted: connect4, tictactoe"
     run_valor 2 game solve connect4 --format xml c4.txt
+    # Matches: perfect play never loses; the same seed gives the same games.
+    run_valor 0 game match solver random --game tictactoe --games 20 --seed 1
+    expect_in out.txt "tictactoe: solver vs random, 20 games"
+    expect_in out.txt "0 losses"
+    run_valor 0 game match mcts-rollout:400 solver --games 4 --seed 2
+    expect_in out.txt "mcts-rollout:400: 0 wins, 4 draws, 0 losses"
+    run_valor 0 game match gumbel-rollout:50 random --game connect4 --games 4 --seed 3 --format json
+    cp out.txt first.json
+    run_valor 0 game match gumbel-rollout:50 random --game connect4 --games 4 --seed 3 --format json
+    diff first.json out.txt >&2 || fail "a match is not deterministic for a seed"
+    expect_in out.txt '"games":4'
+    run_valor 0 game match solver mcts-solver:20 --game connect4 --start 44444433333 --games 2
+    # The player to move there wins with perfect play: each agent wins the game it starts.
+    expect_in out.txt "solver: 1 wins, 0 draws, 1 losses"
+    run_valor 2 game match solver alphazero
+    expect_in err.txt "unknown agent 'alphazero'; accepted: random, solver, mcts-rollout:SIMS"
+    run_valor 2 game match solver mcts-rollout:0
+    expect_in err.txt "SIMS in [1, 10000000]"
+    run_valor 2 game match solver random --start 14253
+    expect_in err.txt "--start '14253': the game is already over"
+    run_valor 2 game match solver random --games 0
     ;;
   rank)
     {

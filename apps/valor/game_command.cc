@@ -12,6 +12,8 @@
 
 #include "apps/valor/commands.h"
 #include "valor/core/error.h"
+#include "valor/core/random.h"
+#include "valor/game/agent.h"
 #include "valor/game/position_reader.h"
 #include "valor/game/registry.h"
 
@@ -77,6 +79,48 @@ int solve_command(const SolveArgs& args) {
   return 0;
 }
 
+struct MatchArgs {
+  std::string first;
+  std::string second;
+  std::string game = "tictactoe";
+  int games = 10;
+  uint64_t seed = 0;
+  std::string start;
+  std::string format = "text";
+};
+
+int match_command(const MatchArgs& args) {
+  const game::GameInfo& info = game::find_game(args.game);
+  std::unique_ptr<game::State> start;
+  try {
+    start = info.state_from_moves(args.start);
+  } catch (const Error& e) {
+    fail("--start '{}': {}", args.start, e.what());
+  }
+  if (start->is_terminal()) fail("--start '{}': the game is already over there", args.start);
+  // One generator per agent, both from --seed.
+  const Rng rng(args.seed);
+  const auto first = game::make_agent(args.first, info, rng.split(0).next_u64());
+  const auto second = game::make_agent(args.second, info, rng.split(1).next_u64());
+  const game::MatchResult r = game::play_match(*first, *second, *start, args.games);
+  if (args.format == "json") {
+    std::cout << nlohmann::json{{"game", args.game},     {"first", args.first},
+                                {"second", args.second}, {"games", args.games},
+                                {"start", args.start},   {"seed", args.seed},
+                                {"wins", r.wins},        {"draws", r.draws},
+                                {"losses", r.losses}}
+                     .dump()
+              << '\n';
+    return 0;
+  }
+  std::cout << fmt::format("{}: {} vs {}, {} games from {} (each moves first in turn), seed {}\n",
+                           args.game, args.first, args.second, args.games,
+                           args.start.empty() ? std::string("the start") : args.start, args.seed);
+  std::cout << fmt::format("{}: {} wins, {} draws, {} losses\n", args.first, r.wins, r.draws,
+                           r.losses);
+  return 0;
+}
+
 }  // namespace
 
 void add_game_command(CLI::App& app, Action& action) {
@@ -99,6 +143,23 @@ void add_game_command(CLI::App& app, Action& action) {
                 "text (position then scores) or json (one object a line)")
       ->check(CLI::IsMember({"text", "json"}));
   s->callback([&action, solve] { action = [solve] { return solve_command(*solve); }; });
+
+  auto match = std::make_shared<MatchArgs>();
+  auto* m = command->add_subcommand(
+      "match", "Play games between two agents; prints the first agent's wins, draws and losses");
+  const std::string agents = fmt::format("Agent: {}", game::agent_specs());
+  m->add_option("first", match->first, agents)->required();
+  m->add_option("second", match->second, agents)->required();
+  m->add_option("--game", match->game, "connect4 or tictactoe")
+      ->check(CLI::IsMember({"connect4", "tictactoe"}));
+  m->add_option("--games", match->games, "Games to play; the agents move first in turn")
+      ->check(CLI::Range(1, 1000000));
+  m->add_option("--seed", match->seed, "Seed of every random choice of both agents");
+  m->add_option("--start", match->start,
+                "Start every game from this position (1-based moves, e.g. 4453); the solver "
+                "agent needs one with enough stones in Connect Four (no opening book)");
+  m->add_option("--format", match->format, "text or json")->check(CLI::IsMember({"text", "json"}));
+  m->callback([&action, match] { action = [match] { return match_command(*match); }; });
 }
 
 }  // namespace valor::app
