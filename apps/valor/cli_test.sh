@@ -573,6 +573,60 @@ EOF2
     run_valor 2 solve chain --gamma 0.9 --slip 0.1
     expect_in err.txt "apply to gridworlds only"
     ;;
+  game)
+    # Scores from Pascal Pons's solver (valor/game/testdata/connect4_pons.txt).
+    printf '4147331457711545737257333155\n24622474443645533633377756\n' > c4.txt
+    run_valor 0 game solve connect4 c4.txt
+    expect_in out.txt "4147331457711545737257333155 7"
+    expect_in out.txt "24622474443645533633377756 -8"
+    run_valor 0 game solve connect4 --analyze c4.txt
+    expect_in out.txt "4147331457711545737257333155 -5 -7 - -5 - 7 -"
+    "$valor" game solve connect4 --analyze --format json - < c4.txt > out.txt 2> err.txt \
+      || fail "json from stdin"
+    expect_in out.txt '{"position":"4147331457711545737257333155","scores":[-5,-7,null,-5,null,7,null]}'
+    printf '1\n' | "$valor" game solve tictactoe --analyze > out.txt || fail "tictactoe"
+    expect_in out.txt "1 - -2 -2 -2 0 -2 -2 -2 -2"
+    printf '5\n' > t.txt
+    run_valor 0 game solve tictactoe t.txt
+    expect_in out.txt "5 0"
+    # Bad input: the file and line, what is accepted, exit 2.
+    printf '44\n448\n' > bad.txt
+    run_valor 2 game solve connect4 bad.txt
+    expect_in err.txt "bad.txt:2: '448': move 3 is '8': Connect Four moves are columns 1-7"
+    printf '44\n\n' > empty.txt
+    run_valor 2 game solve connect4 empty.txt
+    expect_in err.txt "empty.txt:2: empty line"
+    printf '1111111\n' > full.txt
+    run_valor 2 game solve connect4 full.txt
+    expect_in err.txt "full.txt:1: '1111111': move 7: column 1 is already full"
+    printf '12121213\n' > won.txt
+    run_valor 2 game solve connect4 won.txt
+    expect_in err.txt "won.txt:1: '12121213': move 8 (3) comes after the end of the game"
+    run_valor 2 game solve chess c4.txt
+    expect_in err.txt "unknown game 'chess'; accepted: connect4, tictactoe"
+    run_valor 2 game solve connect4 --format xml c4.txt
+    # Matches: perfect play never loses; the same seed gives the same games.
+    run_valor 0 game match solver random --game tictactoe --games 20 --seed 1
+    expect_in out.txt "tictactoe: solver vs random, 20 games"
+    expect_in out.txt "0 losses"
+    run_valor 0 game match mcts-rollout:400 solver --games 4 --seed 2
+    expect_in out.txt "mcts-rollout:400: 0 wins, 4 draws, 0 losses"
+    run_valor 0 game match gumbel-rollout:50 random --game connect4 --games 4 --seed 3 --format json
+    cp out.txt first.json
+    run_valor 0 game match gumbel-rollout:50 random --game connect4 --games 4 --seed 3 --format json
+    diff first.json out.txt >&2 || fail "a match is not deterministic for a seed"
+    expect_in out.txt '"games":4'
+    run_valor 0 game match solver mcts-solver:20 --game connect4 --start 44444433333 --games 2
+    # The player to move there wins with perfect play: each agent wins the game it starts.
+    expect_in out.txt "solver: 1 wins, 0 draws, 1 losses"
+    run_valor 2 game match solver alphazero
+    expect_in err.txt "unknown agent 'alphazero'; accepted: random, solver, mcts-rollout:SIMS"
+    run_valor 2 game match solver mcts-rollout:0
+    expect_in err.txt "SIMS in [1, 10000000]"
+    run_valor 2 game match solver random --start 14253
+    expect_in err.txt "--start '14253': the game is already over"
+    run_valor 2 game match solver random --games 0
+    ;;
   rank)
     {
       echo "model_a,model_b,winner"

@@ -1,0 +1,63 @@
+#include "valor/game/search_tree.h"
+
+#include "valor/core/error.h"
+
+namespace valor::game {
+
+void SearchTree::reset(const State& root, Evaluator& evaluator) {
+  VALOR_CHECK(!root.is_terminal(), "searching a finished position");
+  nodes_.clear();
+  state_ = root.clone();
+  SearchNode r;
+  r.chooser = static_cast<int8_t>(1 - root.current_player());
+  nodes_.push_back(r);
+  path_.assign(1, 0);
+  backup(expand(0, evaluator));
+}
+
+double SearchTree::expand(int node, Evaluator& evaluator) {
+  const State* leaf = state_.get();
+  evaluator.evaluate(std::span<const State* const>(&leaf, 1), evaluation_);
+  const Evaluation& e = evaluation_[0];
+  VALOR_CHECK(e.priors.size() == static_cast<size_t>(state_->num_distinct_actions()));
+  const int mover = state_->current_player();
+  state_->legal_actions(legal_);
+  const int first = static_cast<int>(nodes_.size());
+  for (const Action a : legal_) {
+    SearchNode child;
+    child.action = a;
+    child.prior = e.priors[static_cast<size_t>(a)];
+    child.chooser = static_cast<int8_t>(mover);
+    nodes_.push_back(child);
+  }
+  SearchNode& n = nodes_[static_cast<size_t>(node)];  // after the push_backs
+  n.first_child = first;
+  n.num_children = static_cast<int>(legal_.size());
+  n.raw_value = e.value;
+  n.expanded = true;
+  return mover == 0 ? e.value : -e.value;
+}
+
+void SearchTree::backup(double value0) {
+  for (const int i : path_) {
+    SearchNode& n = nodes_[static_cast<size_t>(i)];
+    ++n.visits;
+    n.value_sum += n.chooser == 0 ? value0 : -value0;
+  }
+}
+
+void SearchTree::fill_root_statistics(SearchResult& result) const {
+  const size_t actions = static_cast<size_t>(state_->num_distinct_actions());
+  result.visits.assign(actions, 0);
+  result.q.assign(actions, 0.0f);
+  const SearchNode& r = root();
+  for (int c = r.first_child; c < r.first_child + r.num_children; ++c) {
+    const SearchNode& child = nodes_[static_cast<size_t>(c)];
+    result.visits[static_cast<size_t>(child.action)] = child.visits;
+    if (child.visits > 0)
+      result.q[static_cast<size_t>(child.action)] = static_cast<float>(child.q());
+  }
+  result.value = static_cast<float>(-r.q());  // the root's chooser is the opponent
+}
+
+}  // namespace valor::game
