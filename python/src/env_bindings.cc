@@ -290,9 +290,11 @@ class PyVectorEnv {
     size_t ended = 0;
     for (size_t i = 0; i < n; ++i) ended += terminated[i] | truncated[i];
     if (ended == 0) return out;
-    const auto np = py::module_::import("numpy");
-    py::array final_obs = np.attr("empty")(n, "dtype"_a = "object");
-    py::array final_info = np.attr("empty")(n, "dtype"_a = "object");
+    // Object arrays: NumPy zero-fills them (null references), and every entry is set below. The
+    // dtype is made once and kept for the life of the process.
+    static const py::dtype* object_dtype = new py::dtype("O");
+    const std::vector<py::ssize_t> shape{static_cast<py::ssize_t>(n)};
+    py::array final_obs(*object_dtype, shape), final_info(*object_dtype, shape);
     py::array_t<bool> mask(static_cast<py::ssize_t>(n));
     py::array_t<double> returns(static_cast<py::ssize_t>(n));
     py::array_t<int64_t> lengths(static_cast<py::ssize_t>(n));
@@ -317,7 +319,6 @@ class PyVectorEnv {
         one["episode"] = episode;
         info = std::move(one);
       }
-      // np.empty(dtype=object) holds None references; replace them.
       Py_XDECREF(obs_items[i]);
       obs_items[i] = obs.release().ptr();
       Py_XDECREF(info_items[i]);
