@@ -5,9 +5,7 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
-#include <cstddef>
 #include <string>
-#include <vector>
 
 namespace valor::python {
 
@@ -20,11 +18,5 @@ void bind_dp(py::module_& m);
 
 // "(64, 4, 10, 10)", for messages.
 std::string shape_text(const py::array& a);
-
-// A freshly allocated C-contiguous array of `shape`.
-template <typename T>
-py::array_t<T> new_array(const std::vector<py::ssize_t>& shape) {
-  return py::array_t<T>(shape);
-}
 
 }  // namespace valor::python

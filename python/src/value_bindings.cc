@@ -2,6 +2,8 @@
 // the C51 projection, softmax, decoding and the cross-entropy. Batches may have any leading shape:
 // the last axis is the support's.
 #include <algorithm>
+#include <span>
+#include <vector>
 
 #include "python/src/bindings.h"
 #include "valor/core/error.h"
@@ -57,12 +59,11 @@ void require_same_shape(const char* where, const char* what_a, const py::array& 
   }
 }
 
-void require_values(const char* where, const py::array& a, size_t m, const py::array& values) {
+void require_values(const char* where, size_t m, const py::array& values) {
   if (values.ndim() != 1 || static_cast<size_t>(values.shape(0)) != m) {
     fail("{}: values must have shape ({},) to match the last axis of the batch, got {}", where, m,
          shape_text(values));
   }
-  (void)a;
 }
 
 py::array_t<float> atom_support(double v_min, double v_max, int m) {
@@ -121,7 +122,7 @@ py::array_t<T> softmax(const In<T>& logits) {
 template <typename T>
 py::array_t<T> decode_logits(const In<T>& logits, const In<T>& values) {
   const auto batch = batch_shape("decode_logits", "logits", logits);
-  require_values("decode_logits", logits, last_axis(logits), values);
+  require_values("decode_logits", last_axis(logits), values);
   py::array_t<T> out(batch);
   value::decode_logits(view(logits), view(values), view(out));
   return out;
@@ -130,7 +131,7 @@ py::array_t<T> decode_logits(const In<T>& logits, const In<T>& values) {
 template <typename T>
 py::array_t<T> distribution_mean(const In<T>& probs, const In<T>& values) {
   const auto batch = batch_shape("distribution_mean", "probs", probs);
-  require_values("distribution_mean", probs, last_axis(probs), values);
+  require_values("distribution_mean", last_axis(probs), values);
   py::array_t<T> out(batch);
   value::distribution_mean(view(probs), view(values), view(out));
   return out;

@@ -59,6 +59,9 @@ def test_minatar_spaces_and_options():
     assert valor.make("CartPole-v1").observation_space.shape == (4,)
     assert valor.make("CartPole-v1").action_space.n == 2
     assert valor.make("CartPole-v1").max_episode_steps == 500
+    assert valor.make("CartPole-v1").spec.id == "CartPole-v1"
+    assert valor.make("breakout", sticky_action_prob=0.0).spec.kwargs == {"sticky_action_prob": 0.0}
+    assert valor.make("breakout").spec.max_episode_steps is None
     assert valor.make("Acrobot-v1").observation_space.shape == (6,)
     assert valor.make("MountainCar-v0").action_space.n == 3
 

@@ -1,7 +1,19 @@
 """valor's environments with Gymnasium's API (docs/python.md), without importing gymnasium."""
 
+from dataclasses import dataclass, field
+
 from . import _core
 from .spaces import Box, Discrete, batch_space
+
+
+@dataclass(frozen=True)
+class EnvSpec:
+    """What Gymnasium's env.spec holds that valor knows: the name (id), the time limit (None:
+    none) and the options given to make()."""
+
+    id: str
+    max_episode_steps: int = None
+    kwargs: dict = field(default_factory=dict)
 
 
 def list_envs():
@@ -35,6 +47,7 @@ class Env(_core.Env):
         self.name = spec["name"]
         self.family = spec["family"]
         self.max_episode_steps = spec["max_episode_steps"] or None
+        self.spec = EnvSpec(self.name, self.max_episode_steps, dict(options))
         self.observation_space, self.action_space = _spaces(spec)
 
     @property
@@ -78,6 +91,7 @@ class VectorEnv(_core.VectorEnv):
         self.name = spec["name"]
         self.family = spec["family"]
         self.max_episode_steps = spec["max_episode_steps"] or None
+        self.spec = EnvSpec(self.name, self.max_episode_steps, dict(options))
         self.single_observation_space, self.single_action_space = _spaces(spec)
         self.observation_space = batch_space(self.single_observation_space, num_envs)
         self.action_space = batch_space(self.single_action_space, num_envs)
