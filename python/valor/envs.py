@@ -83,8 +83,6 @@ class VectorEnv(_core.VectorEnv):
     the batch's own buffer, overwritten by the next step (no copy at all).
     """
 
-    metadata = {"autoreset_mode": "next_step_in_info"}
-
     def __init__(self, name, num_envs, *, seed=None, threads=1, copy=True, **options):
         super().__init__(name, num_envs, threads, options, copy, seed)
         spec = self._spec
