@@ -12,7 +12,6 @@
 #include "apps/valor/commands.h"
 #include "valor/core/atomic_file.h"
 #include "valor/core/error.h"
-#include "valor/core/math.h"
 #include "valor/rank/bootstrap.h"
 #include "valor/rank/bradley_terry.h"
 #include "valor/rank/comparison_reader.h"
@@ -20,6 +19,7 @@
 #include "valor/rank/davidson.h"
 #include "valor/rank/diagnostics.h"
 #include "valor/rank/elo.h"
+#include "valor/rank/leaderboard.h"
 #include "valor/rank/plackett_luce.h"
 #include "valor/rank/plots.h"
 #include "valor/rank/suggest.h"
@@ -62,19 +62,6 @@ struct Row {
   double rating = 0, low = NAN, high = NAN, win_rate = 0, comparisons = 0;
 };
 
-// Each comparison as rankings of two for Plackett-Luce: "a > b" with weight w * outcome and
-// "b > a" with weight w * (1 - outcome), so a tie is half a ranking each way (PL on pairs is then
-// Bradley-Terry with ties as half wins).
-std::vector<rank::Ranking> pairs_as_rankings(const rank::ComparisonSet& data) {
-  std::vector<rank::Ranking> out;
-  out.reserve(data.comparisons().size());
-  for (const auto& c : data.comparisons()) {
-    if (c.outcome > 0) out.push_back({{c.a, c.b}, {}, c.weight * c.outcome});
-    if (c.outcome < 1) out.push_back({{c.b, c.a}, {}, c.weight * (1 - c.outcome)});
-  }
-  return out;
-}
-
 rank::PlOptions pl_options(double prior) {
   if (prior != 0 && !(prior > 1)) {
     fail(
@@ -112,17 +99,16 @@ int rank_command(const RankArgs& args) {
   if (args.ties == "davidson" && args.model != "bt") {
     fail("--ties davidson is Bradley-Terry's tie model: use it with --model bt");
   }
+  if (args.model == "pl") pl_options(args.prior);  // the flag's own message
   rank::ReadReport report;
-  rank::InputData input =
+  const rank::InputData input =
       rank::read_comparisons_or_rankings(args.file, read_options(args), &report);
   const bool rankings_input = input.rankings_input;
   if (rankings_input && args.model != "pl") {
     fail("{}: the file holds rankings (column '{}'); rankings are fitted by --model pl only",
          args.file, args.read.col_ranking);
   }
-  const rank::ComparisonSet data = std::move(input.items);
-  const std::vector<rank::Ranking> rankings = std::move(input.rankings);
-  const size_t n = data.num_items();
+  const size_t n = input.items.num_items();
   // Wald intervals need the dense inverse information (rank::kMaxObservedInformationItems).
   const bool wald = args.model == "bt" && args.bootstrap == 0 && !args.no_intervals;
   if (wald && n > rank::kMaxObservedInformationItems) {
@@ -133,132 +119,37 @@ int rank_command(const RankArgs& args) {
         "intervals",
         args.file, n, n, n, rank::kMaxObservedInformationItems);
   }
-  rank::BtOptions bt;
-  bt.prior_sd = args.prior;
   const double read_s = seconds_since(start);
 
-  // The fit: ratings (natural scale), standard errors when known, P(i preferred to j).
-  std::vector<double> ratings, sd;
-  std::function<double(size_t, size_t)> prob;
+  rank::LeaderboardOptions options;
+  options.model = args.model;
+  options.ties = args.ties;
+  options.prior = args.prior;
+  options.scale = args.scale;
+  options.bootstrap = args.bootstrap;
+  options.seed = args.seed;
+  options.elo_k = args.elo_k;
+  options.intervals = !args.no_intervals;
+  const rank::Leaderboard lb = rank::fit_leaderboard(input, options);
+  const std::string& model_name = lb.model;
+  const std::string& scale = lb.scale;
+  const std::string& interval = lb.interval;
   nlohmann::json extra = nlohmann::json::object();
-  std::string interval = "none";
-  rank::RatingFitter fit;         // for the bootstrap over comparisons
-  rank::RankingFitter fit_ranks;  // for the bootstrap over rankings
-  std::string model_name = args.model;
-  if (args.model == "bt" && args.ties == "davidson") {
-    model_name = "bt-davidson";
-    const rank::DavidsonFit d = rank::bradley_terry_davidson(data, bt);
-    ratings = d.ratings;
-    if (wald) sd = rank::davidson_sd(data, d, bt);
-    const double nu = d.nu;
-    // Expected score: P(win) + P(tie) / 2.
-    prob = [&ratings, nu](size_t i, size_t j) {
-      const auto p = rank::davidson_probabilities(ratings[i], ratings[j], nu);
-      return p.win + 0.5 * p.tie;
-    };
-    extra["nu"] = nu;
-    fit = [bt](const rank::ComparisonSet& s) {
-      return rank::bradley_terry_davidson(s, bt).ratings;
-    };
-  } else if (args.model == "bt") {
-    fit = [bt](const rank::ComparisonSet& s) { return rank::bradley_terry_newton(s, bt).ratings; };
-    ratings = fit(data);
-    if (wald) sd = rank::observed_information_sd(data, ratings, bt);
-    prob = [&ratings](size_t i, size_t j) { return sigmoid(ratings[i] - ratings[j]); };
-  } else if (args.model == "thurstone") {
-    const rank::ThurstoneOptions to = thurstone_options(args.prior);
-    const rank::ThurstoneFit t = rank::fit_thurstone(data, to);
-    ratings = t.mu;
-    const std::vector<double> sigma = t.sigma;
-    prob = [&ratings, sigma](size_t i, size_t j) {
-      return rank::thurstone_probability(ratings[i], sigma[i], ratings[j], sigma[j]);
-    };
+  if (lb.kind == rank::LeaderboardModel::kDavidson) extra["nu"] = lb.nu;
+  if (lb.kind == rank::LeaderboardModel::kThurstone) {
     extra["sigma"] = nlohmann::json::object();
-    for (size_t i = 0; i < n; ++i) extra["sigma"][data.name(static_cast<int32_t>(i))] = sigma[i];
-    fit = [to](const rank::ComparisonSet& s) { return rank::fit_thurstone(s, to).mu; };
-  } else if (args.model == "pl") {
-    const rank::PlOptions po = pl_options(args.prior);
-    const int items = static_cast<int>(n);
-    fit_ranks = [po, items](const std::vector<rank::Ranking>& r) {
-      return rank::fit_plackett_luce_mm(items, r, po).log_pi;
-    };
-    if (rankings_input) {
-      ratings = fit_ranks(rankings);
-    } else {
-      ratings = fit_ranks(pairs_as_rankings(data));
-      fit = [fit_ranks](const rank::ComparisonSet& s) { return fit_ranks(pairs_as_rankings(s)); };
-      fit_ranks = nullptr;
-    }
-    prob = [&ratings](size_t i, size_t j) { return sigmoid(ratings[i] - ratings[j]); };
-  } else if (args.model == "elo") {
-    const double k = args.elo_k;
-    fit = [k](const rank::ComparisonSet& s) { return rank::elo_ratings(s, k); };
-    ratings = fit(data);
-    prob = [&ratings](size_t i, size_t j) {
-      return rank::elo_expected_score(ratings[i], ratings[j]);
-    };
-  } else {
-    fail("--model {}: accepted: bt, thurstone, pl, elo", args.model);
+    for (size_t i = 0; i < n; ++i) extra["sigma"][lb.names[i]] = lb.sigma[i];
   }
-  const double fit_s = seconds_since(start) - read_s;
-  // Elo ratings are already on the Elo scale; BT and PL log-worths are converted when asked;
-  // Thurstonian utilities have no Elo scale.
-  const bool to_elo = (args.model == "bt" || args.model == "pl") && args.scale == "elo";
-  const std::string scale = args.model == "elo" ? "elo" : to_elo ? "elo" : "natural";
-  auto scaled = [&](double b) { return to_elo ? rank::to_elo_scale(b) : b; };
+  auto prob = [&lb](size_t i, size_t j) { return lb.win_probability(i, j); };
 
-  std::vector<Row> rows(n);
-  for (size_t i = 0; i < n; ++i) {
-    rows[i].item = i;
-    rows[i].name = data.name(static_cast<int32_t>(i));
-    rows[i].rating = scaled(ratings[i]);
+  std::vector<Row> rows;
+  for (const size_t i : lb.order()) {
+    rows.push_back(
+        {i, lb.names[i], lb.rating[i], lb.low[i], lb.high[i], lb.win_rate[i], lb.comparisons[i]});
   }
-  if (rankings_input) {
-    // Counts of the pairwise preferences a ranking implies.
-    for (const auto& r : rankings) {
-      const size_t m = r.order.size(), u = r.unranked.size();
-      for (size_t k = 0; k < m; ++k) {
-        auto& row = rows[static_cast<size_t>(r.order[k])];
-        row.comparisons += r.weight * static_cast<double>(m - 1 + u);
-        row.win_rate += r.weight * static_cast<double>(m - 1 - k + u);
-      }
-      for (const int32_t item : r.unranked) {
-        rows[static_cast<size_t>(item)].comparisons += r.weight * static_cast<double>(m);
-      }
-    }
-  } else {
-    for (const auto& c : data.comparisons()) {
-      rows[static_cast<size_t>(c.a)].comparisons += c.weight;
-      rows[static_cast<size_t>(c.b)].comparisons += c.weight;
-      rows[static_cast<size_t>(c.a)].win_rate += c.weight * c.outcome;
-      rows[static_cast<size_t>(c.b)].win_rate += c.weight * (1 - c.outcome);
-    }
-  }
-  for (auto& r : rows) r.win_rate = r.comparisons > 0 ? r.win_rate / r.comparisons : 0;
-  if (args.bootstrap > 0) {
-    const auto b = fit_ranks ? rank::bootstrap_rankings(static_cast<int>(n), rankings, fit_ranks,
-                                                        args.bootstrap, args.seed)
-                   : model_name == "bt"
-                       ? rank::bradley_terry_bootstrap(data, bt, args.bootstrap, args.seed)
-                       : rank::bootstrap_ratings(data, fit, args.bootstrap, args.seed);
-    for (size_t i = 0; i < n; ++i) {
-      rows[i].low = scaled(b.low[i]);
-      rows[i].high = scaled(b.high[i]);
-    }
-    interval = fmt::format("bootstrap percentile 95% over {}, {} replicates, seed {}",
-                           rankings_input ? "rankings" : "comparisons", args.bootstrap, args.seed);
-  } else if (!sd.empty()) {
-    for (size_t i = 0; i < n; ++i) {
-      rows[i].low = scaled(ratings[i] - kNormalQuantile975 * sd[i]);
-      rows[i].high = scaled(ratings[i] + kNormalQuantile975 * sd[i]);
-    }
-    interval = "observed information 95% (Wald)";
-  }
-  std::stable_sort(rows.begin(), rows.end(),
-                   [](const Row& a, const Row& b) { return a.rating > b.rating; });
   if (args.timing) {
-    fmt::print(stderr, "timing: read {:.3f} s, fit {:.3f} s, intervals {:.3f} s\n", read_s, fit_s,
-               seconds_since(start) - read_s - fit_s);
+    fmt::print(stderr, "timing: read {:.3f} s, fit {:.3f} s, intervals {:.3f} s\n", read_s,
+               lb.fit_seconds, lb.interval_seconds);
   }
 
   const std::string units = rankings_input ? "rankings" : "comparisons";

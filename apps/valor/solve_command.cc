@@ -313,49 +313,6 @@ std::string state_list(const env::TabularMdp& mdp, const std::vector<int>& state
   return out;
 }
 
-// Value iteration, for gamma = 1 on the states reachable from the initial distribution only (the
-// others can make the undiscounted values diverge without affecting any episode); the result is
-// indexed by the states of `mdp`, with NaN values and action -1 for the unreachable ones.
-struct Solution {
-  dp::ValueIterationResult vi;
-  std::vector<int> unreachable;
-  std::vector<int> improper;  // gamma = 1: states from which the greedy policy never ends
-};
-
-Solution solve_mean(const env::TabularMdp& mdp, const SolveArgs& args) {
-  Solution out;
-  if (args.gamma < 1.0) {
-    out.vi = dp::value_iteration(mdp, args.gamma, args.epsilon);
-    return out;
-  }
-  const std::vector<bool> reachable = dp::reachable_states(mdp);
-  for (int s = 0; s < mdp.num_states; ++s) {
-    if (!reachable[static_cast<size_t>(s)]) out.unreachable.push_back(s);
-  }
-  if (out.unreachable.empty()) {
-    out.vi = dp::value_iteration(mdp, args.gamma, args.epsilon);
-    out.improper = dp::improper_states(mdp, out.vi.policy);
-    return out;
-  }
-  const dp::SubMdp sub = dp::restrict_to_states(mdp, reachable);
-  const dp::ValueIterationResult vi = dp::value_iteration(sub.mdp, args.gamma, args.epsilon);
-  for (int t : dp::improper_states(sub.mdp, vi.policy)) {
-    out.improper.push_back(sub.original[static_cast<size_t>(t)]);
-  }
-  const size_t S = static_cast<size_t>(mdp.num_states), A = static_cast<size_t>(mdp.num_actions);
-  out.vi = vi;
-  out.vi.v.assign(S, std::nan(""));
-  out.vi.q.assign(S * A, std::nan(""));
-  out.vi.policy.assign(S, -1);
-  for (size_t t = 0; t < sub.original.size(); ++t) {
-    const size_t s = static_cast<size_t>(sub.original[t]);
-    out.vi.v[s] = vi.v[t];
-    out.vi.policy[s] = vi.policy[t];
-    for (size_t a = 0; a < A; ++a) out.vi.q[s * A + a] = vi.q[t * A + a];
-  }
-  return out;
-}
-
 // NaN (an unreachable state) as JSON null.
 nlohmann::json values_json(const std::vector<double>& v) {
   nlohmann::json out = nlohmann::json::array();
@@ -373,7 +330,7 @@ int solve(const SolveArgs& args) {
   const env::TabularMdp mdp = env::make_tabular_mdp(args.spec, args.grid);
   if (args.objective.rfind("utility:", 0) == 0) return solve_utility(mdp, args);
   if (args.objective != "mean") return solve_cvar(mdp, args, parse_cvar_objective(args.objective));
-  const Solution solution = solve_mean(mdp, args);
+  const dp::OptimalSolution solution = dp::solve_optimal(mdp, args.gamma, args.epsilon);
   const dp::ValueIterationResult& vi = solution.vi;
   double objective = 0;
   for (size_t s = 0; s < vi.v.size(); ++s) {

@@ -763,4 +763,38 @@ std::vector<double> evaluate_stochastic_policy(const TabularMdp& mdp, const std:
       "stochastic policy evaluation");
 }
 
+OptimalSolution solve_optimal(const TabularMdp& mdp, double gamma, double epsilon) {
+  OptimalSolution out;
+  if (gamma < 1.0) {
+    out.vi = value_iteration(mdp, gamma, epsilon);
+    return out;
+  }
+  const std::vector<bool> reachable = reachable_states(mdp);
+  for (int s = 0; s < mdp.num_states; ++s) {
+    if (!reachable[static_cast<size_t>(s)]) out.unreachable.push_back(s);
+  }
+  if (out.unreachable.empty()) {
+    out.vi = value_iteration(mdp, gamma, epsilon);
+    out.improper = improper_states(mdp, out.vi.policy);
+    return out;
+  }
+  const SubMdp sub = restrict_to_states(mdp, reachable);
+  const ValueIterationResult vi = value_iteration(sub.mdp, gamma, epsilon);
+  for (int t : improper_states(sub.mdp, vi.policy)) {
+    out.improper.push_back(sub.original[static_cast<size_t>(t)]);
+  }
+  const size_t S = static_cast<size_t>(mdp.num_states), A = static_cast<size_t>(mdp.num_actions);
+  out.vi = vi;
+  out.vi.v.assign(S, std::nan(""));
+  out.vi.q.assign(S * A, std::nan(""));
+  out.vi.policy.assign(S, -1);
+  for (size_t t = 0; t < sub.original.size(); ++t) {
+    const size_t s = static_cast<size_t>(sub.original[t]);
+    out.vi.v[s] = vi.v[t];
+    out.vi.policy[s] = vi.policy[t];
+    for (size_t a = 0; a < A; ++a) out.vi.q[s * A + a] = vi.q[t * A + a];
+  }
+  return out;
+}
+
 }  // namespace valor::dp

@@ -68,6 +68,18 @@ ValueIterationResult value_iteration(const TabularMdp& mdp, double gamma, double
 // divergence is caught in milliseconds; the check itself is exact.
 inline constexpr int kDivergenceSweeps = 16;
 
+// V*, Q* and the greedy policy as `valor solve` reports them: value_iteration, and for gamma = 1
+// on the states reachable from the initial distribution only (the others cannot affect an episode,
+// and a walled-in cost cell among them would make the undiscounted values diverge). Indexed by the
+// states of `mdp`: unreachable states get NaN values and Q-values and action -1. The errors of
+// value_iteration.
+struct OptimalSolution {
+  ValueIterationResult vi;
+  std::vector<int> unreachable;  // gamma = 1: the states left out, ascending
+  std::vector<int> improper;     // gamma = 1: states from which the greedy policy never ends
+};
+OptimalSolution solve_optimal(const TabularMdp& mdp, double gamma, double epsilon = 1e-10);
+
 // The states reachable from the initial distribution through outcomes of positive probability
 // under any actions (the initial states included; terminal states are not left).
 // valor::Error as TabularMdp::validate.

@@ -351,6 +351,24 @@ TEST(ValueIteration, UnreachableCostCellIsNamedAndReachableStatesSolve) {
   EXPECT_EQ(improper_states(sub.mdp, vi.policy), (std::vector<int>{0, 1, 2}));
 }
 
+// solve_optimal (what `valor solve` and the Python module report): at gamma = 1 the unreachable
+// cell is left out with NaN values and action -1; below 1 it is plain value iteration.
+TEST(SolveOptimal, GammaOneSolvesTheReachableStates) {
+  const TabularMdp map = env::gridworld_from_map("S..G\n####\n#5##\n", {}, "walled");
+  const OptimalSolution sol = solve_optimal(map, 1.0);
+  EXPECT_EQ(sol.unreachable, (std::vector<int>{4}));
+  EXPECT_EQ(sol.improper, (std::vector<int>{0, 1, 2}));
+  ASSERT_EQ(sol.vi.v.size(), 5u);
+  EXPECT_EQ(std::vector<double>(sol.vi.v.begin(), sol.vi.v.begin() + 4),
+            (std::vector<double>{1.0, 1.0, 1.0, 0.0}));
+  EXPECT_TRUE(std::isnan(sol.vi.v[4]));
+  EXPECT_TRUE(std::isnan(sol.vi.q[4 * static_cast<size_t>(map.num_actions)]));
+  EXPECT_EQ(sol.vi.policy[4], -1);
+  const OptimalSolution discounted = solve_optimal(map, 0.9);
+  EXPECT_TRUE(discounted.unreachable.empty());
+  EXPECT_EQ(discounted.vi.v, value_iteration(map, 0.9).v);
+}
+
 // A positive step reward at gamma = 1: walking in circles pays for ever.
 TEST(ValueIteration, PositiveRewardCycleIsDetectedEarly) {
   env::GridworldOptions o;

@@ -27,7 +27,7 @@ void ClassicControlEnv::reset() {
   episode_over_ = false;
 }
 
-void ClassicControlEnv::reset_to(std::span<const double> state) {
+void ClassicControlEnv::reset_to(std::span<const double> state, int elapsed_steps) {
   if (state.size() != state_size_) {
     fail("{}: reset_to needs a state of {} values, got {}", spec_.name, state_size_, state.size());
   }
@@ -36,9 +36,13 @@ void ClassicControlEnv::reset_to(std::span<const double> state) {
       fail("{}: reset_to: state[{}] is {}, not a finite number", spec_.name, i, state[i]);
     }
   }
+  if (elapsed_steps < 0 || elapsed_steps >= spec_.max_episode_steps) {
+    fail("{}: reset_to: elapsed_steps {} is outside [0, {}) (the time limit is {} steps)",
+         spec_.name, elapsed_steps, spec_.max_episode_steps, spec_.max_episode_steps);
+  }
   state_.fill(0.0);
   std::copy(state.begin(), state.end(), state_.begin());
-  elapsed_steps_ = 0;
+  elapsed_steps_ = elapsed_steps;
   has_state_ = true;
   episode_over_ = false;
 }

@@ -46,8 +46,10 @@ class ClassicControlEnv : public Env {
   void observe(std::span<float> out) const override;
 
   // Starts an episode at exactly `state` (state_size() values in the order of state()), with
-  // the step counter at 0. valor::Error for a wrong size or a non-finite value.
-  void reset_to(std::span<const double> state);
+  // the step counter at `elapsed_steps` (as if that many steps had been taken: the time limit
+  // counts from there). valor::Error for a wrong size, a non-finite value, or elapsed_steps
+  // outside [0, max_episode_steps).
+  void reset_to(std::span<const double> state, int elapsed_steps = 0);
   // The internal float64 state: CartPole [x, x_dot, theta, theta_dot]; Acrobot [theta1, theta2,
   // dtheta1, dtheta2]; MountainCar [position, velocity].
   std::span<const double> state() const { return {state_.data(), state_size_}; }

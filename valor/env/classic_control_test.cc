@@ -285,6 +285,18 @@ TEST(AcrobotTest, DoingNothingIsTruncatedAtExactly500Steps) {
   EXPECT_THROW(env.step(1), Error);
 }
 
+// reset_to with elapsed steps: the time limit counts from there.
+TEST(ClassicControlTest, ResetToWithElapsedStepsKeepsTheTimeLimit) {
+  MountainCarEnv env;
+  const std::vector<double> start = {-0.5, 0.0};
+  env.reset_to(start, 198);
+  EXPECT_EQ(env.elapsed_steps(), 198);
+  EXPECT_FALSE(env.step(1).truncated);
+  EXPECT_TRUE(env.step(1).truncated);
+  EXPECT_THROW(env.reset_to(start, 200), Error);
+  EXPECT_THROW(env.reset_to(start, -1), Error);
+}
+
 TEST(MountainCarTest, OneStepMatchesTheHandComputation) {
   MountainCarEnv env;
   // velocity = 0 + (2 - 1) * 0.001 + cos(3 * -0.5) * -0.0025; position = -0.5 + velocity.

@@ -43,6 +43,15 @@ void VectorEnv::seed_and_reset(uint64_t seed) {
   for (size_t i = 0; i < envs_.size(); ++i) seed_and_reset_one(i, seed + i);
 }
 
+void VectorEnv::reset() {
+  for (size_t i = 0; i < envs_.size(); ++i) {
+    envs_[i]->reset();
+    envs_[i]->observe(std::span<float>(obs_).subspan(i * obs_size_, obs_size_));
+    slots_[i].running_return = 0;
+    slots_[i].running_length = 0;
+  }
+}
+
 bool VectorEnv::replay_one(size_t i, uint64_t seed, std::span<const int32_t> actions) {
   seed_and_reset_one(i, seed);
   Env& e = *envs_[i];

@@ -43,6 +43,9 @@ class VectorEnv {
 
   // Seeds environment i with seed + i and resets every environment.
   void seed_and_reset(uint64_t seed);
+  // Resets every environment without seeding it (each goes on with its own generator's stream)
+  // and writes the observations; running returns and lengths restart at 0.
+  void reset();
   // Seeds environment i with `seed`, resets it and writes its observation (its running return
   // and length restart at 0). What a caller does to start an episode from a seed of its own.
   void seed_and_reset_one(size_t i, uint64_t seed);

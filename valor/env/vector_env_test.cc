@@ -100,6 +100,30 @@ TEST(VectorEnv, ReplayOneRebuildsAnEpisode) {
   EXPECT_FALSE(b.replay_one(0, 1, long_history));
 }
 
+// reset() without a seed continues each environment's stream: the same as resetting each one alone.
+TEST(VectorEnv, ResetWithoutSeedContinuesEachStream) {
+  std::vector<std::unique_ptr<Env>> envs;
+  for (int i = 0; i < 2; ++i) envs.push_back(make_env("breakout"));
+  VectorEnv vec(std::move(envs), 1);
+  vec.seed_and_reset(5);
+  auto alone = make_env("breakout");
+  alone->seed(6);
+  alone->reset();
+  const std::vector<int32_t> actions(2, 3);
+  for (int t = 0; t < 5; ++t) {
+    vec.step(actions);
+    alone->step(3);
+  }
+  vec.reset();
+  alone->reset();
+  std::vector<float> obs(alone->spec().obs_size());
+  alone->observe(obs);
+  const size_t d = vec.obs_size();
+  EXPECT_EQ(obs, std::vector<float>(vec.observations().begin() + d, vec.observations().end()));
+  vec.step(actions);
+  EXPECT_EQ(vec.episode_lengths()[1], 0);
+}
+
 // With another CPU-bound process on the machine, two threads must not collapse below one (they
 // did, 800x, when threads waited for each other at a spinning barrier). On two cores the busy
 // process takes one; the bound is loose (a fair share would be 0.8x or more) so that a noisy
