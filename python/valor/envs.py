@@ -26,7 +26,25 @@ def _spaces(spec):
     return observation, Discrete(spec["num_actions"])
 
 
-class Env(_core.Env):
+class _Closable:
+    """What Gymnasium's environments share: unwrapped, close() and use in a with statement."""
+
+    @property
+    def unwrapped(self):
+        return self
+
+    def close(self):
+        pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+        return False
+
+
+class Env(_Closable, _core.Env):
     """One environment (valor/env): reset(seed=None) -> (obs, info), step(a) -> (obs, reward,
     terminated, truncated, info), as Gymnasium's Env. A new environment behaves as one seeded with 0
     (valor's C++ default); reset(seed=s) seeds it as the C++ environment's seed(s) does, and
@@ -50,25 +68,11 @@ class Env(_core.Env):
         self.spec = EnvSpec(self.name, self.max_episode_steps, dict(options))
         self.observation_space, self.action_space = _spaces(spec)
 
-    @property
-    def unwrapped(self):
-        return self
-
-    def close(self):
-        pass
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-        return False
-
     def __repr__(self):
         return f"valor.Env({self.name!r})"
 
 
-class VectorEnv(_core.VectorEnv):
+class VectorEnv(_Closable, _core.VectorEnv):
     """num_envs copies of one environment stepped in one call (valor::env::VectorEnv), with
     Gymnasium 0.29's vector API and auto-reset: when an episode ends, the environment is reset at
     once; the returned observation is the first of the next episode and the last one of the
@@ -93,20 +97,6 @@ class VectorEnv(_core.VectorEnv):
         self.single_observation_space, self.single_action_space = _spaces(spec)
         self.observation_space = batch_space(self.single_observation_space, num_envs)
         self.action_space = batch_space(self.single_action_space, num_envs)
-
-    @property
-    def unwrapped(self):
-        return self
-
-    def close(self):
-        pass
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-        return False
 
     def __repr__(self):
         return f"valor.VectorEnv({self.name!r}, num_envs={self.num_envs})"
