@@ -422,6 +422,11 @@ EOF2
     run_valor 2 sweep s.toml --out sw
     expect_in err.txt "s.toml"
     expect_in err.txt "set.run.seed"
+    # The Slurm backend without Slurm: exit 1, saying what was tried (issue 21).
+    printf '[sweep]\npresets = ["cartpole-dqn"]\nseeds = 1\n[set]\ntrain.frames = 1000\n' > one.toml
+    PATH=/nonexistent run_valor 1 sweep one.toml --out on-slurm --backend slurm
+    expect_in err.txt "cannot run 'sbatch'"
+    expect_in err.txt "not found on PATH"
     # Malformed golden values are malformed (2), not mismatches (1).
     golden=${VALOR_TESTDATA_DIR:?}/golden
     head -n 1 "$golden/minatar/breakout.jsonl" | sed 's/"seed":1,/"seed":-1,/' > neg.jsonl
