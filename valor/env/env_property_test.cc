@@ -9,25 +9,9 @@
 
 #include "valor/core/error.h"
 #include "valor/core/random.h"
+#include "valor/core/testing_allocation_counter.h"
 #include "valor/env/registry.h"
 #include "valor/env/vector_env.h"
-
-// Counts heap allocations so the tests can show that stepping allocates nothing.
-namespace {
-std::atomic<long> g_allocations{0};
-}  // namespace
-
-// GCC pairs the replaced operator new with free() and warns; the pair is correct here.
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-void* operator new(std::size_t size) {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
-  throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-#pragma GCC diagnostic pop
 
 namespace valor::env {
 namespace {
@@ -195,9 +179,9 @@ TEST_P(EnvPropertyTest, SteppingAllocatesNothing) {
       }
     };
     run(200);  // warm up
-    const long before = g_allocations.load();
+    const long before = valor::test_alloc::allocations();
     run(3000);
-    EXPECT_EQ(g_allocations.load() - before, 0) << "threads " << threads;
+    EXPECT_EQ(valor::test_alloc::allocations() - before, 0) << "threads " << threads;
   }
 }
 

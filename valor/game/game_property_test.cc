@@ -10,25 +10,9 @@
 #include <vector>
 
 #include "valor/core/random.h"
+#include "valor/core/testing_allocation_counter.h"
 #include "valor/game/connect_four.h"
 #include "valor/game/registry.h"
-
-// Counts heap allocations in this test binary, so that a test can assert a loop makes none.
-namespace {
-std::atomic<long> g_allocations{0};
-}  // namespace
-
-// (GCC sees malloc behind operator new and free behind delete, which is what is meant here.)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-void* operator new(std::size_t size) {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
-  throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-#pragma GCC diagnostic pop
 
 namespace valor::game {
 namespace {
@@ -118,7 +102,7 @@ TEST(ConnectFourAllocation, NoHeapAllocationPerMove) {
   Rng rng(3);
   std::vector<Action> played;
   played.reserve(42);
-  const long before = g_allocations.load();
+  const long before = valor::test_alloc::allocations();
   for (int game = 0; game < 200; ++game) {
     while (!state.is_terminal()) {
       state.legal_actions(legal);
@@ -131,11 +115,11 @@ TEST(ConnectFourAllocation, NoHeapAllocationPerMove) {
       played.pop_back();
     }
   }
-  EXPECT_EQ(g_allocations.load(), before);
+  EXPECT_EQ(valor::test_alloc::allocations(), before);
   EXPECT_EQ(state.move_number(), 0);
   // The counter does count: a clone allocates.
   auto copy = state.clone();
-  EXPECT_GT(g_allocations.load(), before);
+  EXPECT_GT(valor::test_alloc::allocations(), before);
 }
 
 }  // namespace
