@@ -10,42 +10,16 @@
 #include <vector>
 
 #include "valor/core/random.h"
+#include "valor/game/testing_reference_positions.h"
 
 namespace valor::game {
 namespace {
-
-struct Reference {
-  std::string moves;
-  std::array<std::optional<int>, 7> scores;
-};
-
-// testdata/connect4_pons.txt: positions and Pascal Pons's solver's score of each column.
-std::vector<Reference> reference_positions() {
-  std::ifstream in(std::string(VALOR_SOURCE_DIR) + "/valor/game/testdata/connect4_pons.txt");
-  EXPECT_TRUE(in.good());
-  std::vector<Reference> out;
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.empty() || line[0] == '#') continue;
-    std::istringstream fields(line);
-    Reference r;
-    fields >> r.moves;
-    for (auto& s : r.scores) {
-      std::string f;
-      fields >> f;
-      if (f != "-") s = std::stoi(f);
-    }
-    EXPECT_TRUE(fields) << line;
-    out.push_back(r);
-  }
-  return out;
-}
 
 // Checks every reference position with between `min_stones` and `max_stones` stones.
 void check_against_reference(int min_stones, int max_stones, int expected_count) {
   ConnectFourSolver solver;
   int checked = 0;
-  for (const Reference& r : reference_positions()) {
+  for (const ReferencePosition& r : reference_positions()) {
     const int stones = static_cast<int>(r.moves.size());
     if (stones < min_stones || stones > max_stones) continue;
     const ConnectFourState state = ConnectFourState::from_moves(r.moves);

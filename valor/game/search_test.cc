@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <array>
 #include <fstream>
 #include <numeric>
 #include <optional>
@@ -15,37 +16,14 @@
 #include "valor/game/evaluator.h"
 #include "valor/game/gumbel.h"
 #include "valor/game/puct.h"
+#include "valor/game/testing_reference_positions.h"
 #include "valor/game/tic_tac_toe.h"
 #include "valor/game/tic_tac_toe_solver.h"
 
 namespace valor::game {
 namespace {
 
-struct Reference {
-  std::string moves;
-  std::vector<std::optional<int>> scores;
-};
-
-std::vector<Reference> reference_positions(int min_stones) {
-  std::ifstream in(std::string(VALOR_SOURCE_DIR) + "/valor/game/testdata/connect4_pons.txt");
-  std::vector<Reference> out;
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.empty() || line[0] == '#') continue;
-    std::istringstream fields(line);
-    Reference r;
-    fields >> r.moves;
-    for (int c = 0; c < 7; ++c) {
-      std::string f;
-      fields >> f;
-      r.scores.push_back(f == "-" ? std::nullopt : std::optional<int>(std::stoi(f)));
-    }
-    if (static_cast<int>(r.moves.size()) >= min_stones) out.push_back(r);
-  }
-  return out;
-}
-
-int best_of(const std::vector<std::optional<int>>& scores) {
+int best_of(const std::array<std::optional<int>, 7>& scores) {
   int best = -1000;
   for (const auto& s : scores) {
     if (s) best = std::max(best, *s);
@@ -79,7 +57,7 @@ TEST(PuctSearch, ExactEvaluatorPicksAnOptimalMoveInEveryTestedConnectFourPositio
   options.simulations = 200;
   PuctSearch search(evaluator, options, 1);
   int tested = 0;
-  for (const Reference& r : reference_positions(kMinStones)) {
+  for (const ReferencePosition& r : reference_positions(kMinStones)) {
     const auto state = ConnectFourState::from_moves(r.moves);
     const SearchResult result = search.search(state);
     ASSERT_TRUE(r.scores[static_cast<size_t>(result.action)].has_value());
@@ -102,7 +80,7 @@ TEST(GumbelSearch, ExactEvaluatorPicksAnOptimalMoveInEveryTestedConnectFourPosit
   options.c_scale = 0.1;
   GumbelSearch search(evaluator, options, 1);
   int tested = 0;
-  for (const Reference& r : reference_positions(kMinStones)) {
+  for (const ReferencePosition& r : reference_positions(kMinStones)) {
     const auto state = ConnectFourState::from_moves(r.moves);
     const SearchResult result = search.search(state);
     ASSERT_TRUE(r.scores[static_cast<size_t>(result.action)].has_value());
