@@ -50,12 +50,10 @@ constexpr int kMinStones = 13;
 constexpr SolverEvaluator::Options kExactScores = {SolverEvaluator::Value::kScore,
                                                    SolverEvaluator::Priors::kSolver, 1.0};
 
-TEST(PuctSearch, ExactEvaluatorPicksAnOptimalMoveInEveryTestedConnectFourPosition) {
-  ConnectFourSolver solver;
-  SolverEvaluator evaluator(solver, kExactScores);
-  PuctOptions options;
-  options.simulations = 200;
-  PuctSearch search(evaluator, options, 1);
+// `search` picks a move of the best solved score in each of the 130 reference positions with at
+// least kMinStones stones, and its policy is a distribution over the legal moves.
+template <typename Search>
+void expect_optimal_moves(Search& search) {
   int tested = 0;
   for (const ReferencePosition& r : reference_positions(kMinStones)) {
     const auto state = ConnectFourState::from_moves(r.moves);
@@ -69,6 +67,15 @@ TEST(PuctSearch, ExactEvaluatorPicksAnOptimalMoveInEveryTestedConnectFourPositio
   EXPECT_EQ(tested, 130);
 }
 
+TEST(PuctSearch, ExactEvaluatorPicksAnOptimalMoveInEveryTestedConnectFourPosition) {
+  ConnectFourSolver solver;
+  SolverEvaluator evaluator(solver, kExactScores);
+  PuctOptions options;
+  options.simulations = 200;
+  PuctSearch search(evaluator, options, 1);
+  expect_optimal_moves(search);
+}
+
 TEST(GumbelSearch, ExactEvaluatorPicksAnOptimalMoveInEveryTestedConnectFourPosition) {
   ConnectFourSolver solver;
   SolverEvaluator evaluator(solver, kExactScores);
@@ -79,17 +86,7 @@ TEST(GumbelSearch, ExactEvaluatorPicksAnOptimalMoveInEveryTestedConnectFourPosit
   options.gumbel_scale = 0.0;
   options.c_scale = 0.1;
   GumbelSearch search(evaluator, options, 1);
-  int tested = 0;
-  for (const ReferencePosition& r : reference_positions(kMinStones)) {
-    const auto state = ConnectFourState::from_moves(r.moves);
-    const SearchResult result = search.search(state);
-    ASSERT_TRUE(r.scores[static_cast<size_t>(result.action)].has_value());
-    EXPECT_EQ(*r.scores[static_cast<size_t>(result.action)], best_of(r.scores))
-        << r.moves << " played column " << result.action + 1;
-    expect_distribution(result.policy, state);
-    ++tested;
-  }
-  EXPECT_EQ(tested, 130);
+  expect_optimal_moves(search);
 }
 
 // An agent that plays the move of a search.
