@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "valor/core/random.h"
+#include "valor/game/testing_minimax.h"
 #include "valor/game/testing_reference_positions.h"
 
 namespace valor::game {
@@ -45,19 +46,6 @@ TEST(ConnectFourSolver, AgreesWithPonsOnEveryColumnOfTheEarlyPositions) {
   check_against_reference(0, 12, 10);
 }
 
-// Plain minimax over every continuation, no pruning and no table: independent ground truth for
-// the score convention on positions with few empty cells.
-int brute_force(ConnectFourState& s) {
-  if (s.is_terminal()) return terminal_score(s, ConnectFourBoard::kCells);
-  int best = -100;
-  for (const Action a : s.legal_actions()) {
-    s.apply(a);
-    best = std::max(best, -brute_force(s));
-    s.undo(a);
-  }
-  return best;
-}
-
 TEST(ConnectFourSolver, AgreesWithBruteForceMinimaxNearTheEnd) {
   ConnectFourSolver solver(20);
   Rng rng(99);
@@ -73,12 +61,13 @@ TEST(ConnectFourSolver, AgreesWithBruteForceMinimaxNearTheEnd) {
       s.apply(legal[rng.below(legal.size())]);
     }
     if (s.is_terminal()) continue;
-    const int truth = brute_force(s);
+    const int truth = brute_force_score(s, ConnectFourBoard::kCells);
     EXPECT_EQ(solver.solve(s), truth) << s.moves_string();
     const auto analysis = solver.analyze(s);
     for (const Action a : s.legal_actions()) {
       s.apply(a);
-      EXPECT_EQ(analysis[static_cast<size_t>(a)], -brute_force(s)) << s.moves_string();
+      EXPECT_EQ(analysis[static_cast<size_t>(a)], -brute_force_score(s, ConnectFourBoard::kCells))
+          << s.moves_string();
       s.undo(a);
     }
     (truth > 0 ? wins : truth < 0 ? losses : draws) += 1;

@@ -5,21 +5,10 @@
 #include <algorithm>
 
 #include "valor/core/random.h"
+#include "valor/game/testing_minimax.h"
 
 namespace valor::game {
 namespace {
-
-// Plain minimax over every continuation, without the table.
-int brute_force(TicTacToeState& s) {
-  if (s.is_terminal()) return terminal_score(s, TicTacToeState::kCells);
-  int best = -100;
-  for (const Action a : s.legal_actions()) {
-    s.apply(a);
-    best = std::max(best, -brute_force(s));
-    s.undo(a);
-  }
-  return best;
-}
 
 TEST(TicTacToeSolver, SolvesTheGameAsADraw) {
   TicTacToeSolver solver;
@@ -60,7 +49,7 @@ TEST(TicTacToeSolver, AgreesWithBruteForceOnRandomPositions) {
       s.apply(legal[rng.below(legal.size())]);
     }
     TicTacToeState copy = s;
-    EXPECT_EQ(solver.solve(s), brute_force(copy)) << s.moves_string();
+    EXPECT_EQ(solver.solve(s), brute_force_score(copy, TicTacToeState::kCells)) << s.moves_string();
   }
 }
 
