@@ -1,9 +1,6 @@
 #include "valor/core/gnuplot.h"
 
-#include <fcntl.h>
 #include <fmt/format.h>
-#include <spawn.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -13,8 +10,7 @@
 #include <vector>
 
 #include "valor/core/atomic_file.h"
-
-extern char** environ;
+#include "valor/core/subprocess.h"
 
 namespace valor {
 namespace fs = std::filesystem;
@@ -84,8 +80,7 @@ std::string GnuplotFigure::add_data(const std::string& name, std::string_view co
 }
 
 void GnuplotFigure::render(std::string_view commands, const fs::path& png) const {
-  const fs::path image = folder_ / "figure.png", script = folder_ / "figure.gp",
-                 log = folder_ / "gnuplot.log";
+  const fs::path image = folder_ / "figure.png", script = folder_ / "figure.gp";
   std::error_code error;
   fs::remove(image, error);
   // pngcairo draws antialiased text; plain png is the fallback of a gnuplot built without cairo.
@@ -98,36 +93,14 @@ void GnuplotFigure::render(std::string_view commands, const fs::path& png) const
                                     "set output {}\n{}\nunset output\n",
                                     width_px_, height_px_, font_points_, width_px_, height_px_,
                                     gnuplot_quote(image.string()), commands));
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log.c_str(),
-                                   O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
-  std::string program = "gnuplot", script_arg = script.string();
-  char* argv[] = {program.data(), script_arg.data(), nullptr};
-  pid_t pid = 0;
-  const int rc = ::posix_spawnp(&pid, "gnuplot", &actions, nullptr, argv, environ);
-  posix_spawn_file_actions_destroy(&actions);
-  if (rc != 0) throw std::runtime_error(fmt::format("cannot start gnuplot: {}", std::strerror(rc)));
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0) {
-    if (errno != EINTR) {
-      throw std::runtime_error(fmt::format("waiting for gnuplot: {}", std::strerror(errno)));
-    }
-  }
-  const bool exited_ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
-  if (!exited_ok || !fs::is_regular_file(image, error) || fs::file_size(image, error) == 0) {
-    std::string output;
-    try {
-      output = read_file(log);
-    } catch (const std::exception&) {
-    }
-    const std::string how = !WIFEXITED(status) ? fmt::format("signal {}", WTERMSIG(status))
-                            : !exited_ok       ? fmt::format("exit status {}", WEXITSTATUS(status))
-                                               : std::string("no image written");
+  const ProgramResult run = run_program({"gnuplot", script.string()});
+  if (run.exit_code != 0 || !fs::is_regular_file(image, error) ||
+      fs::file_size(image, error) == 0) {
+    const std::string how = run.exit_code > 128  ? fmt::format("signal {}", run.exit_code - 128)
+                            : run.exit_code != 0 ? fmt::format("exit status {}", run.exit_code)
+                                                 : std::string("no image written");
     throw std::runtime_error(
-        fmt::format("gnuplot failed to draw '{}' ({}): {}", png.string(), how, output));
+        fmt::format("gnuplot failed to draw '{}' ({}): {}{}", png.string(), how, run.out, run.err));
   }
   if (png.has_parent_path()) {
     fs::create_directories(png.parent_path(), error);

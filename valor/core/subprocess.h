@@ -1,5 +1,5 @@
-// Running another program to completion and capturing what it prints: for tools valor drives as a
-// client (Slurm's sbatch, squeue and scancel). gnuplot has its own runner (gnuplot.h).
+// Running another program to completion and capturing what it prints: for the tools valor drives
+// (gnuplot, Slurm's sbatch and squeue).
 #pragma once
 
 #include <string>
