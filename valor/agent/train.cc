@@ -116,7 +116,7 @@ double TrainOptions::epsilon(int64_t frame) const {
 }
 
 TrainOptions train_options(const Config& c) {
-  check_train_config(c);
+  const std::unique_ptr<env::Env> probe = check_train_config(c);
   TrainOptions o;
   const auto rs = run::run_settings(c);
   o.seed = rs.seed;
@@ -126,7 +126,6 @@ TrainOptions train_options(const Config& c) {
   o.env_options.minatar.sticky_action_prob = c.get_float("env.sticky_action_prob");
   o.env_options.minatar.difficulty_ramping = c.get_bool("env.difficulty_ramping");
   o.env_options.minatar.minimal_action_set = c.get_bool("env.minimal_action_set");
-  const std::unique_ptr<env::Env> probe = env::make_env(o.env_name, o.env_options);  // checked
   const env::EnvSpec& spec = probe->spec();
   NetworkSpec& net = o.dqn.network;
   net.obs_shape = spec.obs_shape;

@@ -113,7 +113,7 @@ void declare_train_config(ConfigSchema& schema) {
                ConfigRange::closed(1, 1e12));
 }
 
-void check_train_config(const Config& c) {
+std::unique_ptr<env::Env> check_train_config(const Config& c) {
   env::EnvOptions env_options;
   env_options.minatar.sticky_action_prob = c.get_float("env.sticky_action_prob");
   env_options.minatar.difficulty_ramping = c.get_bool("env.difficulty_ramping");
@@ -177,6 +177,7 @@ void check_train_config(const Config& c) {
          c.get_int("train.batch_size"), c.origin("train.batch_size"),
          c.get_int("train.replay_capacity"), c.origin("train.replay_capacity"));
   }
+  return probe;
 }
 
 std::vector<int> parse_hidden_sizes(std::string_view text, std::string_view where) {

@@ -4,10 +4,12 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string_view>
 #include <vector>
 
 #include "valor/core/config.h"
+#include "valor/env/env.h"
 
 namespace valor::agent {
 
@@ -17,8 +19,9 @@ void declare_train_config(ConfigSchema& schema);
 // The checks across keys that a single key's range cannot express (env.name names an environment,
 // network.kind suits it, value.v_min < value.v_max, frame counts are multiples of
 // train.num_envs, ...): valor::Error naming the keys and where each was set. `valor train` and
-// `valor config show` both apply them.
-void check_train_config(const Config& c);
+// `valor config show` both apply them. Returns the environment made to check env.name, for its
+// spec.
+std::unique_ptr<env::Env> check_train_config(const Config& c);
 
 // Parses "256,256" into {256, 256}; valor::Error naming `where` for anything but positive
 // integers separated by commas.
