@@ -631,6 +631,22 @@ EOF2
     run_valor 2 game match solver random --start 14253
     expect_in err.txt "--start '14253': the game is already over"
     run_valor 2 game match solver random --games 0
+    # Play against an agent: moves from a pipe; the solver takes the win a wasted move leaves
+    # (X 5 and 4 threaten 6, O 1 and 2 threaten 3; X plays 7, O completes 1-2-3).
+    printf '7\n' > moves.txt
+    "$valor" game play tictactoe --agent solver --start 5142 < moves.txt > out.txt 2> err.txt \
+      || fail "game play"
+    expect_in out.txt "tictactoe against solver: you play first"
+    expect_in out.txt "solver plays cell 3"
+    expect_in out.txt "you lose (514273)"
+    printf '5\n' | "$valor" game play tictactoe --agent random --seed 4 > out.txt \
+      || fail "game play stopping at the end of input"
+    expect_in out.txt "stopped at"
+    printf '4\n8\n' > badmove.txt
+    "$valor" game play connect4 --agent random < badmove.txt > out.txt 2> err.txt
+    [[ $? == 2 ]] || fail "a bad move from a pipe must exit 2"
+    expect_in err.txt "stdin:2:"
+    expect_in err.txt "columns 1-7"
     ;;
   rank)
     {

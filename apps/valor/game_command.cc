@@ -1,5 +1,6 @@
 // valor game: two-player games, their exact solvers, and matches between agents (valor/game).
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -121,6 +122,73 @@ int match_command(const MatchArgs& args) {
   return 0;
 }
 
+struct PlayArgs {
+  std::string game;
+  std::string agent = "mcts-rollout:1000";
+  std::string you = "first";
+  uint64_t seed = 0;
+  std::string start;
+};
+
+// A person against an agent in the terminal: the person types a move (1-based, as in positions)
+// a line. Typed into a terminal, a move that is not one is explained and asked again; read from
+// a file or a pipe, it is an error naming the line (exit 2), as in `game solve`.
+int play_command(const PlayArgs& args) {
+  const game::GameInfo& info = game::find_game(args.game);
+  std::unique_ptr<game::State> state;
+  try {
+    state = info.state_from_moves(args.start);
+  } catch (const Error& e) {
+    fail("--start '{}': {}", args.start, e.what());
+  }
+  if (state->is_terminal()) fail("--start '{}': the game is already over there", args.start);
+  const auto agent = game::make_agent(args.agent, info, Rng(args.seed).next_u64());
+  const bool interactive = isatty(STDIN_FILENO) != 0;
+  // The person is player 0 when moving first from the empty board; with --start, "first"
+  // means the side to move there.
+  const int person = args.you == "first" ? state->current_player() : 1 - state->current_player();
+  std::cout << fmt::format("{} against {}: you play {}; type a move ({}) and Enter\n", args.game,
+                           args.agent, args.you, info.move_digits);
+  std::cout << state->to_string() << '\n';
+  std::string line;
+  int line_number = 0;
+  while (!state->is_terminal()) {
+    if (state->current_player() == person) {
+      std::cout << "your move: " << std::flush;
+      if (!std::getline(std::cin, line)) {
+        std::cout << fmt::format("\nstopped at {} (no more input)\n", state->moves_string().empty()
+                                                                          ? std::string("the start")
+                                                                          : state->moves_string());
+        return 0;
+      }
+      ++line_number;
+      if (!interactive) std::cout << line << '\n';
+      const std::string moves = state->moves_string() + line;
+      try {
+        if (line.size() != 1) {
+          fail("'{}' is not one move: type one of {}", line, info.move_digits);
+        }
+        state = info.state_from_moves(moves);
+      } catch (const Error& e) {
+        if (!interactive) fail("stdin:{}: {}", line_number, e.what());
+        std::cout << e.what() << "; try again\n";
+        continue;
+      }
+    } else {
+      const game::Action a = agent->act(*state);
+      state->apply(a);
+      std::cout << fmt::format("{} plays {}\n", args.agent, state->action_to_string(a));
+    }
+    std::cout << state->to_string() << '\n';
+  }
+  const double r = state->player_return(person);
+  std::cout << (r > 0   ? "you win"
+                : r < 0 ? "you lose"
+                        : "a draw")
+            << " (" << state->moves_string() << ")\n";
+  return 0;
+}
+
 }  // namespace
 
 void add_game_command(CLI::App& app, Action& action) {
@@ -160,6 +228,17 @@ void add_game_command(CLI::App& app, Action& action) {
                 "agent needs one with enough stones in Connect Four (no opening book)");
   m->add_option("--format", match->format, "text or json")->check(CLI::IsMember({"text", "json"}));
   m->callback([&action, match] { action = [match] { return match_command(*match); }; });
+
+  auto play = std::make_shared<PlayArgs>();
+  auto* p = command->add_subcommand(
+      "play", "Play a game against an agent in the terminal, typing one move a line");
+  p->add_option("game", play->game, "connect4 or tictactoe")->required();
+  p->add_option("--agent", play->agent, agents + " (default mcts-rollout:1000)");
+  p->add_option("--you", play->you, "first (default) or second: the side you play")
+      ->check(CLI::IsMember({"first", "second"}));
+  p->add_option("--seed", play->seed, "Seed of the agent's random choices");
+  p->add_option("--start", play->start, "Start from this position (1-based moves, e.g. 4453)");
+  p->callback([&action, play] { action = [play] { return play_command(*play); }; });
 }
 
 }  // namespace valor::app
