@@ -19,8 +19,9 @@
 namespace {
 
 using namespace valor::agent;
+namespace value = valor::value;
 
-DqnOptions breakout_options(HeadKind head, const char* optimizer) {
+DqnOptions breakout_options(value::HeadKind head, const char* optimizer) {
   DqnOptions o;
   o.network.kind = "minatar_conv";
   o.network.obs_shape = {4, 10, 10};
@@ -91,7 +92,7 @@ void run_updates(benchmark::State& state, const DqnOptions& options, size_t batc
 }
 
 // The MinAtar reference network, batch 32.
-void BM_DqnUpdate(benchmark::State& state, HeadKind head, const char* optimizer) {
+void BM_DqnUpdate(benchmark::State& state, value::HeadKind head, const char* optimizer) {
   run_updates(state, breakout_options(head, optimizer), 32, true);
 }
 
@@ -105,7 +106,7 @@ void BM_CartpoleUpdate(benchmark::State& state, const char* preset) {
 // outputs for every next action (B x A rows), targets for the chosen ones, loss and gradient of the
 // taken ones, on random outputs of the update's shapes. Update minus this is the networks' share.
 void run_head_maths(benchmark::State& state, const DqnOptions& options, size_t batch) {
-  const ValueHead head(options.head);
+  const value::ValueHead head(options.head);
   const size_t actions = static_cast<size_t>(options.network.num_actions), k = head.outputs();
   valor::Rng rng(7, 1);
   std::vector<float> next(batch * actions * k), online(batch * k), returns(batch),
@@ -114,7 +115,7 @@ void run_head_maths(benchmark::State& state, const DqnOptions& options, size_t b
   for (float& v : next) v = static_cast<float>(2 * rng.uniform() - 1);
   for (float& v : online) v = static_cast<float>(2 * rng.uniform() - 1);
   for (float& v : returns) v = static_cast<float>(rng.uniform());
-  TargetRange range;
+  value::TargetRange range;
   for (auto _ : state) {
     head.q_values(next, q);
     for (size_t b = 0; b < batch; ++b) next_q[b] = q[b * actions];
@@ -127,7 +128,7 @@ void run_head_maths(benchmark::State& state, const DqnOptions& options, size_t b
   state.SetItemsProcessed(state.iterations());
 }
 
-void BM_DqnHeadMaths(benchmark::State& state, HeadKind head) {
+void BM_DqnHeadMaths(benchmark::State& state, value::HeadKind head) {
   run_head_maths(state, breakout_options(head, "rmsprop_centered"), 32);
 }
 
@@ -136,7 +137,7 @@ void BM_CartpoleHeadMaths(benchmark::State& state, const char* preset) {
   run_head_maths(state, o.dqn, static_cast<size_t>(o.batch_size));
 }
 
-void BM_DqnGreedyAction(benchmark::State& state, HeadKind head) {
+void BM_DqnGreedyAction(benchmark::State& state, value::HeadKind head) {
   keep_tensor_memory();
   set_compute_threads(1);
   DqnAgent agent(breakout_options(head, "rmsprop_centered"), 1);
@@ -150,7 +151,7 @@ void BM_DqnGreedyAction(benchmark::State& state, HeadKind head) {
 // torch::optim::RMSprop (the same rule, one tensor operation at a time).
 void BM_RmspropStep(benchmark::State& state, bool fused) {
   set_compute_threads(1);
-  QNetwork net(breakout_options(HeadKind::kHuber, "rmsprop_centered").network);
+  QNetwork net(breakout_options(value::HeadKind::kHuber, "rmsprop_centered").network);
   auto params = net->parameters();
   for (auto& p : params) p.mutable_grad() = torch::randn_like(p) * 0.01;
   OptimizerOptions o;
@@ -171,7 +172,7 @@ void BM_RmspropStep(benchmark::State& state, bool fused) {
 // forward on a batch of one in inference mode (what acting did before).
 void BM_ForwardOne(benchmark::State& state, bool plain) {
   set_compute_threads(1);
-  QNetwork net(breakout_options(HeadKind::kHuber, "rmsprop_centered").network);
+  QNetwork net(breakout_options(value::HeadKind::kHuber, "rmsprop_centered").network);
   valor::Rng rng(7, 1);
   const ReplayBatch batch = random_batch(1, 400, 6, true, rng);
   std::vector<float> out(6), scratch;
@@ -192,25 +193,25 @@ BENCHMARK_CAPTURE(BM_ForwardOne, valor_plain, true);
 BENCHMARK_CAPTURE(BM_ForwardOne, libtorch, false);
 BENCHMARK_CAPTURE(BM_RmspropStep, valor_fused, true);
 BENCHMARK_CAPTURE(BM_RmspropStep, libtorch, false);
-BENCHMARK_CAPTURE(BM_DqnUpdate, huber_rmsprop, HeadKind::kHuber, "rmsprop_centered");
-BENCHMARK_CAPTURE(BM_DqnUpdate, huber_adam, HeadKind::kHuber, "adam");
-BENCHMARK_CAPTURE(BM_DqnUpdate, two_hot_rmsprop, HeadKind::kTwoHot, "rmsprop_centered");
-BENCHMARK_CAPTURE(BM_DqnUpdate, hl_gauss_rmsprop, HeadKind::kHlGauss, "rmsprop_centered");
-BENCHMARK_CAPTURE(BM_DqnUpdate, c51_rmsprop, HeadKind::kC51, "rmsprop_centered");
+BENCHMARK_CAPTURE(BM_DqnUpdate, huber_rmsprop, value::HeadKind::kHuber, "rmsprop_centered");
+BENCHMARK_CAPTURE(BM_DqnUpdate, huber_adam, value::HeadKind::kHuber, "adam");
+BENCHMARK_CAPTURE(BM_DqnUpdate, two_hot_rmsprop, value::HeadKind::kTwoHot, "rmsprop_centered");
+BENCHMARK_CAPTURE(BM_DqnUpdate, hl_gauss_rmsprop, value::HeadKind::kHlGauss, "rmsprop_centered");
+BENCHMARK_CAPTURE(BM_DqnUpdate, c51_rmsprop, value::HeadKind::kC51, "rmsprop_centered");
 BENCHMARK_CAPTURE(BM_CartpoleUpdate, huber, "cartpole-dqn");
 BENCHMARK_CAPTURE(BM_CartpoleUpdate, two_hot, "cartpole-twohot");
 BENCHMARK_CAPTURE(BM_CartpoleUpdate, hl_gauss, "cartpole-hlgauss");
 BENCHMARK_CAPTURE(BM_CartpoleUpdate, c51, "cartpole-c51");
-BENCHMARK_CAPTURE(BM_DqnHeadMaths, huber, HeadKind::kHuber);
-BENCHMARK_CAPTURE(BM_DqnHeadMaths, two_hot, HeadKind::kTwoHot);
-BENCHMARK_CAPTURE(BM_DqnHeadMaths, hl_gauss, HeadKind::kHlGauss);
-BENCHMARK_CAPTURE(BM_DqnHeadMaths, c51, HeadKind::kC51);
+BENCHMARK_CAPTURE(BM_DqnHeadMaths, huber, value::HeadKind::kHuber);
+BENCHMARK_CAPTURE(BM_DqnHeadMaths, two_hot, value::HeadKind::kTwoHot);
+BENCHMARK_CAPTURE(BM_DqnHeadMaths, hl_gauss, value::HeadKind::kHlGauss);
+BENCHMARK_CAPTURE(BM_DqnHeadMaths, c51, value::HeadKind::kC51);
 BENCHMARK_CAPTURE(BM_CartpoleHeadMaths, huber, "cartpole-dqn");
 BENCHMARK_CAPTURE(BM_CartpoleHeadMaths, two_hot, "cartpole-twohot");
 BENCHMARK_CAPTURE(BM_CartpoleHeadMaths, hl_gauss, "cartpole-hlgauss");
 BENCHMARK_CAPTURE(BM_CartpoleHeadMaths, c51, "cartpole-c51");
-BENCHMARK_CAPTURE(BM_DqnGreedyAction, huber, HeadKind::kHuber);
-BENCHMARK_CAPTURE(BM_DqnGreedyAction, c51, HeadKind::kC51);
+BENCHMARK_CAPTURE(BM_DqnGreedyAction, huber, value::HeadKind::kHuber);
+BENCHMARK_CAPTURE(BM_DqnGreedyAction, c51, value::HeadKind::kC51);
 
 }  // namespace
 

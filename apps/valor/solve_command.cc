@@ -26,6 +26,7 @@
 #include "valor/run/run_dir.h"
 #include "valor/value/return_distribution.h"
 #include "valor/value/support.h"
+#include "valor/value/value_head.h"
 
 namespace valor::app {
 namespace {
@@ -467,9 +468,9 @@ struct CompareArgs {
   std::string out;
 };
 
-// Runs every representation x noise level x seed (Q-learning), prints the table, writes one run
-// folder per (representation, noise) with the seed-mean error curve, a PNG per noise level and
-// report.md.
+// Runs every value head (mse, two_hot, hl_gauss, c51) x noise level x seed (Q-learning), prints the
+// table, writes one run folder per (head, noise) with the seed-mean error curve, a PNG per noise
+// level and report.md.
 int compare_td(const CompareArgs& args) {
   const env::TabularMdp mdp = env::make_tabular_mdp(args.spec);
   dp::CompareTdOptions o;
@@ -484,25 +485,24 @@ int compare_td(const CompareArgs& args) {
   // The folder of the comparison holds one run folder per cell (no config of its own).
   const auto dir = args.out.empty() ? run::RunDir::create_named("runs", "compare-td", "")
                                     : run::RunDir::create_at(args.out, "");
-  fmt::print("compare-td on {}: {} representations x {} noise levels x {} seeds, {} steps each\n",
-             mdp.name, std::size(dp::kAllTdRepresentations), args.noise.size(), args.seeds,
-             args.steps);
+  fmt::print("compare-td on {}: {} value heads x {} noise levels x {} seeds, {} steps each\n",
+             mdp.name, std::size(dp::kCompareTdHeads), args.noise.size(), args.seeds, args.steps);
   const dp::CompareTdReport report = dp::compare_td(mdp, args.noise, args.seeds, args.steps, o);
 
   std::string table = fmt::format(
-      "| representation | reward noise sd | final max abs(Q - Q*), mean over {} seeds | sd | min | "
+      "| head | reward noise sd | final max abs(Q - Q*), mean over {} seeds | sd | min | "
       "max | final mean abs(Q - Q*) |\n|---|---|---|---|---|---|---|\n",
       args.seeds);
   std::map<double, std::vector<std::filesystem::path>> runs_by_noise;
   for (const auto& cell : report.cells) {
-    const std::string name = dp::representation_name(cell.representation);
+    const std::string name(value::head_name(cell.head));
     table += fmt::format("| {} | {} | {:.4f} | {:.4f} | {:.4f} | {:.4f} | {:.4f} |\n", name,
                          cell.noise_sd, cell.mean_final_max_error, cell.sd_final_max_error,
                          cell.min_final_max_error, cell.max_final_max_error,
                          cell.mean_mean_abs_error_curve.back());
     const auto cell_dir = run::RunDir::create_at(
         dir.path() / fmt::format("{}-noise{}", name, cell.noise_sd),
-        fmt::format("[td]\nrepresentation = \"{}\"\nnoise = {}\n", name, cell.noise_sd));
+        fmt::format("[td]\nhead = \"{}\"\nnoise = {}\n", name, cell.noise_sd));
     auto metrics = run::MetricsWriter::create(cell_dir.metrics_path(),
                                               {"step", "max_error", "mean_abs_error"});
     for (size_t k = 0; k < report.steps.size(); ++k) {
@@ -529,9 +529,10 @@ int compare_td(const CompareArgs& args) {
     }
   }
   const std::string md = fmt::format(
-      "# compare-td on {}\n\nTabular Q-learning with each value representation against the exact "
+      "# compare-td on {}\n\nTabular Q-learning with each value head against the exact "
       "Q* (value iteration), gamma {}, {} steps, epsilon-greedy behaviour (epsilon {}), learning "
-      "rate {} (scalar) and {} (categorical, on the logits), support [{}, {}] with {} atoms/bins, "
+      "rate {} (mse) and {} (categorical, on the logits), support [{}, {}] with {} atoms/bins, "
+      "categorical logits starting at value 0, "
       "Gaussian reward noise of the given sd, {} seeds.\nQ* ranges over [{:.4g}, "
       "{:.4g}].\n\n{}\n{}",
       mdp.name, args.gamma, args.steps, o.base.epsilon, args.scalar_lr, args.categorical_lr,

@@ -35,7 +35,8 @@ void load_archive(const std::string& bytes,
 // The architecture, head and optimiser in words: a saved state only loads into an agent with the
 // same signature (LibTorch itself would replace mismatched tensors silently).
 std::string signature(QNetwork& net, const DqnOptions& o) {
-  std::string s = fmt::format("head={} optimizer={} params:", head_name(o.head.kind), o.optimizer);
+  std::string s =
+      fmt::format("head={} optimizer={} params:", value::head_name(o.head.kind), o.optimizer);
   for (const auto& p : net->named_parameters()) {
     s += " " + p.key() + "[";
     for (int64_t d : p.value().sizes()) s += std::to_string(d) + ",";
@@ -57,6 +58,9 @@ DqnAgent::DqnAgent(const DqnOptions& options, uint64_t init_seed)
   }
   torch::manual_seed(init_seed);
   online_ = QNetwork(options_.network);
+  // The categorical heads start decoding to head.initial_value (value_head.h), not to the middle
+  // of the support; the regression heads keep LibTorch's initialisation (that of dqn.py).
+  if (head_.categorical()) online_->set_output_bias(head_.initial_logits());
   target_ = QNetwork(options_.network);
   copy_parameters(target_, online_);
   for (auto& p : target_->parameters()) p.set_requires_grad(false);
@@ -128,7 +132,7 @@ void DqnAgent::epsilon_greedy_actions(std::span<const float> obs, std::span<cons
   }
 }
 
-UpdateStats DqnAgent::update(const ReplayBatch& batch, TargetRange* range) {
+UpdateStats DqnAgent::update(const ReplayBatch& batch, value::TargetRange* range) {
   const size_t b_size = batch.size();
   const size_t actions = static_cast<size_t>(num_actions());
   const size_t k = head_.outputs();

@@ -15,14 +15,14 @@
 #include "valor/agent/optimizer.h"
 #include "valor/agent/q_network.h"
 #include "valor/agent/replay.h"
-#include "valor/agent/value_head.h"
 #include "valor/core/random.h"
+#include "valor/value/value_head.h"
 
 namespace valor::agent {
 
 struct DqnOptions {
   NetworkSpec network;  // outputs_per_action is set from the head
-  HeadSpec head;
+  value::HeadSpec head;
   bool double_dqn = false;
   int64_t target_update_period = 1000;  // updates between hard copies (when polyak_tau == 0)
   double polyak_tau = 0.0;  // > 0: target = tau * online + (1 - tau) * target per update
@@ -46,7 +46,7 @@ class DqnAgent {
   DqnAgent(const DqnOptions& options, uint64_t init_seed);
 
   const DqnOptions& options() const { return options_; }
-  const ValueHead& head() const { return head_; }
+  const value::ValueHead& head() const { return head_; }
   int num_actions() const { return options_.network.num_actions; }
 
   // Q-values of one observation (obs_size floats) into `q` (num_actions).
@@ -65,7 +65,7 @@ class DqnAgent {
 
   // One gradient step on `batch`, then the target network's update (hard copy every
   // target_update_period updates, or Polyak). `range` hears the categorical heads' targets.
-  UpdateStats update(const ReplayBatch& batch, TargetRange* range = nullptr);
+  UpdateStats update(const ReplayBatch& batch, value::TargetRange* range = nullptr);
   int64_t updates() const { return updates_; }
 
   // Networks, optimiser state and the update count.
@@ -80,7 +80,7 @@ class DqnAgent {
   torch::Tensor observations(const std::vector<float>& obs, size_t batch) const;
 
   DqnOptions options_;
-  ValueHead head_;
+  value::ValueHead head_;
   QNetwork online_{nullptr}, target_{nullptr};
   std::unique_ptr<Optimizer> optimizer_;
   int64_t updates_ = 0;

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <random>
 #include <vector>
 
 #include "valor/core/error.h"
@@ -50,7 +51,7 @@ std::vector<float> one_hot(int s) {
   return x;
 }
 
-DqnOptions chain_options(HeadKind kind) {
+DqnOptions chain_options(value::HeadKind kind) {
   DqnOptions o;
   o.network.kind = "mlp";
   o.network.obs_shape = {kStates};
@@ -67,7 +68,53 @@ DqnOptions chain_options(HeadKind kind) {
   return o;
 }
 
-class ChainConvergence : public ::testing::TestWithParam<HeadKind> {};
+// A fresh MinAtar network decodes to the head's initial value for every action, whatever the
+// support (the categorical heads, through their output bias), and near 0 for the regression heads
+// (LibTorch's initialisation, kept as in dqn.py).
+TEST(DqnAgentTest, FreshNetworkStartsAtTheInitialValue) {
+  struct Case {
+    double v_min, v_max, initial;
+  };
+  const Case cases[] = {{0, 60, 0}, {0, 60, 10}, {-10, 10, 0}, {0, 200, 50}};
+  std::mt19937 gen(7);
+  std::bernoulli_distribution bit(0.1);
+  for (value::HeadKind kind :
+       {value::HeadKind::kHuber, value::HeadKind::kMse, value::HeadKind::kTwoHot,
+        value::HeadKind::kHlGauss, value::HeadKind::kC51, value::HeadKind::kQr}) {
+    for (const Case& c : cases) {
+      DqnOptions o;
+      o.network.kind = "minatar_conv";
+      o.network.obs_shape = {4, 10, 10};
+      o.network.num_actions = 6;
+      o.network.hidden = {128};
+      o.head.kind = kind;
+      o.head.v_min = c.v_min;
+      o.head.v_max = c.v_max;
+      o.head.bins = 121;
+      o.head.initial_value = c.initial;
+      DqnAgent agent(o, 3);
+      const bool categorical = agent.head().categorical();
+      // Categorical: (1 - e) v0 + e (middle), v0 clipped to the points (value_head.h), within
+      // half a spacing (the edge bins' centres) plus what the random weights add.
+      const double spacing = (c.v_max - c.v_min) / 120;
+      const double e = value::kInitialUniformMass;
+      const double expected = categorical ? (1 - e) * c.initial + e * (c.v_min + c.v_max) / 2 : 0.0;
+      const double tolerance = categorical ? spacing : 0.5;
+      std::vector<float> obs(400), q(6);
+      for (int trial = 0; trial < 20; ++trial) {
+        for (float& x : obs) x = bit(gen) ? 1.0f : 0.0f;
+        agent.q_values(obs, q);
+        for (int a = 0; a < 6; ++a) {
+          EXPECT_NEAR(q[a], expected, tolerance)
+              << value::head_name(kind) << " on [" << c.v_min << ", " << c.v_max << "] from "
+              << c.initial << ", action " << a;
+        }
+      }
+    }
+  }
+}
+
+class ChainConvergence : public ::testing::TestWithParam<value::HeadKind> {};
 
 // Every head, trained on all transitions of the chain with a target network, reaches Q* (greedy
 // values within 0.03; Q* lies in [0.55, 1]) and the optimal policy (always right).
@@ -91,20 +138,23 @@ TEST_P(ChainConvergence, GreedyQMatchesValueIteration) {
   std::vector<float> q(2);
   for (int s = 0; s < kStates - 1; ++s) {
     agent.q_values(one_hot(s), q);
-    EXPECT_NEAR(q[1], q_star[s][1], 0.03) << head_name(GetParam()) << " state " << s;
-    EXPECT_NEAR(q[0], q_star[s][0], 0.03) << head_name(GetParam()) << " state " << s;
-    EXPECT_EQ(agent.greedy_action(one_hot(s)), 1) << head_name(GetParam()) << " state " << s;
+    EXPECT_NEAR(q[1], q_star[s][1], 0.03) << value::head_name(GetParam()) << " state " << s;
+    EXPECT_NEAR(q[0], q_star[s][0], 0.03) << value::head_name(GetParam()) << " state " << s;
+    EXPECT_EQ(agent.greedy_action(one_hot(s)), 1) << value::head_name(GetParam()) << " state " << s;
   }
   EXPECT_EQ(agent.updates(), 4000);
 }
 
 INSTANTIATE_TEST_SUITE_P(AllHeads, ChainConvergence,
-                         ::testing::Values(HeadKind::kHuber, HeadKind::kMse, HeadKind::kTwoHot,
-                                           HeadKind::kHlGauss, HeadKind::kC51, HeadKind::kQr),
-                         [](const auto& info) { return std::string(head_name(info.param)); });
+                         ::testing::Values(value::HeadKind::kHuber, value::HeadKind::kMse,
+                                           value::HeadKind::kTwoHot, value::HeadKind::kHlGauss,
+                                           value::HeadKind::kC51, value::HeadKind::kQr),
+                         [](const auto& info) {
+                           return std::string(value::head_name(info.param));
+                         });
 
 TEST(DqnAgent, SameSeedSameNetworkAndSavedStateContinuesIdentically) {
-  DqnOptions o = chain_options(HeadKind::kC51);
+  DqnOptions o = chain_options(value::HeadKind::kC51);
   o.double_dqn = true;
   o.optimizer = "rmsprop_centered";
   DqnAgent a(o, 11), b(o, 11), c(o, 12);
@@ -139,8 +189,8 @@ TEST(DqnAgent, SameSeedSameNetworkAndSavedStateContinuesIdentically) {
 }
 
 TEST(DqnAgent, StateOfAnotherArchitectureIsRefused) {
-  DqnAgent a(chain_options(HeadKind::kHuber), 1);
-  DqnOptions wide = chain_options(HeadKind::kHuber);
+  DqnAgent a(chain_options(value::HeadKind::kHuber), 1);
+  DqnOptions wide = chain_options(value::HeadKind::kHuber);
   wide.network.hidden = {32};
   DqnAgent b(wide, 1);
   EXPECT_THROW(b.load_state(a.save_state()), Error);
@@ -148,7 +198,7 @@ TEST(DqnAgent, StateOfAnotherArchitectureIsRefused) {
 }
 
 TEST(DqnAgent, EpsilonGreedyExploresAtTheRequestedRate) {
-  DqnAgent a(chain_options(HeadKind::kHuber), 1);
+  DqnAgent a(chain_options(value::HeadKind::kHuber), 1);
   Rng rng(9);
   const int greedy = a.greedy_action(one_hot(0));
   int other = 0;

@@ -45,6 +45,15 @@ QNetworkImpl::QNetworkImpl(const NetworkSpec& spec) : spec_(spec) {
   layers_.push_back(register_module("out", torch::nn::Linear(width, outputs)));
 }
 
+void QNetworkImpl::set_output_bias(std::span<const float> per_action) {
+  VALOR_CHECK(per_action.size() == static_cast<size_t>(spec_.outputs_per_action));
+  torch::NoGradGuard no_grad;
+  float* bias = layers_.back()->bias.data_ptr<float>();
+  for (int a = 0; a < spec_.num_actions; ++a) {
+    std::copy(per_action.begin(), per_action.end(), bias + size_t(a) * per_action.size());
+  }
+}
+
 torch::Tensor QNetworkImpl::forward(torch::Tensor x) {
   if (conv_) x = torch::relu(conv_->forward(x));
   x = x.flatten(1);

@@ -37,6 +37,8 @@ class QNetworkImpl : public torch::nn::Module {
   // forward() up to float rounding (the sums run in another order).
   void forward_one(std::span<const float> obs, std::span<float> out, std::vector<float>& scratch);
   const NetworkSpec& spec() const { return spec_; }
+  // Sets the output layer's bias to `per_action` (outputs_per_action values) for every action.
+  void set_output_bias(std::span<const float> per_action);
 
  private:
   NetworkSpec spec_;

@@ -139,13 +139,14 @@ TrainOptions train_options(const Config& c) {
     net.hidden = parse_hidden_sizes(
         hidden, fmt::format("network.hidden (set by {})", c.origin("network.hidden")));
   }
-  HeadSpec& head = o.dqn.head;
-  head.kind = parse_head_kind(c.get_string("value.head"), "value.head");
+  value::HeadSpec& head = o.dqn.head;
+  head.kind = value::parse_head_kind(c.get_string("value.head"), "value.head");
   head.v_min = c.get_float("value.v_min");
   head.v_max = c.get_float("value.v_max");
   head.bins = static_cast<int>(c.get_int("value.bins"));
   head.sigma_ratio = c.get_float("value.sigma_ratio");
   head.quantiles = static_cast<int>(c.get_int("value.quantiles"));
+  head.initial_value = c.get_float("value.initial_value");
   o.frames = c.get_int("train.frames");
   o.gamma = c.get_float("train.gamma");
   o.n_step = static_cast<int>(c.get_int("train.n_step"));
@@ -239,7 +240,7 @@ struct TrainerState {
   double last_loss = kNaN, last_eval = kNaN;
   uint64_t metric_rows = 0;  // rows of metrics.csv when the checkpoint was taken
   double wall_seconds = 0.0;
-  TargetRange range;
+  value::TargetRange range;
   bool warned_range = false;
 
   template <typename Self, typename Io>
@@ -383,8 +384,8 @@ class Trainer {
       metrics_.emplace(run::MetricsWriter::create(dir_.metrics_path(), train_metric_columns()));
       for (size_t i = 0; i < envs_.size(); ++i) start_episode(i);
       dir_.logger()->info("training {} on {} with head {} for {} frames (seed {})",
-                          config_.get_string("run.name"), o_.env_name, head_name(o_.dqn.head.kind),
-                          o_.frames, o_.seed);
+                          config_.get_string("run.name"), o_.env_name,
+                          value::head_name(o_.dqn.head.kind), o_.frames, o_.seed);
     }
     session_start_ = std::chrono::steady_clock::now();
     interval_start_ = session_start_;
@@ -712,7 +713,7 @@ class Trainer {
     nlohmann::json s;
     s["complete"] = complete;
     s["env"] = o_.env_name;
-    s["head"] = std::string(head_name(o_.dqn.head.kind));
+    s["head"] = std::string(value::head_name(o_.dqn.head.kind));
     s["seed"] = o_.seed;
     s["frames"] = s_.frames;
     s["frames_target"] = o_.frames;

@@ -6,11 +6,11 @@
 #include <charconv>
 #include <memory>
 
-#include "valor/agent/value_head.h"
 #include "valor/core/error.h"
 #include "valor/core/text.h"
 #include "valor/env/registry.h"
 #include "valor/value/hl_gauss.h"
+#include "valor/value/value_head.h"
 
 namespace valor::agent {
 
@@ -32,7 +32,7 @@ void declare_train_config(ConfigSchema& schema) {
                   "Hidden widths, comma-separated (\"128,128\"); auto: 128 for minatar_conv, "
                   "128,128 for mlp.")
       .add_string("value.head", "huber", "Value head: huber, mse, two_hot, hl_gauss, c51 or qr.",
-                  head_names())
+                  value::head_names())
       .add_float("value.v_min", -10.0,
                  "Lowest atom (two_hot, c51) or left bin edge (hl_gauss); must hold the returns.")
       .add_float("value.v_max", 10.0, "Highest atom or right bin edge; above value.v_min.")
@@ -42,6 +42,9 @@ void declare_train_config(ConfigSchema& schema) {
                  "HL-Gauss sigma divided by the bin width (Stop Regressing uses 0.75).",
                  ConfigRange::open_closed(0, value::kMaxHlGaussSigmaRatio))
       .add_int("value.quantiles", 51, "Quantiles of the qr head.", ConfigRange::closed(1, 100000))
+      .add_float("value.initial_value", 0.0,
+                 "two_hot, hl_gauss, c51: the value a fresh network decodes to for every action "
+                 "(its output bias is set so; docs/value.md); in [value.v_min, value.v_max].")
       .add_int("train.frames", 5000000, "Environment steps (frames) to train for.",
                ConfigRange::closed(1, 1e15))
       .add_float("train.gamma", 0.99, "Discount factor.", ConfigRange::closed(0, 1))
@@ -140,11 +143,22 @@ std::unique_ptr<env::Env> check_train_config(const Config& c) {
         "one hidden width (network.hidden = {})",
         c.origin("network.kind"), env_name, hidden);
   }
-  (void)parse_head_kind(c.get_string("value.head"), "value.head");
   if (!(c.get_float("value.v_min") < c.get_float("value.v_max"))) {
     fail("value.v_min ({}, set by {}) must be below value.v_max ({}, set by {})",
          c.get_float("value.v_min"), c.origin("value.v_min"), c.get_float("value.v_max"),
          c.origin("value.v_max"));
+  }
+  const value::HeadKind head = value::parse_head_kind(c.get_string("value.head"), "value.head");
+  const double initial = c.get_float("value.initial_value");
+  if (head == value::HeadKind::kTwoHot || head == value::HeadKind::kHlGauss ||
+      head == value::HeadKind::kC51) {
+    if (!(initial >= c.get_float("value.v_min") && initial <= c.get_float("value.v_max"))) {
+      fail(
+          "value.initial_value ({}, set by {}) must lie in the support [value.v_min, "
+          "value.v_max] = [{}, {}] of the {} head",
+          initial, c.origin("value.initial_value"), c.get_float("value.v_min"),
+          c.get_float("value.v_max"), c.get_string("value.head"));
+    }
   }
   (void)parse_seed_list(c.get_string("train.seeds"),
                         fmt::format("train.seeds (set by {})", c.origin("train.seeds")));

@@ -9,23 +9,8 @@
 #include "valor/value/categorical_projection.h"
 #include "valor/value/hl_gauss.h"
 #include "valor/value/logits.h"
-#include "valor/value/two_hot.h"
 
 namespace valor::dp {
-
-const char* representation_name(TdRepresentation representation) {
-  switch (representation) {
-    case TdRepresentation::kScalar:
-      return "scalar";
-    case TdRepresentation::kTwoHot:
-      return "two-hot";
-    case TdRepresentation::kHlGauss:
-      return "hl-gauss";
-    case TdRepresentation::kC51:
-      return "c51";
-  }
-  return "?";
-}
 
 void validate_td_options(const TdOptions& o) {
   if (!(std::isfinite(o.learning_rate) && o.learning_rate > 0)) {
@@ -43,8 +28,14 @@ void validate_td_options(const TdOptions& o) {
     fail("tabular TD: need finite v_min < v_max, got v_min {} and v_max {}", o.v_min, o.v_max);
   }
   value::check_hl_gauss_sigma_ratio(o.sigma_ratio, "tabular TD");
+  if (o.quantiles < 1) fail("tabular TD: quantiles must be >= 1, got {}", o.quantiles);
   if (o.max_episode_steps < 0) {
     fail("tabular TD: max_episode_steps must be >= 0, got {}", o.max_episode_steps);
+  }
+  if (o.head == value::HeadKind::kQr && o.target == TdTarget::kExpectedSarsa) {
+    fail(
+        "tabular TD: the qr head takes Q-learning targets only (a mixture of quantile sets is "
+        "not a quantile set)");
   }
 }
 
@@ -55,43 +46,50 @@ const TdOptions& checked(const TdOptions& options) {
   return options;
 }
 
+value::HeadSpec head_spec(const TdOptions& o) {
+  value::HeadSpec spec;
+  spec.kind = o.head;
+  spec.v_min = o.v_min;
+  spec.v_max = o.v_max;
+  spec.bins = o.bins;
+  spec.sigma_ratio = o.sigma_ratio;
+  spec.quantiles = o.quantiles;
+  spec.initial_value = o.initial_value;
+  return spec;
+}
+
 }  // namespace
 
 TabularTdLearner::TabularTdLearner(int num_states, int num_actions, const TdOptions& options)
     : options_(checked(options)),
       num_states_(num_states),
       num_actions_(num_actions),
-      atoms_(options.v_min, options.v_max, options.bins),
-      bin_support_(options.v_min, options.v_max, options.bins) {
+      head_(head_spec(options)),
+      k_(head_.outputs()) {
   if (num_states < 1 || num_actions < 1) {
     fail("tabular TD: need at least one state and one action, got {} and {}", num_states,
          num_actions);
   }
   const size_t pairs = static_cast<size_t>(num_states) * static_cast<size_t>(num_actions);
-  q_.assign(pairs, 0.0);
-  if (options_.representation == TdRepresentation::kScalar) return;
-  m_ = static_cast<size_t>(options_.bins);
-  std::span<const float> points = options_.representation == TdRepresentation::kHlGauss
-                                      ? bin_support_.centers()
-                                      : atoms_.atoms();
-  values_f_.assign(points.begin(), points.end());
-  values_.assign(points.begin(), points.end());
-  logits_.assign(pairs * m_, 0.0);
-  target_f_.assign(m_, 0.0f);
-  next_f_.assign(m_, 0.0f);
-  target_.assign(m_, 0.0);
-  probs_.assign(m_, 0.0);
-  mix_.assign(m_, 0.0);
-  // Uniform softmax: every Q starts at the mean of the support points.
-  double mean = 0;
-  for (double v : values_) mean += v;
-  mean /= static_cast<double>(m_);
-  std::fill(q_.begin(), q_.end(), mean);
+  outputs_.assign(pairs * k_, 0.0f);
+  if (head_.categorical()) {
+    const std::vector<float> start = head_.initial_logits();
+    for (size_t k = 0; k < pairs; ++k) std::copy(start.begin(), start.end(), &outputs_[k * k_]);
+  }
+  std::vector<float> q(pairs);
+  head_.q_values(outputs_, q);
+  q_.assign(q.begin(), q.end());
+  target_.assign(head_.target_size(), 0.0f);
+  grad_.assign(k_, 0.0f);
+  probs_.assign(k_, 0.0f);
+  mix_.assign(k_, 0.0f);
+  if (options_.head == value::HeadKind::kC51) {
+    atoms_.emplace(options_.v_min, options_.v_max, options_.bins);
+  }
 }
 
-std::span<const double> TabularTdLearner::logits(int s, int a) const {
-  if (m_ == 0) return {};
-  return std::span<const double>(logits_).subspan(index(s, a) * m_, m_);
+std::span<const float> TabularTdLearner::outputs(int s, int a) const {
+  return std::span<const float>(outputs_).subspan(index(s, a) * k_, k_);
 }
 
 int TabularTdLearner::greedy_action(int s) const {
@@ -103,11 +101,9 @@ int TabularTdLearner::greedy_action(int s) const {
   return best;
 }
 
-double TabularTdLearner::next_value(int s2) const {
+double TabularTdLearner::expected_next_value(int s2) const {
   const size_t base = index(s2, 0);
-  const int greedy = greedy_action(s2);
-  const double greedy_q = q_[base + static_cast<size_t>(greedy)];
-  if (options_.target == TdTarget::kQLearning) return greedy_q;
+  const double greedy_q = q_[base + static_cast<size_t>(greedy_action(s2))];
   const double eps = options_.epsilon;
   double mean = 0;
   for (int a = 0; a < num_actions_; ++a) mean += q_[base + static_cast<size_t>(a)];
@@ -115,15 +111,16 @@ double TabularTdLearner::next_value(int s2) const {
   return (1 - eps) * greedy_q + eps * mean;
 }
 
-void TabularTdLearner::step_logits(size_t k) {
-  const std::span<double> l = std::span<double>(logits_).subspan(k * m_, m_);
-  // Batch of one: the gradient is softmax(l) - target (the target sums to 1).
-  value::cross_entropy_loss(std::span<const double>(l), std::span<const double>(target_), m_,
-                            std::span<double>(probs_));
-  const double lr = options_.learning_rate;
-  for (size_t i = 0; i < m_; ++i) l[i] -= lr * probs_[i];
-  value::decode_logits(std::span<const double>(l), std::span<const double>(values_),
-                       std::span<double>(&q_[k], 1));
+void TabularTdLearner::mix_next_distributions(int s2) {
+  std::fill(mix_.begin(), mix_.end(), 0.0f);
+  const int greedy = greedy_action(s2);
+  const double eps = options_.epsilon;
+  for (int b = 0; b < num_actions_; ++b) {
+    const double weight = eps / num_actions_ + (b == greedy ? 1 - eps : 0.0);
+    if (weight == 0) continue;
+    value::softmax(outputs(s2, b), k_, probs_);
+    for (size_t i = 0; i < k_; ++i) mix_[i] += static_cast<float>(weight * probs_[i]);
+  }
 }
 
 void TabularTdLearner::update(int s, int a, double r, int s2, bool terminal) {
@@ -131,48 +128,32 @@ void TabularTdLearner::update(int s, int a, double r, int s2, bool terminal) {
       s >= 0 && s < num_states_ && s2 >= 0 && s2 < num_states_ && a >= 0 && a < num_actions_,
       "transition ({}, {}, {}) out of range", s, a, s2);
   VALOR_CHECK(std::isfinite(r), "reward {} is not finite", r);
-  const double g = terminal ? 0.0 : options_.gamma;
-  const size_t k = index(s, a);
-  switch (options_.representation) {
-    case TdRepresentation::kScalar: {
-      const double y = r + g * next_value(s2);
-      q_[k] += options_.learning_rate * (y - q_[k]);
-      return;
-    }
-    case TdRepresentation::kTwoHot:
-    case TdRepresentation::kHlGauss: {
-      const float y = static_cast<float>(r + g * next_value(s2));
-      if (options_.representation == TdRepresentation::kTwoHot) {
-        value::two_hot_target(atoms_, std::span<const float>(&y, 1), target_f_);
-      } else {
-        value::hl_gauss_target(bin_support_, std::span<const float>(&y, 1), target_f_,
-                               options_.sigma_ratio);
-      }
-      std::copy(target_f_.begin(), target_f_.end(), target_.begin());
-      step_logits(k);
-      return;
-    }
-    case TdRepresentation::kC51: {
-      // The next-state distribution: Z(s2, a*) or the epsilon-greedy mixture over actions.
-      std::fill(mix_.begin(), mix_.end(), 0.0);
-      const int greedy = greedy_action(s2);
-      const double eps = options_.target == TdTarget::kQLearning ? 0.0 : options_.epsilon;
-      for (int b = 0; b < num_actions_; ++b) {
-        const double weight = eps / num_actions_ + (b == greedy ? 1 - eps : 0.0);
-        if (weight == 0) continue;
-        value::softmax(logits(s2, b), m_, std::span<double>(probs_));
-        for (size_t i = 0; i < m_; ++i) mix_[i] += weight * probs_[i];
-      }
-      std::copy(mix_.begin(), mix_.end(), next_f_.begin());
-      const float rf = static_cast<float>(r);
-      const float gf = static_cast<float>(g);
-      value::project_categorical(atoms_, next_f_, std::span<const float>(&rf, 1),
-                                 std::span<const float>(&gf, 1), target_f_);
-      std::copy(target_f_.begin(), target_f_.end(), target_.begin());
-      step_logits(k);
-      return;
+  const float rf = static_cast<float>(r);
+  const float gf = terminal ? 0.0f : static_cast<float>(options_.gamma);
+  const std::span<const float> reward(&rf, 1), discount(&gf, 1);
+  if (options_.target == TdTarget::kQLearning) {
+    head_.targets(outputs(s2, greedy_action(s2)), reward, discount, target_);
+  } else if (options_.head == value::HeadKind::kC51) {
+    mix_next_distributions(s2);
+    value::project_categorical(*atoms_, mix_, reward, discount, target_);
+  } else {
+    // The expectation stands in for the next outputs (mse, huber) or their decoded value.
+    const float expected = static_cast<float>(expected_next_value(s2));
+    const std::span<const float> one(&expected, 1);
+    if (head_.categorical()) {
+      head_.targets(outputs(s2, 0), reward, discount, target_, nullptr, one);
+    } else {
+      head_.targets(one, reward, discount, target_);
     }
   }
+  const size_t k = index(s, a);
+  const std::span<float> out = std::span<float>(outputs_).subspan(k * k_, k_);
+  head_.loss(out, target_, grad_);
+  const auto lr = static_cast<float>(options_.learning_rate);
+  for (size_t i = 0; i < k_; ++i) out[i] -= lr * grad_[i];
+  float q = 0;
+  head_.q_values(out, std::span<float>(&q, 1));
+  q_[k] = q;
 }
 
 namespace {
@@ -288,19 +269,18 @@ CompareTdReport compare_td(const TabularMdp& mdp, const std::vector<double>& noi
     }
   }
 
-  for (TdRepresentation representation : kAllTdRepresentations) {
+  for (value::HeadKind head : kCompareTdHeads) {
     for (double sd : noise_levels) {
       CompareTdCell cell;
-      cell.representation = representation;
+      cell.head = head;
       cell.noise_sd = sd;
       for (int i = 0; i < seeds; ++i) {
         TdOptions o = options.base;
-        o.representation = representation;
+        o.head = head;
         o.target = TdTarget::kQLearning;
         o.reward_noise_sd = sd;
-        o.learning_rate = representation == TdRepresentation::kScalar
-                              ? options.scalar_learning_rate
-                              : options.categorical_learning_rate;
+        o.learning_rate = head == value::HeadKind::kMse ? options.scalar_learning_rate
+                                                        : options.categorical_learning_rate;
         o.seed = options.base.seed + static_cast<uint64_t>(i);
         const TdRun run = run_tabular_td(mdp, o, steps, options.log_every, q_star);
         if (report.steps.empty()) report.steps = run.steps;

@@ -25,7 +25,7 @@
 
 #include "valor/value/support.h"
 
-namespace valor::agent {
+namespace valor::value {
 
 enum class HeadKind { kHuber, kMse, kTwoHot, kHlGauss, kC51, kQr };
 
@@ -42,6 +42,9 @@ struct HeadSpec {
   int bins = 51;              // atoms (two_hot, c51) or bins (hl_gauss)
   double sigma_ratio = 0.75;  // hl_gauss
   int quantiles = 51;         // qr
+  // two_hot, hl_gauss, c51: the value a fresh network decodes to (initial_logits()); in
+  // [v_min, v_max].
+  double initial_value = 0.0;
 };
 
 // Where bootstrapped scalar targets fell relative to the support (two_hot, hl_gauss, c51):
@@ -53,9 +56,13 @@ struct TargetRange {
   void add(float y, double v_min, double v_max);
 };
 
+// The uniform share of a categorical head's initial distribution (initial_logits()).
+inline constexpr double kInitialUniformMass = 0.01;
+
 class ValueHead {
  public:
-  // valor::Error for a support that cannot be built or a non-positive count.
+  // valor::Error for a support that cannot be built, a non-positive count, or (categorical
+  // heads) an initial_value outside [v_min, v_max].
   explicit ValueHead(const HeadSpec& spec);
 
   const HeadSpec& spec() const { return spec_; }
@@ -65,6 +72,16 @@ class ValueHead {
   // Values per target row: 1 for huber/mse, K otherwise.
   size_t target_size() const;
   bool categorical() const;
+
+  // The categorical heads' starting point: log p with p = (1 - e) two_hot(v0) + e / m over the m
+  // atoms or bin centres, v0 = spec().initial_value (clipped to the points: bin centres stop half
+  // a bin inside v_min and v_max) and e = kInitialUniformMass. Used as the output layer's bias
+  // (the weights start small), they decode to (1 - e) v0 + e mean(points) whatever the support:
+  // within 1% of the way from v0 to the middle. Every logit lies within log(1 + m (1 - e) / e) of
+  // the largest (9.4 for 121 atoms), so mass can still move anywhere: a Gaussian around v0, or
+  // any start that decodes to v0 exactly at an edge of the support, would put far atoms
+  // thousands of logits down, beyond the reach of gradient steps. Categorical heads only.
+  std::vector<float> initial_logits() const;
 
   // Q-values [rows] from outputs [rows, K] (rows = batch * actions).
   void q_values(std::span<const float> outputs, std::span<float> q) const;
@@ -86,11 +103,11 @@ class ValueHead {
  private:
   HeadSpec spec_;
   size_t outputs_ = 1;
-  std::optional<value::AtomSupport> atoms_;  // two_hot, c51
-  std::optional<value::BinSupport> bins_;    // hl_gauss
-  std::vector<float> values_;                // atoms or bin centers (categorical heads)
-  mutable std::vector<float> scalar_;        // scalar targets of a batch (categorical heads)
-  mutable std::vector<float> probs_;         // softmax of next outputs (c51)
+  std::optional<AtomSupport> atoms_;   // two_hot, c51
+  std::optional<BinSupport> bins_;     // hl_gauss
+  std::vector<float> values_;          // atoms or bin centers (categorical heads)
+  mutable std::vector<float> scalar_;  // scalar targets of a batch (categorical heads)
+  mutable std::vector<float> probs_;   // softmax of next outputs (c51)
 };
 
-}  // namespace valor::agent
+}  // namespace valor::value

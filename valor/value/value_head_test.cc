@@ -1,13 +1,15 @@
-#include "valor/agent/value_head.h"
+#include "valor/value/value_head.h"
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <string>
 #include <vector>
 
 #include "valor/core/error.h"
 
-namespace valor::agent {
+namespace valor::value {
 namespace {
 
 HeadSpec spec_of(HeadKind kind, double v_min = 0.0, double v_max = 4.0, int bins = 5) {
@@ -154,5 +156,67 @@ TEST(ValueHead, TargetsFromTheCallersDecodedNextValueAreIdentical) {
   }
 }
 
+// The categorical heads' initial logits decode to (1 - e) v0 + e mean(points) (v0 clipped to the
+// points), on every support shape, and keep every logit within log(1 + m (1 - e) / e) of the top.
+TEST(ValueHead, InitialLogitsDecodeToTheInitialValue) {
+  struct Case {
+    double v_min, v_max;
+    int bins;
+    double initial;
+  };
+  const Case cases[] = {{0, 60, 121, 30}, {0, 60, 121, 7.3},  {-10, 10, 51, 0},
+                        {0, 60, 121, 0},  {0, 60, 121, 60},   {0, 1, 11, 0.25},
+                        {-1, 1, 2, 0},    {0, 200, 51, 12.5}, {-3, 5, 9, 5}};
+  const double e = kInitialUniformMass;
+  for (HeadKind kind : {HeadKind::kTwoHot, HeadKind::kHlGauss, HeadKind::kC51}) {
+    for (const Case& c : cases) {
+      HeadSpec spec = spec_of(kind, c.v_min, c.v_max, c.bins);
+      spec.initial_value = c.initial;
+      const ValueHead head(spec);
+      const std::vector<float> logits = head.initial_logits();
+      ASSERT_EQ(logits.size(), head.outputs());
+      // The points, and the expected start, computed here.
+      const bool bins = kind == HeadKind::kHlGauss;
+      const double width = (c.v_max - c.v_min) / (bins ? c.bins : c.bins - 1);
+      const double first = bins ? c.v_min + width / 2 : c.v_min;
+      const double last = bins ? c.v_max - width / 2 : c.v_max;
+      const double v0 = std::min(std::max(c.initial, first), last);
+      const double expected = (1 - e) * v0 + e * (first + last) / 2;
+      float q = 0;
+      head.q_values(logits, std::span<float>(&q, 1));
+      const std::string where = std::string(head_name(kind)) + " on [" + std::to_string(c.v_min) +
+                                ", " + std::to_string(c.v_max) + "] from " +
+                                std::to_string(c.initial);
+      EXPECT_NEAR(q, expected, 1e-5 * (c.v_max - c.v_min)) << where;
+      EXPECT_NEAR(q, c.initial, width + e * (c.v_max - c.v_min) / 2) << where;
+      const auto [lo, hi] = std::minmax_element(logits.begin(), logits.end());
+      EXPECT_LE(*hi - *lo, std::log(1 + c.bins * (1 - e) / e) + 1e-5) << where;
+      // Logits all 0, the old start, decode to the middle instead.
+      std::vector<float> zeros(head.outputs(), 0.0f);
+      float middle = 0;
+      head.q_values(zeros, std::span<float>(&middle, 1));
+      EXPECT_NEAR(middle, (c.v_min + c.v_max) / 2, 1e-4 * (c.v_max - c.v_min));
+    }
+  }
+}
+
+TEST(ValueHead, InitialValueOutsideTheSupportIsAnError) {
+  for (HeadKind kind : {HeadKind::kTwoHot, HeadKind::kHlGauss, HeadKind::kC51}) {
+    HeadSpec spec = spec_of(kind, 1.0, 5.0);
+    spec.initial_value = 0.0;
+    try {
+      const ValueHead head(spec);
+      FAIL() << head_name(kind) << ": no error";
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find("initial value 0"), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find("[1, 5]"), std::string::npos) << e.what();
+    }
+  }
+  // The regression heads have no support: any initial value is accepted (and unused).
+  HeadSpec huber = spec_of(HeadKind::kHuber, 1.0, 5.0);
+  huber.initial_value = 0.0;
+  EXPECT_NO_THROW(ValueHead{huber});
+}
+
 }  // namespace
-}  // namespace valor::agent
+}  // namespace valor::value

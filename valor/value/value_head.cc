@@ -1,4 +1,4 @@
-#include "valor/agent/value_head.h"
+#include "valor/value/value_head.h"
 
 #include <algorithm>
 #include <cmath>
@@ -11,7 +11,7 @@
 #include "valor/value/scalar_loss.h"
 #include "valor/value/two_hot.h"
 
-namespace valor::agent {
+namespace valor::value {
 
 const std::vector<std::string>& head_names() {
   static const std::vector<std::string> names = {"huber",    "mse", "two_hot",
@@ -53,7 +53,7 @@ ValueHead::ValueHead(const HeadSpec& spec) : spec_(spec) {
       bins_.emplace(spec.v_min, spec.v_max, spec.bins);
       values_.assign(bins_->centers().begin(), bins_->centers().end());
       outputs_ = bins_->size();
-      value::check_hl_gauss_sigma_ratio(spec.sigma_ratio, "the hl_gauss value head");
+      check_hl_gauss_sigma_ratio(spec.sigma_ratio, "the hl_gauss value head");
       break;
     }
     case HeadKind::kQr:
@@ -61,6 +61,27 @@ ValueHead::ValueHead(const HeadSpec& spec) : spec_(spec) {
       outputs_ = static_cast<size_t>(spec.quantiles);
       break;
   }
+  if (categorical() && !(spec.initial_value >= spec.v_min && spec.initial_value <= spec.v_max)) {
+    fail("the initial value {} of the {} value head must lie in its support [{}, {}]",
+         spec.initial_value, head_name(spec.kind), spec.v_min, spec.v_max);
+  }
+}
+
+std::vector<float> ValueHead::initial_logits() const {
+  VALOR_CHECK(categorical());
+  const double e = kInitialUniformMass;
+  const size_t m = outputs_;
+  std::vector<double> p(m, e / static_cast<double>(m));
+  const double v0 =
+      std::clamp(spec_.initial_value, double{values_.front()}, double{values_.back()});
+  size_t k = 0;
+  while (k + 2 < m && values_[k + 1] <= v0) ++k;
+  const double upper = (v0 - values_[k]) / (double{values_[k + 1]} - values_[k]);
+  p[k] += (1 - e) * (1 - upper);
+  p[k + 1] += (1 - e) * upper;
+  std::vector<float> logits(m);
+  for (size_t i = 0; i < m; ++i) logits[i] = static_cast<float>(std::log(p[i]));
+  return logits;
 }
 
 size_t ValueHead::target_size() const {
@@ -82,10 +103,10 @@ void ValueHead::q_values(std::span<const float> outputs, std::span<float> q) con
     case HeadKind::kTwoHot:
     case HeadKind::kHlGauss:
     case HeadKind::kC51:
-      value::decode_logits(outputs, values_, q);
+      decode_logits(outputs, values_, q);
       break;
     case HeadKind::kQr:
-      value::quantile_mean(outputs, outputs_, q);
+      quantile_mean(outputs, outputs_, q);
       break;
   }
 }
@@ -106,7 +127,7 @@ void ValueHead::targets(std::span<const float> next_outputs, std::span<const flo
     case HeadKind::kHlGauss: {
       scalar_.resize(batch);
       if (next_q.empty()) {
-        value::decode_logits(next_outputs, values_, scalar_);
+        decode_logits(next_outputs, values_, scalar_);
       } else {
         std::copy(next_q.begin(), next_q.end(), scalar_.begin());
       }
@@ -115,19 +136,19 @@ void ValueHead::targets(std::span<const float> next_outputs, std::span<const flo
         if (range) range->add(scalar_[b], spec_.v_min, spec_.v_max);
       }
       if (atoms_) {
-        value::two_hot_target(*atoms_, scalar_, out);
+        two_hot_target(*atoms_, scalar_, out);
       } else {
-        value::hl_gauss_target(*bins_, scalar_, out, spec_.sigma_ratio);
+        hl_gauss_target(*bins_, scalar_, out, spec_.sigma_ratio);
       }
       return;
     }
     case HeadKind::kC51: {
       probs_.resize(next_outputs.size());
-      value::softmax(next_outputs, outputs_, probs_);
+      softmax(next_outputs, outputs_, probs_);
       if (range) {
         scalar_.resize(batch);
         if (next_q.empty()) {
-          value::distribution_mean(probs_, values_, scalar_);
+          distribution_mean(probs_, values_, scalar_);
         } else {
           std::copy(next_q.begin(), next_q.end(), scalar_.begin());
         }
@@ -136,11 +157,11 @@ void ValueHead::targets(std::span<const float> next_outputs, std::span<const flo
           range->add(y, spec_.v_min, spec_.v_max);
         }
       }
-      value::project_categorical(*atoms_, probs_, returns, discounts, out);
+      project_categorical(*atoms_, probs_, returns, discounts, out);
       return;
     }
     case HeadKind::kQr:
-      value::quantile_bellman_target(next_outputs, returns, discounts, out);
+      quantile_bellman_target(next_outputs, returns, discounts, out);
       return;
   }
 }
@@ -152,17 +173,17 @@ double ValueHead::loss(std::span<const float> outputs, std::span<const float> ta
   VALOR_CHECK(targets.size() == batch * target_size());
   switch (spec_.kind) {
     case HeadKind::kHuber:
-      return value::huber_loss(outputs, targets, grad);
+      return huber_loss(outputs, targets, grad);
     case HeadKind::kMse:
-      return value::mse_loss(outputs, targets, grad);
+      return mse_loss(outputs, targets, grad);
     case HeadKind::kTwoHot:
     case HeadKind::kHlGauss:
     case HeadKind::kC51:
-      return value::cross_entropy_loss(outputs, targets, outputs_, grad);
+      return cross_entropy_loss(outputs, targets, outputs_, grad);
     case HeadKind::kQr:
-      return value::quantile_huber_loss(outputs, targets, batch, grad);
+      return quantile_huber_loss(outputs, targets, batch, grad);
   }
   return 0.0;
 }
 
-}  // namespace valor::agent
+}  // namespace valor::value
