@@ -798,7 +798,7 @@ EOF2
       --iterations 30 --bootstrap 200
     expect_in out.txt "2 MDPs x 1 seeds x 1 noise modes x 2 label models x 2 learning models x 2 preference counts = 16 fits"
     expect_in out.txt "| regret | regret |"
-    expect_in out.txt "regret model - partial-return model"
+    expect_in out.txt "each model on its own labels: regret/regret - partial/partial"
     [ "$(wc -l < st/cells.csv)" -eq 17 ] || fail "cells.csv should hold 16 cells and a header"
     expect_in st/cells.csv "noise,labels,model,preferences,mdp,seed,scaled_return,near_optimal"
     expect_in st/report.md "## Label noise: noiseless"

@@ -177,11 +177,30 @@ int study_regret(const StudyArgs& args) {
       o.mdps, o.seeds, o.segment_length, o.fit.gamma, args.reward, o.fit.iterations,
       o.fit.learning_rate, o.fit.init_sd, o.seed, args.bootstrap);
   uint64_t boot_seed = 1;
+  // A table row: the paired difference in the near-optimal indicator, condition a minus b, per
+  // preference count, with its interval and on which side of 0 it lies.
+  auto paired_row = [&](const std::string& title, dp::LabelNoise noise,
+                        dp::PreferenceModel labels_a, dp::PreferenceModel model_a,
+                        dp::PreferenceModel labels_b, dp::PreferenceModel model_b, uint64_t& seed) {
+    std::string row = fmt::format("| {} |", title);
+    for (int n : counts) {
+      const auto& a = conditions.at({noise, labels_a, model_a, n}).near;
+      const auto& b = conditions.at({noise, labels_b, model_b, n}).near;
+      std::vector<std::vector<double>> diff(a.size());
+      for (size_t m = 0; m < a.size(); ++m) {
+        for (size_t k = 0; k < a[m].size(); ++k) diff[m].push_back(a[m][k] - b[m][k]);
+      }
+      const auto ci = run::stratified_bootstrap_mean(diff, args.bootstrap, 0.95, seed++);
+      const char* side = ci.low > 0 ? "above 0" : (ci.high < 0 ? "below 0" : "includes 0");
+      row += fmt::format(" {} ({}) |", interval(pooled_mean(diff), ci, "{:+.2f}"), side);
+    }
+    return row + "\n";
+  };
   for (auto noise : o.noise) {
     const std::string noise_name(dp::label_noise_name(noise));
     std::string near_table = header + "\n" + rule + "\n";
     std::string iqm_table = near_table;
-    std::string diff_table = "| labels |";
+    std::string diff_table = "| comparison |";
     for (int n : counts) diff_table += fmt::format(" {} |", n);
     diff_table += "\n|---|";
     for (size_t i = 0; i < counts.size(); ++i) diff_table += "---|";
@@ -210,32 +229,25 @@ int study_regret(const StudyArgs& args) {
         iqm_table += iqm_row + "\n";
       }
       // Paired difference in the near-optimal indicator: regret model minus partial-return model.
-      std::string diff_row = fmt::format("| {} |", model_label(labels));
-      for (int n : counts) {
-        const auto& regret = conditions.at({noise, labels, dp::PreferenceModel::kRegret, n}).near;
-        const auto& partial =
-            conditions.at({noise, labels, dp::PreferenceModel::kPartialReturn, n}).near;
-        std::vector<std::vector<double>> diff(regret.size());
-        for (size_t m = 0; m < regret.size(); ++m) {
-          for (size_t k = 0; k < regret[m].size(); ++k) {
-            diff[m].push_back(regret[m][k] - partial[m][k]);
-          }
-        }
-        const auto ci = run::stratified_bootstrap_mean(diff, args.bootstrap, 0.95, boot_seed++);
-        const char* side = ci.low > 0 ? "above 0" : (ci.high < 0 ? "below 0" : "includes 0");
-        diff_row += fmt::format(" {} ({}) |", interval(pooled_mean(diff), ci, "{:+.2f}"), side);
-      }
-      diff_table += diff_row + "\n";
+      diff_table += paired_row("regret - partial-return model, " + model_label(labels) + " labels",
+                               noise, labels, dp::PreferenceModel::kRegret, labels,
+                               dp::PreferenceModel::kPartialReturn, boot_seed);
     }
+    // Each model on the labels it generates (the paper's setting where each model is right).
+    uint64_t own_seed = 1000000 + static_cast<uint64_t>(noise == dp::LabelNoise::kLogistic);
+    diff_table += paired_row("each model on its own labels: regret/regret - partial/partial", noise,
+                             dp::PreferenceModel::kRegret, dp::PreferenceModel::kRegret,
+                             dp::PreferenceModel::kPartialReturn,
+                             dp::PreferenceModel::kPartialReturn, own_seed);
     md += fmt::format(
         "\n## Label noise: {}\n\nNear-optimal rate (scaled return > {}), by number of "
         "preferences:\n\n{}\nIQM of the scaled return (1 optimal, 0 uniformly random):\n\n{}\n"
-        "Paired difference in the near-optimal rate, regret model minus partial-return model, on "
-        "the same pairs and labels:\n\n{}",
+        "Paired difference in the near-optimal rate (same pairs): regret model minus "
+        "partial-return model on the same labels, and each model on its own labels:\n\n{}",
         noise_name, dp::kNearOptimalScaledReturn, near_table, iqm_table, diff_table);
     fmt::print(
-        "\nlabel noise {}: near-optimal rate [95% CI]\n{}\nregret model - partial-return "
-        "model, near-optimal rate\n{}",
+        "\nlabel noise {}: near-optimal rate [95% CI]\n{}\npaired differences in the "
+        "near-optimal rate\n{}",
         noise_name, near_table, diff_table);
 
     const std::string png = fmt::format("near-optimal-{}.png", noise_name);
