@@ -808,6 +808,32 @@ EOF2
     run_valor 0 rank many.csv --no-intervals --format csv
     expect_in out.txt "rank,item,rating"
     ;;
+  study_regret)
+    # Issue 17: the regret-preference study on a tiny configuration (2 MDPs, 1 seed).
+    run_valor 0 study regret --out st --preferences 10,40 --mdps 2 --seeds 1 --noise noiseless \
+      --iterations 30 --bootstrap 200
+    expect_in out.txt "2 MDPs x 1 seeds x 1 noise modes x 2 label models x 2 learning models x 2 preference counts = 16 fits"
+    expect_in out.txt "| regret | regret |"
+    expect_in out.txt "each model on its own labels: regret/regret - partial/partial"
+    [ "$(wc -l < st/cells.csv)" -eq 17 ] || fail "cells.csv should hold 16 cells and a header"
+    expect_in st/cells.csv "noise,labels,model,preferences,mdp,seed,scaled_return,near_optimal"
+    expect_in st/report.md "## Label noise: noiseless"
+    expect_in st/mdps.md "## delivery-1"
+    [ -s st/near-optimal-noiseless.png ] || fail "study regret drew no plot"
+    # The same options give the same cells, bit for bit.
+    run_valor 0 study regret --out st2 --preferences 10,40 --mdps 2 --seeds 1 --noise noiseless \
+      --iterations 30 --bootstrap 200
+    cmp st/cells.csv st2/cells.csv || fail "the study is not deterministic"
+    run_valor 2 study regret --out st3 --noise gaussian
+    expect_in err.txt "--noise: unknown label noise 'gaussian' (accepted: noiseless, logistic)"
+    run_valor 2 study regret --out st3 --preferences 10,10
+    expect_in err.txt "preferences lists 10 twice"
+    run_valor 2 study regret --out st3 --reward mlp
+    expect_in err.txt "--reward: unknown reward 'mlp' (accepted: linear, tabular)"
+    run_valor 2 study regret --out st3 --gamma 1
+    expect_in err.txt "gamma must be in [0, 1)"
+    run_valor 2 study regret
+    ;;
   *)
     fail "unknown case"
     ;;

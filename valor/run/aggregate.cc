@@ -29,10 +29,15 @@ double quantile_sorted(const std::vector<double>& v, double q) {
   return v[lo] + (pos - static_cast<double>(lo)) * (v[hi] - v[lo]);
 }
 
-}  // namespace
+double pooled_mean(std::span<const double> values) {
+  double sum = 0.0;
+  for (double v : values) sum += v;
+  return sum / static_cast<double>(values.size());
+}
 
-Interval stratified_bootstrap_iqm(const std::vector<std::vector<double>>& strata, int replicates,
-                                  double level, uint64_t seed) {
+template <typename Statistic>
+Interval stratified_bootstrap(const std::vector<std::vector<double>>& strata, int replicates,
+                              double level, uint64_t seed, Statistic statistic) {
   if (strata.empty()) fail("bootstrap: no strata");
   for (size_t s = 0; s < strata.size(); ++s) {
     if (strata[s].empty()) fail("bootstrap: stratum {} is empty", s);
@@ -48,11 +53,24 @@ Interval stratified_bootstrap_iqm(const std::vector<std::vector<double>>& strata
       for (size_t i = 0; i < stratum.size(); ++i)
         pooled.push_back(stratum[rng.below(stratum.size())]);
     }
-    stat = interquartile_mean(pooled);
+    stat = statistic(pooled);
   }
   std::sort(stats.begin(), stats.end());
   const double tail = (1.0 - level) / 2.0;
   return {quantile_sorted(stats, tail), quantile_sorted(stats, 1.0 - tail)};
+}
+
+}  // namespace
+
+Interval stratified_bootstrap_iqm(const std::vector<std::vector<double>>& strata, int replicates,
+                                  double level, uint64_t seed) {
+  return stratified_bootstrap(strata, replicates, level, seed,
+                              [](std::span<const double> v) { return interquartile_mean(v); });
+}
+
+Interval stratified_bootstrap_mean(const std::vector<std::vector<double>>& strata, int replicates,
+                                   double level, uint64_t seed) {
+  return stratified_bootstrap(strata, replicates, level, seed, pooled_mean);
 }
 
 }  // namespace valor::run

@@ -22,4 +22,8 @@ struct Interval {
 Interval stratified_bootstrap_iqm(const std::vector<std::vector<double>>& strata, int replicates,
                                   double level, uint64_t seed);
 
+// The same for the plain mean of the pooled values (e.g. a rate: the mean of 0/1 indicators).
+Interval stratified_bootstrap_mean(const std::vector<std::vector<double>>& strata, int replicates,
+                                   double level, uint64_t seed);
+
 }  // namespace valor::run

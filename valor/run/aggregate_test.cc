@@ -42,5 +42,24 @@ TEST(StratifiedBootstrap, IntervalBracketsTheEstimateAndIsDeterministic) {
   EXPECT_THROW(stratified_bootstrap_iqm({{1.0}}, 10, 1.0, 1), Error);
 }
 
+TEST(StratifiedBootstrap, MeanIntervalIsOfThePooledMean) {
+  // A rate: 1 of 4 in the first stratum, 3 of 4 in the second; the pooled mean is 0.5. The
+  // outer values are never trimmed, unlike the IQM's.
+  const std::vector<std::vector<double>> strata = {{0, 0, 0, 1}, {1, 1, 0, 1}};
+  const Interval a = stratified_bootstrap_mean(strata, 4000, 0.95, 3);
+  EXPECT_LT(a.low, 0.5);
+  EXPECT_GT(a.high, 0.5);
+  EXPECT_GE(a.low, 0.0);
+  EXPECT_LE(a.high, 1.0);
+  // Each bootstrap mean is (k1 + k2) / 8 with k1 ~ Bin(4, 1/4), k2 ~ Bin(4, 3/4): the 2.5% and
+  // 97.5% points are 0.25 and 0.75.
+  EXPECT_DOUBLE_EQ(a.low, 0.25);
+  EXPECT_DOUBLE_EQ(a.high, 0.75);
+  const Interval constant = stratified_bootstrap_mean({{0.3, 0.3}}, 100, 0.9, 1);
+  EXPECT_DOUBLE_EQ(constant.low, 0.3);
+  EXPECT_DOUBLE_EQ(constant.high, 0.3);
+  EXPECT_THROW(stratified_bootstrap_mean({{}}, 10, 0.95, 1), Error);
+}
+
 }  // namespace
 }  // namespace valor::run
