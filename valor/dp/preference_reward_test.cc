@@ -7,23 +7,14 @@
 
 #include "valor/core/error.h"
 #include "valor/dp/delivery.h"
+#include "valor/dp/testing_delivery.h"
 
 namespace valor::dp {
 namespace {
 
 using ::testing::HasSubstr;
 
-DeliveryMdp small_delivery() {
-  using C = DeliveryCell;
-  // . c . x G
-  // x s . . .
-  // . . c x .
-  return delivery_mdp(
-      3, 5,
-      {C::kRoad, C::kCoin, C::kRoad, C::kRoadBlock, C::kGoal, C::kRoadBlock, C::kSheep, C::kRoad,
-       C::kRoad, C::kRoad, C::kRoad, C::kRoad, C::kCoin, C::kRoadBlock, C::kRoad},
-      {-1.0, 10.0, -50.0, 1.0, -5.0}, "small-delivery");
-}
+using testing::small_delivery;
 
 PreferenceData labelled(const DeliveryMdp& d, int count, PreferenceModel labels, LabelNoise noise,
                         double gamma, uint64_t seed) {

@@ -8,6 +8,7 @@
 #include "valor/core/error.h"
 #include "valor/core/math.h"
 #include "valor/dp/delivery.h"
+#include "valor/dp/testing_delivery.h"
 
 namespace valor::dp {
 namespace {
@@ -51,17 +52,7 @@ TEST(SegmentRegret, EqualsTheSumOfOptimalAdvantagesComputedByHand) {
   EXPECT_NEAR(preference_logit(PreferenceModel::kRegret, mdp, opt, pair), -7.0, 1e-12);
 }
 
-DeliveryMdp small_delivery() {
-  using C = DeliveryCell;
-  // . c . x G
-  // x s . . .
-  // . . c x .
-  return delivery_mdp(
-      3, 5,
-      {C::kRoad, C::kCoin, C::kRoad, C::kRoadBlock, C::kGoal, C::kRoadBlock, C::kSheep, C::kRoad,
-       C::kRoad, C::kRoad, C::kRoad, C::kRoad, C::kCoin, C::kRoadBlock, C::kRoad},
-      {-1.0, 10.0, -50.0, 1.0, -5.0}, "small-delivery");
-}
+using testing::small_delivery;
 
 TEST(SegmentRegret, DeterministicRegretIsTheTelescopedDiscountedForm) {
   const auto d = small_delivery();
