@@ -1,6 +1,9 @@
 // Nonparametric bootstrap over comparisons: resample the comparisons with replacement, refit, and
-// take percentile intervals. Replicates run in parallel; replicate r draws from its own
-// generator Rng(seed, r), so the result does not depend on the number of threads.
+// take percentile intervals. Weights that are whole numbers are counts: a row of weight w is w
+// comparisons, and a resample draws sum(w) comparisons (ComparisonUnits, comparisons.h), so pair
+// totals give the intervals of the expanded rows; fractional weights resample rows. Replicates run
+// in parallel; replicate r draws from its own generator Rng(seed, r), so the result does not depend
+// on the number of threads.
 #pragma once
 
 #include <cstdint>

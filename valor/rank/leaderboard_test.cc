@@ -91,7 +91,7 @@ TEST(Leaderboard, OtherModelsAndTheBootstrap) {
   const Leaderboard th = fit_leaderboard(data, o);
   EXPECT_EQ(th.scale, "natural");
   EXPECT_EQ(th.sigma.size(), 3u);
-  EXPECT_EQ(th.interval, "bootstrap percentile 95% over comparisons, 20 replicates, seed 3");
+  EXPECT_EQ(th.interval, "bootstrap percentile 95% over 13 comparisons, 20 replicates, seed 3");
   for (size_t i = 0; i < 3; ++i) EXPECT_LE(th.low[i], th.high[i]);
   o.threads = 1;
   EXPECT_EQ(fit_leaderboard(data, o).low, th.low);
