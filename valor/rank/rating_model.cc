@@ -250,18 +250,21 @@ double FittedRatings::log_likelihood(const ComparisonSet& data) const {
   return ll;
 }
 
-double saturated_log_likelihood(const ComparisonSet& data, bool ties_apart) {
+double saturated_log_likelihood(const ComparisonSet& data, bool ties_apart, bool ordered) {
   struct Cell {
     double wins = 0, losses = 0, ties = 0;
   };
   std::unordered_map<uint64_t, Cell> cells;
   for (const Comparison& c : data.comparisons()) {
-    Cell& cell = cells[(static_cast<uint64_t>(c.a) << 32) | static_cast<uint32_t>(c.b)];
+    const bool swap = !ordered && c.b < c.a;
+    const int32_t i = swap ? c.b : c.a, j = swap ? c.a : c.b;
+    const double o = swap ? 1 - c.outcome : c.outcome;
+    Cell& cell = cells[(static_cast<uint64_t>(i) << 32) | static_cast<uint32_t>(j)];
     if (ties_apart && c.tie) {
       cell.ties += c.weight;
     } else {
-      cell.wins += c.weight * c.outcome;
-      cell.losses += c.weight * (1 - c.outcome);
+      cell.wins += c.weight * o;
+      cell.losses += c.weight * (1 - o);
     }
   }
   double ll = 0.0;
@@ -275,7 +278,8 @@ double saturated_log_likelihood(const ComparisonSet& data, bool ties_apart) {
 }
 
 double deviance(const FittedRatings& fit, const ComparisonSet& data) {
-  return 2.0 * (saturated_log_likelihood(data, fit.models_ties()) - fit.log_likelihood(data));
+  return 2.0 * (saturated_log_likelihood(data, fit.models_ties(), !std::isnan(fit.order_effect)) -
+                fit.log_likelihood(data));
 }
 
 std::vector<std::string> rating_model_names() {

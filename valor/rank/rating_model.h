@@ -98,12 +98,16 @@ std::vector<std::string> rating_model_names();
 std::unique_ptr<RatingModel> make_rating_model(std::string_view name,
                                                const RatingModelOptions& options = {});
 
-// 2 (log L_saturated - log L): the saturated model has one outcome distribution per ordered pair
-// (a, b) as the comparisons give them (win/loss fractions, plus ties for models_ties()), so the
-// deviance does not change when identical comparisons are merged into one weighted row.
+// 2 (log L_saturated - log L): the saturated model has one outcome distribution (win/loss
+// fractions, plus ties for models_ties()) per pair of items, per ordered pair (first, second)
+// when the fit has an order effect. So the deviance does not change when identical comparisons
+// are merged into one weighted row, nor (without an order effect) when a and b are swapped; a
+// fit with an order effect has another saturated model, so compare it with one without by
+// log-likelihood or AIC, not deviance. (BTm's deviance is against one probability per binomial
+// row: the same when its rows are these pairs.)
 double deviance(const FittedRatings& fit, const ComparisonSet& data);
-// The log-likelihood of that saturated model.
-double saturated_log_likelihood(const ComparisonSet& data, bool ties_apart);
+// The log-likelihood of that saturated model: per unordered pair, or per ordered one.
+double saturated_log_likelihood(const ComparisonSet& data, bool ties_apart, bool ordered);
 
 // Each comparison as rankings of two for Plackett-Luce: "a > b" with weight w * outcome and
 // "b > a" with weight w * (1 - outcome), so a tie is half a ranking each way (Plackett-Luce on

@@ -246,15 +246,18 @@ TEST(RatingModelDeviance, ZeroForTheSaturatedTwoItemFit) {
   const auto fit = make_rating_model("bt", order)->fit(data);
   EXPECT_NEAR(deviance(*fit, data), 0.0, 1e-9);
   EXPECT_EQ(fit->num_parameters(), 2u);
-  // Without the order effect the deviance is 2 (LL_sat - LL) by hand: a first scores 1 of 2,
-  // b first 0.5 of 2 for b, against 0.625 for a throughout.
+  // Without it, one parameter for the one unordered pair: saturated too, at a's score 0.625.
   const auto plain = make_rating_model("bt")->fit(data);
   const double p = 0.625;
   const double ll =
       1 * std::log(p) + 1 * std::log(1 - p) + 1.5 * std::log(p) + 0.5 * std::log(1 - p);
-  const double sat = 2 * std::log(0.5) + 1.5 * std::log(0.75) + 0.5 * std::log(0.25);
   EXPECT_NEAR(plain->log_likelihood(data), ll, 1e-12);
-  EXPECT_NEAR(deviance(*plain, data), 2 * (sat - ll), 1e-9);
+  EXPECT_NEAR(deviance(*plain, data), 0.0, 1e-9);
+  // Its deviance against the ordered saturated model is 2 (LL_sat - LL) by hand: a first scores
+  // 1 of 2, b first 0.5 of 2.
+  const double sat = 2 * std::log(0.5) + 1.5 * std::log(0.75) + 0.5 * std::log(0.25);
+  EXPECT_NEAR(saturated_log_likelihood(data, false, true), sat, 1e-12);
+  EXPECT_GT(fit->log_likelihood(data), plain->log_likelihood(data));
 }
 
 }  // namespace
