@@ -413,8 +413,9 @@ int check_command(const RankArgs& args) {
                     "  (log sigma prior sd {}: the per-item sds overfit without it; "
                     "--sigma-prior 0 for none)",
                     args.sigma_prior)
-              : "  (no log sigma prior: the per-item sds overfit; the default is --sigma-prior "
-                "0.5)";
+              : fmt::format("  (no log sigma prior: the per-item sds overfit; the default is "
+                            "--sigma-prior {})",
+                            rank::kThurstoneLogSigmaPriorSd);
       if (!s.error.empty()) {
         fmt::print("  {:<12} n/a: {}\n", s.model, s.error);
       } else {
@@ -517,8 +518,9 @@ void add_rank_command(CLI::App& app, Action& action) {
                       "order effect) to this CSV");
   command
       ->add_option("--sigma-prior", args->sigma_prior,
-                   "thurstone: sd of the Gaussian prior on each log sigma (default 0.5; 0: none, "
-                   "the per-item sds then overfit)")
+                   fmt::format("thurstone: sd of the Gaussian prior on each log sigma (default "
+                               "{}; 0: none, the per-item sds then overfit)",
+                               rank::kThurstoneLogSigmaPriorSd))
       ->check(CLI::Range(0.0, 1e9));
   command->add_flag("--timing", args->timing,
                     "Print the seconds spent reading, fitting and on the intervals to stderr");
@@ -544,7 +546,9 @@ void add_rank_command(CLI::App& app, Action& action) {
   check->add_option("--k", args->elo_k, "Elo K factor")->check(CLI::Range(1e-9, 1e9));
   check
       ->add_option("--sigma-prior", args->sigma_prior,
-                   "thurstone: sd of the Gaussian prior on each log sigma (default 0.5; 0: none)")
+                   fmt::format("thurstone: sd of the Gaussian prior on each log sigma (default "
+                               "{}; 0: none)",
+                               rank::kThurstoneLogSigmaPriorSd))
       ->check(CLI::Range(0.0, 1e9));
   check->add_option("--col-ranking", args->read.col_ranking, "Rankings column");
   add_read_options(check, *args);
