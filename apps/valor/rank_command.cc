@@ -413,9 +413,10 @@ int check_command(const RankArgs& args) {
                     "  (log sigma prior sd {}: the per-item sds overfit without it; "
                     "--sigma-prior 0 for none)",
                     args.sigma_prior)
-              : fmt::format("  (no log sigma prior: the per-item sds overfit; the default is "
-                            "--sigma-prior {})",
-                            rank::kThurstoneLogSigmaPriorSd);
+              : fmt::format(
+                    "  (no log sigma prior: the per-item sds overfit; the default is "
+                    "--sigma-prior {})",
+                    rank::kThurstoneLogSigmaPriorSd);
       if (!s.error.empty()) {
         fmt::print("  {:<12} n/a: {}\n", s.model, s.error);
       } else {

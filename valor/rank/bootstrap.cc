@@ -103,20 +103,21 @@ BootstrapResult bootstrap_rankings(int num_items, const std::vector<Ranking>& ra
                                    double level, int threads) {
   if (rankings.empty()) fail("bootstrap needs at least one ranking");
   if (num_items < 0) fail("bootstrap: num_items must be >= 0, got {}", num_items);
-  return bootstrap_resampled(static_cast<size_t>(num_items), replicates, seed, level, threads,
-                             [&](Rng& rng) {
-                               std::vector<uint32_t> counts(rankings.size(), 0);
-                               for (size_t k = 0; k < rankings.size(); ++k) {
-                                 ++counts[rng.below(rankings.size())];
-                               }
-                               std::vector<Ranking> sample;
-                               for (size_t k = 0; k < rankings.size(); ++k) {
-                                 if (counts[k] == 0) continue;
-                                 sample.push_back(rankings[k]);
-                                 sample.back().weight *= counts[k];
-                               }
-                               return fit(sample);
-                             });
+  const ComparisonUnits units(rankings.size(), [&](size_t k) { return rankings[k].weight; });
+  return bootstrap_resampled(
+      static_cast<size_t>(num_items), replicates, seed, level, threads, [&](Rng& rng) {
+        std::vector<uint64_t> counts(rankings.size(), 0);
+        for (uint64_t k = 0; k < units.size(); ++k) {
+          ++counts[units.row(rng.below(units.size()))];
+        }
+        std::vector<Ranking> sample;
+        for (size_t k = 0; k < rankings.size(); ++k) {
+          if (counts[k] == 0) continue;
+          sample.push_back(rankings[k]);
+          sample.back().weight = units.unit_weight(k) * static_cast<double>(counts[k]);
+        }
+        return fit(sample);
+      });
 }
 
 }  // namespace valor::rank

@@ -37,18 +37,59 @@ std::vector<int> assign_folds(size_t m, int folds, uint64_t seed) {
   return fold_of;
 }
 
+// The held-out weight of each row in each fold: the units (ComparisonUnits) shuffled and cut into
+// folds; held_out[f] lists (row, weight) in row order.
+std::vector<std::vector<std::pair<size_t, double>>> held_out_by_fold(
+    size_t rows, const std::function<double(size_t)>& weight, int folds, uint64_t seed) {
+  const ComparisonUnits units(rows, weight);
+  if (units.size() > kMaxCvUnits) {
+    fail(
+        "cross-validation: the weights, whole numbers and so counted as comparisons, add up to "
+        "{} comparisons; folds are cut over at most {}",
+        units.size(), kMaxCvUnits);
+  }
+  const std::vector<int> fold_of = assign_folds(units.size(), folds, seed);
+  std::vector<std::vector<std::pair<size_t, double>>> out(static_cast<size_t>(folds));
+  std::vector<uint64_t> count(rows, 0);
+  for (int f = 0; f < folds; ++f) {
+    std::fill(count.begin(), count.end(), 0);
+    for (uint64_t u = 0; u < units.size(); ++u) {
+      if (fold_of[u] == f) ++count[units.row(u)];
+    }
+    for (size_t k = 0; k < rows; ++k) {
+      if (count[k] > 0) {
+        out[static_cast<size_t>(f)].emplace_back(
+            k, units.unit_weight(k) * static_cast<double>(count[k]));
+      }
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 CvScore cross_validate_rankings(int num_items, const std::vector<Ranking>& rankings,
                                 const CvOptions& o, const PlOptions& pl) {
-  const std::vector<int> fold_of = assign_folds(rankings.size(), o.folds, o.seed);
+  const auto held_out = held_out_by_fold(
+      rankings.size(), [&](size_t k) { return rankings[k].weight; }, o.folds, o.seed);
   CvScore score;
   score.model = "pl";
   double ll = 0.0, correct = 0.0;
+  std::vector<double> test_weight(rankings.size());
   for (int f = 0; f < o.folds; ++f) {
+    std::fill(test_weight.begin(), test_weight.end(), 0.0);
     std::vector<Ranking> train, test;
+    for (const auto& [k, w] : held_out[static_cast<size_t>(f)]) {
+      test_weight[k] = w;
+      test.push_back(rankings[k]);
+      test.back().weight = w;
+    }
     for (size_t k = 0; k < rankings.size(); ++k) {
-      (fold_of[k] == f ? test : train).push_back(rankings[k]);
+      const double w = rankings[k].weight - test_weight[k];
+      if (w > 0) {
+        train.push_back(rankings[k]);
+        train.back().weight = w;
+      }
     }
     std::vector<double> log_pi;
     try {
@@ -63,8 +104,8 @@ CvScore cross_validate_rankings(int num_items, const std::vector<Ranking>& ranki
       auto compare = [&](int32_t above, int32_t below) {
         const double a = log_pi[static_cast<size_t>(above)];
         const double b = log_pi[static_cast<size_t>(below)];
-        ++score.decided;
-        correct += a > b ? 1.0 : (a == b ? 0.5 : 0.0);
+        score.decided += r.weight;
+        correct += r.weight * (a > b ? 1.0 : (a == b ? 0.5 : 0.0));
       };
       for (size_t k = 0; k < r.order.size(); ++k) {
         for (size_t l = k + 1; l < r.order.size(); ++l) compare(r.order[k], r.order[l]);
@@ -74,52 +115,20 @@ CvScore cross_validate_rankings(int num_items, const std::vector<Ranking>& ranki
   }
   if (score.error.empty()) {
     score.log_likelihood = ll / score.held_out_weight;
-    score.accuracy = score.decided > 0 ? correct / static_cast<double>(score.decided)
-                                       : std::numeric_limits<double>::quiet_NaN();
+    score.accuracy =
+        score.decided > 0 ? correct / score.decided : std::numeric_limits<double>::quiet_NaN();
   } else {
     score.log_likelihood = score.accuracy = std::numeric_limits<double>::quiet_NaN();
   }
   return score;
 }
 
-namespace {
-
-// The held-out weight of each row in each fold: the units (ComparisonUnits) shuffled and cut into
-// folds; held_out[f] lists (row, weight) in row order.
-std::vector<std::vector<std::pair<size_t, double>>> held_out_by_fold(
-    const std::vector<Comparison>& rows, int folds, uint64_t seed) {
-  const ComparisonUnits units(rows);
-  if (units.size() > kMaxCvUnits) {
-    fail(
-        "cross-validation: the weights, whole numbers and so counted as comparisons, add up to "
-        "{} comparisons; folds are cut over at most {}",
-        units.size(), kMaxCvUnits);
-  }
-  const std::vector<int> fold_of = assign_folds(units.size(), folds, seed);
-  std::vector<std::vector<std::pair<size_t, double>>> out(static_cast<size_t>(folds));
-  std::vector<uint64_t> count(rows.size(), 0);
-  for (int f = 0; f < folds; ++f) {
-    std::fill(count.begin(), count.end(), 0);
-    for (uint64_t u = 0; u < units.size(); ++u) {
-      if (fold_of[u] == f) ++count[units.row(u)];
-    }
-    for (size_t k = 0; k < rows.size(); ++k) {
-      if (count[k] > 0) {
-        out[static_cast<size_t>(f)].emplace_back(
-            k, units.unit_weight(k) * static_cast<double>(count[k]));
-      }
-    }
-  }
-  return out;
-}
-
-}  // namespace
-
 std::vector<CvScore> cross_validate(const ComparisonSet& data, const CvOptions& o) {
   const auto& all = data.comparisons();
   std::vector<std::unique_ptr<RatingModel>> models;
   for (const std::string& name : o.models) models.push_back(make_rating_model(name, o.model));
-  const auto held_out = held_out_by_fold(all, o.folds, o.seed);
+  const auto held_out = held_out_by_fold(
+      all.size(), [&](size_t k) { return all[k].weight; }, o.folds, o.seed);
   const size_t m = all.size();
   const bool any_tie =
       std::any_of(all.begin(), all.end(), [](const Comparison& c) { return c.tie; });

@@ -48,12 +48,13 @@ struct CvScore {
 // does not take).
 std::vector<CvScore> cross_validate(const ComparisonSet& data, const CvOptions& options = {});
 
-// The same for Plackett-Luce on rankings (model "pl"): the rankings are shuffled and split into
-// folds; the log-likelihood is per unit of held-out ranking weight (the log-probability of the
-// whole ranking), and the accuracy is over the pairwise preferences each held-out ranking implies
-// (every ranked item above every later ranked and every unranked item): the fraction where the
-// item ranked above has the larger fitted worth (equal worths count a half). `options.prior_shape`
-// as in fit_plackett_luce_mm; options.folds and options.seed as above (other fields unused).
+// The same for Plackett-Luce on rankings (model "pl"): the rankings (expanded by their weights
+// when these are whole numbers, as comparisons are) are shuffled and split into folds; the
+// log-likelihood is per unit of held-out ranking weight (the log-probability of the whole ranking),
+// and the accuracy is over the pairwise preferences each held-out ranking implies (every ranked
+// item above every later ranked and every unranked item): the weighted fraction where the item
+// ranked above has the larger fitted worth (equal worths count a half). `options.prior_shape` as in
+// fit_plackett_luce_mm; options.folds and options.seed as above (other fields unused).
 CvScore cross_validate_rankings(int num_items, const std::vector<Ranking>& rankings,
                                 const CvOptions& options, const PlOptions& pl = {});
 

@@ -163,5 +163,34 @@ TEST(WeightsAsCounts, LeaderboardCountsComparisons) {
   EXPECT_EQ(lb.interval, "bootstrap percentile 95% over 3727 comparisons, 50 replicates, seed 0");
 }
 
+TEST(WeightsAsCounts, RankingsToo) {
+  // Rankings of 4 items with whole-number weights, and the same expanded one per row.
+  Rng rng(5);
+  std::vector<Ranking> totals, expanded;
+  for (int k = 0; k < 40; ++k) {
+    std::vector<int32_t> order = {0, 1, 2, 3};
+    for (size_t i = 3; i > 0; --i) std::swap(order[i], order[rng.below(i + 1)]);
+    if (rng.uniform() < 0.6 && order[0] != 0) std::swap(order[0], order[1]);
+    const auto w = static_cast<double>(1 + rng.below(5));
+    totals.push_back({order, {}, w});
+    for (int c = 0; c < static_cast<int>(w); ++c) expanded.push_back({order, {}, 1.0});
+  }
+  const RankingFitter fit = [](const std::vector<Ranking>& r) {
+    return fit_plackett_luce_mm(4, r, {}).log_pi;
+  };
+  const BootstrapResult a = bootstrap_rankings(4, totals, fit, 50, 9);
+  const BootstrapResult b = bootstrap_rankings(4, expanded, fit, 50, 9);
+  CvOptions o;
+  const CvScore c = cross_validate_rankings(4, totals, o);
+  const CvScore d = cross_validate_rankings(4, expanded, o);
+  for (size_t i = 0; i < 4; ++i) {
+    EXPECT_NEAR(a.low[i], b.low[i], 1e-9);
+    EXPECT_NEAR(a.high[i], b.high[i], 1e-9);
+  }
+  EXPECT_EQ(c.held_out_weight, static_cast<double>(expanded.size()));
+  EXPECT_NEAR(c.log_likelihood, d.log_likelihood, 1e-9);
+  EXPECT_NEAR(c.accuracy, d.accuracy, 1e-12);
+}
+
 }  // namespace
 }  // namespace valor::rank
