@@ -397,12 +397,12 @@ int check_command(const RankArgs& args) {
     cv.model.thurstone_log_sigma_prior_sd = args.sigma_prior;
     const auto scores = rank::cross_validate(data, cv);
     fmt::print(
-        "held-out ({}-fold over {}, seed {}{}): log-likelihood per comparison and accuracy on "
+        "held-out ({}-fold, seed {}{}, over {}): log-likelihood per comparison and accuracy on "
         "decided comparisons{}\n",
-        args.folds,
-        units.weights_are_counts() ? "comparisons (weights counted as comparisons)"
-                                   : "rows (fractional weights)",
-        args.seed, args.prior > 0 ? fmt::format(", prior sd {}", args.prior) : "",
+        args.folds, args.seed, args.prior > 0 ? fmt::format(", prior sd {}", args.prior) : "",
+        !units.weights_are_counts()         ? "rows (fractional weights)"
+        : units.size() == d.num_comparisons ? "comparisons"
+                                            : "comparisons (weights counted as comparisons)",
         units.weights_are_counts() ? "" : ", weighted");
     fmt::print("  {:<12} {:>14} {:>9}\n", "model", "log-lik", "accuracy");
     for (const auto& s : scores) {

@@ -140,9 +140,11 @@ Eigen::MatrixXd invert(const Eigen::MatrixXd& a, const char* what) {
   const Eigen::LLT<Eigen::MatrixXd> llt(a);
   if (llt.info() != Eigen::Success) {
     fail(
-        "Bradley-Terry{}: the information matrix is singular, so the parameters are not "
-        "identified by these comparisons (e.g. an order effect needs items seen in both "
-        "positions, or in cycles)",
+        "Bradley-Terry{}: the information matrix is singular: the parameters are not identified "
+        "by these comparisons, or their maximum-likelihood estimate is infinite (e.g. with an "
+        "order effect, when the first item of every comparison wins, or of every comparison "
+        "between some items); Firth's bias reduction (--firth) gives finite estimates where "
+        "they are identified",
         what);
   }
   return llt.solve(Eigen::MatrixXd::Identity(a.rows(), a.cols()));

@@ -30,6 +30,8 @@ struct Variant {
   double recovery_tolerance;
 };
 
+void PrintTo(const Variant& v, std::ostream* os) { *os << v.label; }
+
 std::vector<Variant> variants() {
   std::vector<Variant> out;
   for (const std::string& name : rating_model_names()) {
