@@ -480,7 +480,7 @@ void add_rank_command(CLI::App& app, Action& action) {
   command
       ->add_option("--model", args->model,
                    "bt (Bradley-Terry), thurstone, pl (Plackett-Luce; rankings or pairs) or elo")
-      ->check(CLI::IsMember({"bt", "elo", "thurstone", "pl"}));
+      ->check(CLI::IsMember(rank::leaderboard_model_names()));
   command
       ->add_option("--prior", args->prior,
                    "bt: Gaussian prior sd on the ratings (natural scale); thurstone: prior sd on "

@@ -23,8 +23,9 @@ namespace {
 // The 97.5% point of the standard normal: 95% Wald intervals.
 
 void check_options(const InputData& data, const LeaderboardOptions& o) {
-  if (o.model != "bt" && o.model != "thurstone" && o.model != "pl" && o.model != "elo") {
-    fail("rating model '{}': accepted: bt, thurstone, pl, elo", o.model);
+  const std::vector<std::string> models = leaderboard_model_names();
+  if (std::find(models.begin(), models.end(), o.model) == models.end()) {
+    fail("rating model '{}': accepted: {}", o.model, fmt::join(models, ", "));
   }
   if (o.ties != "half" && o.ties != "davidson") {
     fail("ties '{}': accepted: half, davidson", o.ties);
@@ -85,6 +86,12 @@ void check_options(const InputData& data, const LeaderboardOptions& o) {
 }
 
 }  // namespace
+
+std::vector<std::string> leaderboard_model_names() {
+  std::vector<std::string> out = rating_model_names();
+  std::erase(out, "davidson");  // ties = "davidson" with model "bt"
+  return out;
+}
 
 double Leaderboard::win_probability(size_t i, size_t j) const {
   if (fitted) return fitted->win_probability(static_cast<int32_t>(i), static_cast<int32_t>(j));

@@ -15,6 +15,10 @@
 
 namespace valor::rank {
 
+// The models a leaderboard takes: the registry's (rating_model_names), less "davidson", which is
+// model "bt" with ties "davidson".
+std::vector<std::string> leaderboard_model_names();
+
 struct LeaderboardOptions {
   // "bt" (Bradley-Terry by Newton), "thurstone", "pl" (Plackett-Luce by MM) or "elo".
   std::string model = "bt";

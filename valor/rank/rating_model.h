@@ -22,7 +22,8 @@ namespace valor::rank {
 // What the registered models read; each ignores the fields it has no use for.
 struct RatingModelOptions {
   // bt, davidson: sd of the Gaussian prior on the natural-scale ratings (0: none);
-  // thurstone: sd of the Gaussian prior on mu (0: ThurstoneOptions' default precision 1e-4);
+  // thurstone: sd of the Gaussian prior on mu and log sigma (ThurstoneOptions::prior_precision
+  // = 1 / prior^2; 0: its default 1e-4);
   // pl: shape a > 1 of a Gamma(a, a - 1) prior on each worth (0: none).
   double prior = 0.0;
   // thurstone: sd of the Gaussian prior on log sigma_i; 0: no prior on log sigma beyond mu's.

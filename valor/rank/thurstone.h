@@ -9,8 +9,9 @@
 // change when mu is shifted or when mu and s are scaled together, and it has no finite optimum for
 // separable data, so a small prior makes the problem well posed (equivalently, independent priors
 // mu_i ~ N(0, 1/lambda) and log s_i ~ N(0, 1/lambda)). The default is tiny relative to any real
-// data set. After fitting, mu is normalised to mean 0 and (population) standard deviation 1 and s
-// is divided by the same factor, which leaves every P(i > j), and hence the log-likelihood,
+// data set; a further prior on log s_i (log_sigma_prior_sd, below) keeps the sds from
+// overfitting. After fitting, mu is normalised to mean 0 and (population) standard deviation 1 and
+// s is divided by the same factor, which leaves every P(i > j), and hence the log-likelihood,
 // unchanged.
 #pragma once
 
