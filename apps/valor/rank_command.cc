@@ -18,7 +18,6 @@
 #include "valor/rank/cross_validation.h"
 #include "valor/rank/davidson.h"
 #include "valor/rank/diagnostics.h"
-#include "valor/rank/elo.h"
 #include "valor/rank/leaderboard.h"
 #include "valor/rank/plackett_luce.h"
 #include "valor/rank/plots.h"

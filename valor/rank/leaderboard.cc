@@ -13,7 +13,6 @@
 #include "valor/rank/bradley_terry.h"
 #include "valor/rank/bradley_terry_glm.h"
 #include "valor/rank/davidson.h"
-#include "valor/rank/elo.h"
 #include "valor/rank/plackett_luce.h"
 #include "valor/rank/thurstone.h"
 
