@@ -656,7 +656,9 @@ EOF2
     } > battles.csv
     run_valor 0 rank battles.csv
     expect_in out.txt "bt ratings (Elo scale) from 13 comparisons of 3 items"
-    head -n 3 out.txt | tail -n 1 | grep -q "  a  " || { cat out.txt >&2; fail "a is not ranked first"; }
+    expect_in out.txt "log-likelihood "
+    expect_in out.txt ", AIC "
+    head -n 4 out.txt | tail -n 1 | grep -q "  a  " || { cat out.txt >&2; fail "a is not ranked first"; }
     run_valor 0 rank battles.csv --format json --bootstrap 50 --seed 1 --prior 2
     expect_in out.txt '"ci_low"'
     cp out.txt first.json
@@ -730,6 +732,38 @@ EOF2
     run_valor 2 rank split.csv --ties davidson --prior 1
     expect_in err.txt "no tie"
     run_valor 2 rank battles.csv --model elo --ties davidson
+    # Pair totals as weights are counts: the header, the bootstrap and the folds count them.
+    printf 'model_a,model_b,winner,count\na,b,model_a,30\na,b,model_b,10\nb,a,model_a,8\nb,a,model_b,22\nb,c,model_a,25\nc,b,model_a,15\na,c,model_a,35\nc,a,model_b,20\nc,a,model_a,5\n' > totals.csv
+    run_valor 0 rank totals.csv --col-weight count --bootstrap 30 --seed 2
+    expect_in out.txt "from 170 comparisons (9 weighted rows) of 3 items"
+    expect_in out.txt "bootstrap percentile 95% over 170 comparisons, 30 replicates, seed 2"
+    run_valor 0 rank totals.csv --col-weight count --format json
+    expect_in out.txt '"comparisons": 170'
+    expect_in out.txt '"deviance"'
+    expect_in out.txt '"aic"'
+    run_valor 0 rank totals.csv --col-weight count --format csv
+    head -n 1 out.txt | grep -q '^# bt ratings' || { cat out.txt >&2; fail "csv comment header"; }
+    expect_in out.txt "# log-likelihood "
+    run_valor 0 rank totals.csv --col-weight count --format md
+    expect_in out.txt "deviance"
+    run_valor 0 rank check totals.csv --col-weight count
+    expect_in out.txt "170 comparisons (9 weighted rows)"
+    expect_in out.txt "over comparisons (weights counted as comparisons)"
+    expect_in out.txt "log sigma prior sd 0.25"
+    # The order effect, Firth and the covariance (bt only).
+    run_valor 0 rank totals.csv --col-weight count --order-effect --covariance cov.csv
+    expect_in out.txt "order effect (first position) h = "
+    head -n 1 cov.csv | grep -qx 'parameter,a,b,c,(order effect)' || { cat cov.csv >&2; fail "covariance header"; }
+    [ "$(wc -l < cov.csv)" -eq 5 ] || { cat cov.csv >&2; fail "covariance rows"; }
+    run_valor 2 rank totals.csv --col-weight count --model thurstone --order-effect
+    expect_in err.txt "--order-effect is for --model bt"
+    run_valor 2 rank totals.csv --firth --prior 1
+    expect_in err.txt "--firth"
+    printf 'model_a,model_b,winner\na,b,model_a\nb,c,model_a\na,c,model_a\nb,c,model_a\n' > sweep.csv
+    run_valor 2 rank sweep.csv
+    expect_in err.txt "never loses"
+    run_valor 0 rank sweep.csv --firth --format json
+    expect_in out.txt '"bias_reduced": true'
     # The matrix and the figures.
     run_valor 0 rank battles.csv --matrix m.csv --scale natural
     head -n 1 m.csv | grep -qx "item,a,b,c" || { cat m.csv >&2; fail "matrix header"; }

@@ -18,7 +18,6 @@
 #include "valor/rank/cross_validation.h"
 #include "valor/rank/davidson.h"
 #include "valor/rank/diagnostics.h"
-#include "valor/rank/elo.h"
 #include "valor/rank/leaderboard.h"
 #include "valor/rank/plackett_luce.h"
 #include "valor/rank/plots.h"
@@ -43,6 +42,10 @@ struct RankArgs {
   int folds = 5;
   bool timing = false;
   bool no_intervals = false;
+  bool order_effect = false;
+  bool firth = false;
+  double sigma_prior = rank::kThurstoneLogSigmaPriorSd;
+  std::string covariance;
   std::string input_format = "auto";
   rank::ReadOptions read;
 };
@@ -74,12 +77,6 @@ rank::PlOptions pl_options(double prior) {
   return o;
 }
 
-rank::ThurstoneOptions thurstone_options(double prior) {
-  rank::ThurstoneOptions o;
-  if (prior > 0) o.prior_precision = 1.0 / (prior * prior);
-  return o;
-}
-
 std::string csv_field(const std::string& s) {
   if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
   std::string out = "\"";
@@ -98,6 +95,17 @@ int rank_command(const RankArgs& args) {
   const auto start = std::chrono::steady_clock::now();
   if (args.ties == "davidson" && args.model != "bt") {
     fail("--ties davidson is Bradley-Terry's tie model: use it with --model bt");
+  }
+  for (const auto& [set, flag] :
+       {std::pair{args.order_effect, "--order-effect"}, std::pair{args.firth, "--firth"},
+        std::pair{!args.covariance.empty(), "--covariance"}}) {
+    if (set && (args.model != "bt" || args.ties == "davidson")) {
+      fail("{} is for --model bt with --ties half (got --model {}, --ties {})", flag, args.model,
+           args.ties);
+    }
+  }
+  if (args.firth && args.prior > 0) {
+    fail("--firth (bias reduction) replaces --prior {}: use one or the other", args.prior);
   }
   if (args.model == "pl") pl_options(args.prior);  // the flag's own message
   rank::ReadReport report;
@@ -130,6 +138,10 @@ int rank_command(const RankArgs& args) {
   options.seed = args.seed;
   options.elo_k = args.elo_k;
   options.intervals = !args.no_intervals;
+  options.order_effect = args.order_effect;
+  options.bias_reduced = args.firth;
+  options.thurstone_log_sigma_prior_sd = args.sigma_prior;
+  options.covariance = !args.covariance.empty();
   const rank::Leaderboard lb = rank::fit_leaderboard(input, options);
   const std::string& model_name = lb.model;
   const std::string& scale = lb.scale;
@@ -139,7 +151,52 @@ int rank_command(const RankArgs& args) {
   if (lb.kind == rank::LeaderboardModel::kThurstone) {
     extra["sigma"] = nlohmann::json::object();
     for (size_t i = 0; i < n; ++i) extra["sigma"][lb.names[i]] = lb.sigma[i];
+    extra["log_sigma_prior_sd"] = args.sigma_prior;
   }
+  if (args.order_effect) {
+    extra["order_effect"] = {{"estimate", lb.order_effect}, {"sd", lb.order_effect_sd}};
+  }
+  if (args.firth) extra["bias_reduced"] = true;
+  auto number_or_null = [](double x) {
+    return std::isfinite(x) ? nlohmann::json(x) : nlohmann::json(nullptr);
+  };
+  extra["log_likelihood"] = lb.log_likelihood;
+  extra["deviance"] = number_or_null(lb.deviance);
+  extra["aic"] = number_or_null(lb.aic);
+  extra["parameters"] = lb.num_parameters;
+  if (!args.covariance.empty()) {
+    std::vector<std::string> labels = lb.names;
+    if (lb.covariance_dim > n) labels.push_back("(order effect)");
+    const size_t d = lb.covariance_dim;
+    std::string text = "parameter";
+    for (const auto& label : labels) text += "," + csv_field(label);
+    text += "\n";
+    for (size_t r = 0; r < d; ++r) {
+      text += csv_field(labels[r]);
+      for (size_t c = 0; c < d; ++c) text += fmt::format(",{:.17g}", lb.covariance[r * d + c]);
+      text += "\n";
+    }
+    write_file_atomically(args.covariance, text);
+    fmt::print(stderr, "wrote the {} x {} covariance matrix (natural scale) to {}\n", d, d,
+               args.covariance);
+  }
+  // "N comparisons": whole-number weights are counts (pair totals), so N is their sum.
+  const std::string units_used =
+      rankings_input ? fmt::format("{} rankings", report.used)
+      : lb.weights_are_counts
+          ? (lb.total_weight == static_cast<double>(report.used)
+                 ? fmt::format("{} comparisons", report.used)
+                 : fmt::format("{:g} comparisons ({} weighted rows)", lb.total_weight, report.used))
+          : fmt::format("{} comparisons of total weight {:g}", report.used, lb.total_weight);
+  const std::string fit_line = fmt::format(
+      "log-likelihood {:.6f}, deviance {}, AIC {} ({} parameters)", lb.log_likelihood,
+      std::isfinite(lb.deviance) ? fmt::format("{:.6f}", lb.deviance) : "n/a",
+      std::isfinite(lb.aic) ? fmt::format("{:.6f}", lb.aic) : "n/a (not a likelihood fit)",
+      lb.num_parameters);
+  const std::string order_line =
+      args.order_effect ? fmt::format("order effect (first position) h = {:.6f} (sd {:.6f})",
+                                      lb.order_effect, lb.order_effect_sd)
+                        : "";
   auto prob = [&lb](size_t i, size_t j) { return lb.win_probability(i, j); };
 
   std::vector<Row> rows;
@@ -204,23 +261,39 @@ int rank_command(const RankArgs& args) {
       item["ci_high"] = std::isnan(r.high) ? nlohmann::json(nullptr) : nlohmann::json(r.high);
       items.push_back(item);
     }
-    nlohmann::json out = {{"model", model_name},       {"scale", scale},
-                          {"interval", interval},      {units, report.used},
-                          {"skipped", report.skipped}, {"items", items}};
+    nlohmann::json out = {
+        {"model", model_name},
+        {"scale", scale},
+        {"interval", interval},
+        {units, rankings_input ? nlohmann::json(report.used) : nlohmann::json(lb.total_weight)},
+        {"rows", report.used},
+        {"weights_are_counts", lb.weights_are_counts},
+        {"skipped", report.skipped},
+        {"items", items}};
     out.update(extra);
     fmt::print("{}\n", out.dump(2));
     return 0;
   }
   const bool csv = args.format == "csv", md = args.format == "md";
+  const std::string header =
+      fmt::format("{} ratings ({} scale) from {} of {} items; interval: {}", model_name,
+                  scale == "elo" ? "Elo" : "natural", units_used, n, interval);
   if (csv) {
+    // Comment lines (pandas: read_csv(..., comment="#")), then the table.
+    fmt::print("# {}\n# {}\n", header, fit_line);
+    if (!order_line.empty()) fmt::print("# {}\n", order_line);
+    if (extra.contains("nu")) fmt::print("# Davidson tie parameter nu = {}\n", lb.nu);
     fmt::print("rank,item,rating,ci_low,ci_high,comparisons,win_rate\n");
   } else if (md) {
+    fmt::print("{}\n\n{}\n\n", header, fit_line);
+    if (!order_line.empty()) fmt::print("{}\n\n", order_line);
+    if (extra.contains("nu")) fmt::print("Davidson tie parameter nu = {:.4f}\n\n", lb.nu);
     fmt::print(
         "| rank | item | rating | 95% interval | comparisons | win rate |\n"
         "|---:|---|---:|---|---:|---:|\n");
   } else {
-    fmt::print("{} ratings ({} scale) from {} {} of {} items; interval: {}\n", model_name,
-               scale == "elo" ? "Elo" : "natural", report.used, units, n, interval);
+    fmt::print("{}\n{}\n", header, fit_line);
+    if (!order_line.empty()) fmt::print("{}\n", order_line);
     if (extra.contains("nu")) {
       fmt::print("Davidson tie parameter nu = {:.4f}\n", extra["nu"].get<double>());
     }
@@ -283,8 +356,15 @@ int check_command(const RankArgs& args) {
   }
   const rank::ComparisonSet data = std::move(input.items);
   const rank::Diagnostics d = rank::diagnose(data);
-  fmt::print("{}: {} comparisons of {} items, {} distinct pairs{}\n", args.file, d.num_comparisons,
-             d.num_items, d.num_pairs,
+  const rank::ComparisonUnits units(data.comparisons());
+  const std::string counted =
+      !units.weights_are_counts() ? fmt::format("{} comparisons of total weight {:g}",
+                                                d.num_comparisons, units.total_weight())
+      : units.size() == d.num_comparisons
+          ? fmt::format("{} comparisons", d.num_comparisons)
+          : fmt::format("{} comparisons ({} weighted rows)", units.size(), d.num_comparisons);
+  fmt::print("{}: {} of {} items, {} distinct pairs{}\n", args.file, counted, d.num_items,
+             d.num_pairs,
              report.skipped ? fmt::format(" ({} bad rows skipped)", report.skipped) : "");
   fmt::print("comparison graph: {} connected component{}", d.components.size(),
              d.components.size() == 1 ? "" : "s");
@@ -303,28 +383,43 @@ int check_command(const RankArgs& args) {
   fmt::print("intransitive triads: {} of {} decided triads ({:.4f})\n", d.triads.intransitive,
              d.triads.decided, d.triads.fraction());
   if (args.folds > 0) {
-    if (static_cast<size_t>(args.folds) > d.num_comparisons) {
+    if (static_cast<uint64_t>(args.folds) > units.size()) {
       fmt::print("held-out: skipped ({} folds but only {} comparisons)\n", args.folds,
-                 d.num_comparisons);
+                 units.size());
       return 0;
     }
     rank::CvOptions cv;
     cv.folds = args.folds;
     cv.seed = args.seed;
-    cv.prior_sd = args.prior;
-    cv.elo_k = args.elo_k;
-    cv.thurstone_precision = thurstone_options(args.prior).prior_precision;
+    cv.model.prior = args.prior;
+    cv.model.elo_k = args.elo_k;
+    cv.model.thurstone_log_sigma_prior_sd = args.sigma_prior;
     const auto scores = rank::cross_validate(data, cv);
     fmt::print(
-        "held-out ({}-fold, seed {}{}): log-likelihood per comparison and accuracy on decided "
-        "comparisons\n",
-        args.folds, args.seed, args.prior > 0 ? fmt::format(", prior sd {}", args.prior) : "");
+        "held-out ({}-fold, seed {}{}, over {}): log-likelihood per comparison and accuracy on "
+        "decided comparisons{}\n",
+        args.folds, args.seed, args.prior > 0 ? fmt::format(", prior sd {}", args.prior) : "",
+        !units.weights_are_counts()         ? "rows (fractional weights)"
+        : units.size() == d.num_comparisons ? "comparisons"
+                                            : "comparisons (weights counted as comparisons)",
+        units.weights_are_counts() ? "" : ", weighted");
     fmt::print("  {:<12} {:>14} {:>9}\n", "model", "log-lik", "accuracy");
     for (const auto& s : scores) {
+      const std::string note =
+          s.model != "thurstone" ? ""
+          : args.sigma_prior > 0
+              ? fmt::format(
+                    "  (log sigma prior sd {}: the per-item sds overfit without it; "
+                    "--sigma-prior 0 for none)",
+                    args.sigma_prior)
+              : fmt::format(
+                    "  (no log sigma prior: the per-item sds overfit; the default is "
+                    "--sigma-prior {})",
+                    rank::kThurstoneLogSigmaPriorSd);
       if (!s.error.empty()) {
         fmt::print("  {:<12} n/a: {}\n", s.model, s.error);
       } else {
-        fmt::print("  {:<12} {:>14.4f} {:>9.3f}\n", s.model, s.log_likelihood, s.accuracy);
+        fmt::print("  {:<12} {:>14.4f} {:>9.3f}{}\n", s.model, s.log_likelihood, s.accuracy, note);
       }
     }
     if (std::any_of(scores.begin(), scores.end(),
@@ -384,7 +479,7 @@ void add_rank_command(CLI::App& app, Action& action) {
   command
       ->add_option("--model", args->model,
                    "bt (Bradley-Terry), thurstone, pl (Plackett-Luce; rankings or pairs) or elo")
-      ->check(CLI::IsMember({"bt", "elo", "thurstone", "pl"}));
+      ->check(CLI::IsMember(rank::leaderboard_model_names()));
   command
       ->add_option("--prior", args->prior,
                    "bt: Gaussian prior sd on the ratings (natural scale); thurstone: prior sd on "
@@ -412,6 +507,21 @@ void add_rank_command(CLI::App& app, Action& action) {
                              "{} items)",
                              rank::kMaxObservedInformationItems))
       ->excludes(command->get_option("--bootstrap"));
+  command->add_flag("--order-effect", args->order_effect,
+                    "bt: fit a first-position (home) advantage h jointly: P(a beats b) = "
+                    "sigmoid(b_a - b_b + h), a the first item of each comparison");
+  command->add_flag("--firth", args->firth,
+                    "bt: Firth's bias-reduced fit (as BTm(..., br = TRUE)): finite ratings when "
+                    "an item never wins or never loses, without a prior");
+  command->add_option("--covariance", args->covariance,
+                      "bt: write the covariance matrix of the natural-scale ratings (and the "
+                      "order effect) to this CSV");
+  command
+      ->add_option("--sigma-prior", args->sigma_prior,
+                   fmt::format("thurstone: sd of the Gaussian prior on each log sigma (default "
+                               "{}; 0: none, the per-item sds then overfit)",
+                               rank::kThurstoneLogSigmaPriorSd))
+      ->check(CLI::Range(0.0, 1e9));
   command->add_flag("--timing", args->timing,
                     "Print the seconds spent reading, fitting and on the intervals to stderr");
   command->add_option("--col-ranking", args->read.col_ranking,
@@ -434,6 +544,12 @@ void add_rank_command(CLI::App& app, Action& action) {
                    "Gaussian prior sd for bt (and prior sd for thurstone); 0: none")
       ->check(CLI::Range(0.0, 1e9));
   check->add_option("--k", args->elo_k, "Elo K factor")->check(CLI::Range(1e-9, 1e9));
+  check
+      ->add_option("--sigma-prior", args->sigma_prior,
+                   fmt::format("thurstone: sd of the Gaussian prior on each log sigma (default "
+                               "{}; 0: none)",
+                               rank::kThurstoneLogSigmaPriorSd))
+      ->check(CLI::Range(0.0, 1e9));
   check->add_option("--col-ranking", args->read.col_ranking, "Rankings column");
   add_read_options(check, *args);
   auto n = std::make_shared<size_t>(10);

@@ -12,11 +12,13 @@
 namespace valor::rank {
 namespace {
 
-// One resample: each comparison's weight multiplied by how often it was drawn (n draws of n).
-ComparisonSet resample(const ComparisonSet& data, Rng& rng) {
+// One resample: size() units drawn with replacement (ComparisonUnits: the expanded comparisons
+// when the weights are counts, else the rows); each row's weight becomes the weight of its units
+// drawn.
+ComparisonSet resample(const ComparisonSet& data, const ComparisonUnits& units, Rng& rng) {
   const auto& all = data.comparisons();
-  std::vector<uint32_t> counts(all.size(), 0);
-  for (size_t k = 0; k < all.size(); ++k) ++counts[rng.below(all.size())];
+  std::vector<uint64_t> counts(all.size(), 0);
+  for (uint64_t k = 0; k < units.size(); ++k) ++counts[units.row(rng.below(units.size()))];
   ComparisonSet out;
   for (const auto& name : data.items()) out.intern(name);
   auto& comparisons = out.comparisons();
@@ -24,7 +26,7 @@ ComparisonSet resample(const ComparisonSet& data, Rng& rng) {
   for (size_t k = 0; k < all.size(); ++k) {
     if (counts[k] == 0) continue;
     Comparison c = all[k];
-    c.weight *= counts[k];
+    c.weight = units.unit_weight(k) * static_cast<double>(counts[k]);
     comparisons.push_back(c);
   }
   return out;
@@ -91,8 +93,9 @@ BootstrapResult bootstrap_resampled(size_t num_items, int replicates, uint64_t s
 BootstrapResult bootstrap_ratings(const ComparisonSet& data, const RatingFitter& fit,
                                   int replicates, uint64_t seed, double level, int threads) {
   if (data.comparisons().empty()) fail("bootstrap needs at least one comparison");
+  const ComparisonUnits units(data.comparisons());
   return bootstrap_resampled(data.num_items(), replicates, seed, level, threads,
-                             [&](Rng& rng) { return fit(resample(data, rng)); });
+                             [&](Rng& rng) { return fit(resample(data, units, rng)); });
 }
 
 BootstrapResult bootstrap_rankings(int num_items, const std::vector<Ranking>& rankings,
@@ -100,20 +103,21 @@ BootstrapResult bootstrap_rankings(int num_items, const std::vector<Ranking>& ra
                                    double level, int threads) {
   if (rankings.empty()) fail("bootstrap needs at least one ranking");
   if (num_items < 0) fail("bootstrap: num_items must be >= 0, got {}", num_items);
-  return bootstrap_resampled(static_cast<size_t>(num_items), replicates, seed, level, threads,
-                             [&](Rng& rng) {
-                               std::vector<uint32_t> counts(rankings.size(), 0);
-                               for (size_t k = 0; k < rankings.size(); ++k) {
-                                 ++counts[rng.below(rankings.size())];
-                               }
-                               std::vector<Ranking> sample;
-                               for (size_t k = 0; k < rankings.size(); ++k) {
-                                 if (counts[k] == 0) continue;
-                                 sample.push_back(rankings[k]);
-                                 sample.back().weight *= counts[k];
-                               }
-                               return fit(sample);
-                             });
+  const ComparisonUnits units(rankings.size(), [&](size_t k) { return rankings[k].weight; });
+  return bootstrap_resampled(
+      static_cast<size_t>(num_items), replicates, seed, level, threads, [&](Rng& rng) {
+        std::vector<uint64_t> counts(rankings.size(), 0);
+        for (uint64_t k = 0; k < units.size(); ++k) {
+          ++counts[units.row(rng.below(units.size()))];
+        }
+        std::vector<Ranking> sample;
+        for (size_t k = 0; k < rankings.size(); ++k) {
+          if (counts[k] == 0) continue;
+          sample.push_back(rankings[k]);
+          sample.back().weight = units.unit_weight(k) * static_cast<double>(counts[k]);
+        }
+        return fit(sample);
+      });
 }
 
 }  // namespace valor::rank

@@ -1,6 +1,9 @@
 // Nonparametric bootstrap over comparisons: resample the comparisons with replacement, refit, and
-// take percentile intervals. Replicates run in parallel; replicate r draws from its own
-// generator Rng(seed, r), so the result does not depend on the number of threads.
+// take percentile intervals. Weights that are whole numbers are counts: a row of weight w is w
+// comparisons, and a resample draws sum(w) comparisons (ComparisonUnits, comparisons.h), so pair
+// totals give the intervals of the expanded rows; fractional weights resample rows. Replicates run
+// in parallel; replicate r draws from its own generator Rng(seed, r), so the result does not depend
+// on the number of threads.
 #pragma once
 
 #include <cstdint>
@@ -35,8 +38,9 @@ BootstrapResult bootstrap_resampled(size_t num_items, int replicates, uint64_t s
                                     int threads,
                                     const std::function<std::vector<double>(Rng&)>& one_replicate);
 
-// The same over rankings (Plackett-Luce): each ranking's weight is multiplied by how often it was
-// drawn (num_rankings draws with replacement), rankings never drawn are left out.
+// The same over rankings (Plackett-Luce), whole-number weights again counts: each ranking's
+// weight becomes that of its units drawn (sum(w) draws of single rankings, or num_rankings draws
+// of weighted rows for fractional weights); rankings never drawn are left out.
 using RankingFitter = std::function<std::vector<double>(const std::vector<Ranking>&)>;
 BootstrapResult bootstrap_rankings(int num_items, const std::vector<Ranking>& rankings,
                                    const RankingFitter& fit, int replicates, uint64_t seed,

@@ -161,6 +161,8 @@ void check_mle(const ComparisonSet& set, const std::vector<Pair>& pairs) {
 
 void check_bt_mle_exists(const ComparisonSet& set) { check_mle(set, pair_totals(set)); }
 
+void check_bt_connected(const ComparisonSet& set) { check_connected(set, pair_totals(set)); }
+
 BtFit bradley_terry_mm(const ComparisonSet& set, const BtOptions& options) {
   check_options(options);
   if (has_prior(options)) {
@@ -370,7 +372,9 @@ BootstrapResult bradley_terry_bootstrap(const ComparisonSet& set, const BtOption
   const auto& all = set.comparisons();
   if (all.empty()) fail("bootstrap needs at least one comparison");
   const std::vector<Pair> full = pair_totals(set);
-  // Comparisons that add the same (weight, wins) to the same pair are interchangeable: group them
+  // The units drawn: the expanded comparisons when the weights are counts, else the rows.
+  const ComparisonUnits units(all);
+  // Units that add the same (weight, wins) to the same pair are interchangeable: group their rows
   // into classes, so a replicate maps each draw to its class and sums per class.
   struct Class {
     int32_t pair;
@@ -400,8 +404,9 @@ BootstrapResult bradley_terry_bootstrap(const ComparisonSet& set, const BtOption
     for (size_t k = 0; k < all.size(); ++k) {
       const Comparison& c = all[k];
       const int32_t i = std::min(c.a, c.b), j = std::max(c.a, c.b);
-      const Key key{pair_index.at((static_cast<uint64_t>(i) << 32) | static_cast<uint32_t>(j)),
-                    c.weight, c.weight * (c.a < c.b ? c.outcome : 1.0 - c.outcome)};
+      const double w = units.unit_weight(k);
+      const Key key{pair_index.at((static_cast<uint64_t>(i) << 32) | static_cast<uint32_t>(j)), w,
+                    w * (c.a < c.b ? c.outcome : 1.0 - c.outcome)};
       const auto [it, added] = class_index.try_emplace(key, static_cast<int32_t>(classes.size()));
       if (added) classes.push_back({key.pair, key.n, key.wins_i});
       class_of[k] = it->second;
@@ -419,26 +424,27 @@ BootstrapResult bradley_terry_bootstrap(const ComparisonSet& set, const BtOption
     }
   }
   return bootstrap_resampled(set.num_items(), replicates, seed, level, threads, [&](Rng& rng) {
-    // The same draws as bootstrap_ratings' resample(): n indices, uniform with replacement.
-    std::vector<uint32_t> counts(classes.size(), 0);
-    const uint64_t size = all.size();
+    // The same draws as bootstrap_ratings' resample(): units.size() units, uniform with
+    // replacement.
+    std::vector<uint64_t> counts(classes.size(), 0);
+    const uint64_t size = units.size();
     const uint64_t threshold = (0 - size) % size;
-    for (size_t k = 0; k < all.size(); ++k) {
+    for (uint64_t k = 0; k < size; ++k) {
       // Rng::below(size), inlined (Lemire's multiply and reject; the test checks that the draws
       // match): the high word of x * size, rejecting the few biased low words.
       unsigned __int128 m = static_cast<unsigned __int128>(rng.next_u64()) * size;
       while (static_cast<uint64_t>(m) < threshold) {
         m = static_cast<unsigned __int128>(rng.next_u64()) * size;
       }
-      ++counts[static_cast<size_t>(class_of[static_cast<size_t>(m >> 64)])];
+      ++counts[static_cast<size_t>(class_of[units.row(static_cast<uint64_t>(m >> 64))])];
     }
     std::vector<Pair> pairs(full.size());
     for (size_t k = 0; k < full.size(); ++k) pairs[k] = {full[k].i, full[k].j, 0.0, 0.0};
     for (size_t k = 0; k < classes.size(); ++k) {
       if (counts[k] == 0) continue;
       Pair& p = pairs[static_cast<size_t>(classes[k].pair)];
-      p.n += classes[k].n * counts[k];
-      p.wins_i += classes[k].wins_i * counts[k];
+      p.n += classes[k].n * static_cast<double>(counts[k]);
+      p.wins_i += classes[k].wins_i * static_cast<double>(counts[k]);
     }
     std::erase_if(pairs, [](const Pair& p) { return p.n == 0.0; });
     return newton(set, pairs, options, start.empty() ? nullptr : &start).ratings;

@@ -94,6 +94,9 @@ std::vector<double> observed_information_sd(const ComparisonSet& comparisons,
 // that never loses to the rest, e.g. an item that never loses or never wins. The message names
 // the items involved and suggests a prior (--prior) or more comparisons.
 void check_bt_mle_exists(const ComparisonSet& comparisons);
+// valor::Error (naming two items no chain of comparisons links) when the comparison graph is
+// disconnected: then no rating difference across components is identified, even with Firth.
+void check_bt_connected(const ComparisonSet& comparisons);
 
 // The Elo-like scale: 400 / ln(10) * b + 1000 (a difference of 400 means odds of 10 to 1).
 double to_elo_scale(double b);

@@ -1,5 +1,6 @@
 #include "valor/rank/comparisons.h"
 
+#include <algorithm>
 #include <cmath>
 #include <unordered_map>
 
@@ -63,6 +64,41 @@ std::vector<PairTotals> pair_totals(const ComparisonSet& set) {
     }
   }
   return pairs;
+}
+
+ComparisonUnits::ComparisonUnits(const std::vector<Comparison>& rows)
+    : ComparisonUnits(rows.size(), [&rows](size_t k) { return rows[k].weight; }) {}
+
+ComparisonUnits::ComparisonUnits(size_t rows, const std::function<double(size_t)>& weight)
+    : weight_(weight) {
+  bool all_one = true;
+  for (size_t k = 0; k < rows; ++k) {
+    const double w = weight(k);
+    total_ += w;
+    if (w != 1.0) all_one = false;
+    if (w != std::floor(w)) counts_ = false;
+  }
+  size_ = rows;
+  if (all_one || !counts_) return;
+  end_.resize(rows);
+  uint64_t sum = 0;
+  for (size_t k = 0; k < rows; ++k) {
+    const double w = weight(k);
+    if (w > static_cast<double>(kMaxUnits - sum)) {
+      fail(
+          "the weights, whole numbers and so counted as comparisons, add up to more than {} "
+          "comparisons (at row {}), beyond what the bootstrap and cross-validation resample",
+          kMaxUnits, k + 1);
+    }
+    sum += static_cast<uint64_t>(w);
+    end_[k] = sum;
+  }
+  size_ = sum;
+}
+
+size_t ComparisonUnits::row(uint64_t u) const {
+  if (end_.empty()) return static_cast<size_t>(u);
+  return static_cast<size_t>(std::upper_bound(end_.begin(), end_.end(), u) - end_.begin());
 }
 
 }  // namespace valor::rank

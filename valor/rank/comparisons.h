@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -60,5 +61,36 @@ struct PairTotals {
 };
 
 std::vector<PairTotals> pair_totals(const ComparisonSet& set);
+
+// What the bootstrap and cross-validation resample and split (docs/rank.md, "weights are
+// counts"). When every weight is a whole number, a row of weight w stands for w comparisons (pair
+// totals passed as weights, as BradleyTerry2 takes them) and the units are those expanded
+// comparisons, each of weight 1: a resample draws sum(w) of them, folds cut them, so a file of
+// totals gives the same answers as one row per comparison. Otherwise (fractional weights) every
+// row is one unit carrying its weight.
+class ComparisonUnits {
+ public:
+  // weight(k) for the rows k < rows. valor::Error when the whole-number weights add up to more
+  // than kMaxUnits.
+  ComparisonUnits(size_t rows, const std::function<double(size_t)>& weight);
+  explicit ComparisonUnits(const std::vector<Comparison>& rows);
+  static constexpr uint64_t kMaxUnits = uint64_t{1} << 53;
+
+  bool weights_are_counts() const { return counts_; }
+  uint64_t size() const { return size_; }  // the number of units
+  // The row of unit u < size().
+  size_t row(uint64_t u) const;
+  // The weight one unit of row k carries: 1 when the weights are counts, else the row's weight.
+  double unit_weight(size_t k) const { return counts_ ? 1.0 : weight_(k); }
+  // The total weight (sum of the rows' weights).
+  double total_weight() const { return total_; }
+
+ private:
+  std::function<double(size_t)> weight_;
+  bool counts_ = true;
+  uint64_t size_ = 0;
+  double total_ = 0.0;
+  std::vector<uint64_t> end_;  // units in rows <= k; empty when every row is one unit
+};
 
 }  // namespace valor::rank

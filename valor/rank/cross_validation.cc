@@ -9,62 +9,16 @@
 #include "valor/core/error.h"
 #include "valor/core/math.h"
 #include "valor/core/random.h"
-#include "valor/rank/bradley_terry.h"
-#include "valor/rank/davidson.h"
-#include "valor/rank/elo.h"
-#include "valor/rank/thurstone.h"
+#include "valor/rank/comparisons.h"
 
 namespace valor::rank {
 namespace {
 
 double clamp_probability(double p) { return std::clamp(p, 1e-12, 1.0 - 1e-12); }
 
-// A fitted model's predictions: P(a wins), P(tie), P(b wins) for items a, b. Models without a
-// tie outcome give P(tie) = 0 and P(b wins) = 1 - P(a wins).
-using Predictor = std::function<void(int32_t a, int32_t b, double& win, double& tie, double& loss)>;
-
-Predictor fit_model(const std::string& model, const ComparisonSet& train, const CvOptions& o) {
-  BtOptions bt;
-  bt.prior_sd = o.prior_sd;
-  if (model == "bt") {
-    auto r = bradley_terry_newton(train, bt).ratings;
-    return [r](int32_t a, int32_t b, double& win, double& tie, double& loss) {
-      win = sigmoid(r[static_cast<size_t>(a)] - r[static_cast<size_t>(b)]);
-      tie = 0.0;
-      loss = 1.0 - win;
-    };
-  }
-  if (model == "davidson") {
-    const DavidsonFit fit = bradley_terry_davidson(train, bt);
-    return [fit](int32_t a, int32_t b, double& win, double& tie, double& loss) {
-      const auto p = davidson_probabilities(fit.ratings[static_cast<size_t>(a)],
-                                            fit.ratings[static_cast<size_t>(b)], fit.nu);
-      win = p.win;
-      tie = p.tie;
-      loss = p.loss;
-    };
-  }
-  if (model == "thurstone") {
-    ThurstoneOptions to;
-    to.prior_precision = o.thurstone_precision;
-    const ThurstoneFit fit = fit_thurstone(train, to);
-    return [fit](int32_t a, int32_t b, double& win, double& tie, double& loss) {
-      const auto i = static_cast<size_t>(a), j = static_cast<size_t>(b);
-      win = thurstone_probability(fit.mu[i], fit.sigma[i], fit.mu[j], fit.sigma[j]);
-      tie = 0.0;
-      loss = 1.0 - win;
-    };
-  }
-  if (model == "elo") {
-    auto r = elo_ratings(train, o.elo_k);
-    return [r](int32_t a, int32_t b, double& win, double& tie, double& loss) {
-      win = elo_expected_score(r[static_cast<size_t>(a)], r[static_cast<size_t>(b)]);
-      tie = 0.0;
-      loss = 1.0 - win;
-    };
-  }
-  fail("cross-validation: unknown model '{}'; accepted: bt, davidson, thurstone, elo", model);
-}
+// Units (comparisons) cross-validation cuts into folds at most: the fold assignment holds 12
+// bytes per unit.
+constexpr uint64_t kMaxCvUnits = 100'000'000;
 
 // Fold of each of m units: a Fisher-Yates shuffle with the project's generator (the same folds on
 // every platform), cut into `folds` near-equal parts.
@@ -83,18 +37,59 @@ std::vector<int> assign_folds(size_t m, int folds, uint64_t seed) {
   return fold_of;
 }
 
+// The held-out weight of each row in each fold: the units (ComparisonUnits) shuffled and cut into
+// folds; held_out[f] lists (row, weight) in row order.
+std::vector<std::vector<std::pair<size_t, double>>> held_out_by_fold(
+    size_t rows, const std::function<double(size_t)>& weight, int folds, uint64_t seed) {
+  const ComparisonUnits units(rows, weight);
+  if (units.size() > kMaxCvUnits) {
+    fail(
+        "cross-validation: the weights, whole numbers and so counted as comparisons, add up to "
+        "{} comparisons; folds are cut over at most {}",
+        units.size(), kMaxCvUnits);
+  }
+  const std::vector<int> fold_of = assign_folds(units.size(), folds, seed);
+  std::vector<std::vector<std::pair<size_t, double>>> out(static_cast<size_t>(folds));
+  std::vector<uint64_t> count(rows, 0);
+  for (int f = 0; f < folds; ++f) {
+    std::fill(count.begin(), count.end(), 0);
+    for (uint64_t u = 0; u < units.size(); ++u) {
+      if (fold_of[u] == f) ++count[units.row(u)];
+    }
+    for (size_t k = 0; k < rows; ++k) {
+      if (count[k] > 0) {
+        out[static_cast<size_t>(f)].emplace_back(
+            k, units.unit_weight(k) * static_cast<double>(count[k]));
+      }
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 CvScore cross_validate_rankings(int num_items, const std::vector<Ranking>& rankings,
                                 const CvOptions& o, const PlOptions& pl) {
-  const std::vector<int> fold_of = assign_folds(rankings.size(), o.folds, o.seed);
+  const auto held_out = held_out_by_fold(
+      rankings.size(), [&](size_t k) { return rankings[k].weight; }, o.folds, o.seed);
   CvScore score;
   score.model = "pl";
   double ll = 0.0, correct = 0.0;
+  std::vector<double> test_weight(rankings.size());
   for (int f = 0; f < o.folds; ++f) {
+    std::fill(test_weight.begin(), test_weight.end(), 0.0);
     std::vector<Ranking> train, test;
+    for (const auto& [k, w] : held_out[static_cast<size_t>(f)]) {
+      test_weight[k] = w;
+      test.push_back(rankings[k]);
+      test.back().weight = w;
+    }
     for (size_t k = 0; k < rankings.size(); ++k) {
-      (fold_of[k] == f ? test : train).push_back(rankings[k]);
+      const double w = rankings[k].weight - test_weight[k];
+      if (w > 0) {
+        train.push_back(rankings[k]);
+        train.back().weight = w;
+      }
     }
     std::vector<double> log_pi;
     try {
@@ -109,8 +104,8 @@ CvScore cross_validate_rankings(int num_items, const std::vector<Ranking>& ranki
       auto compare = [&](int32_t above, int32_t below) {
         const double a = log_pi[static_cast<size_t>(above)];
         const double b = log_pi[static_cast<size_t>(below)];
-        ++score.decided;
-        correct += a > b ? 1.0 : (a == b ? 0.5 : 0.0);
+        score.decided += r.weight;
+        correct += r.weight * (a > b ? 1.0 : (a == b ? 0.5 : 0.0));
       };
       for (size_t k = 0; k < r.order.size(); ++k) {
         for (size_t l = k + 1; l < r.order.size(); ++l) compare(r.order[k], r.order[l]);
@@ -120,8 +115,8 @@ CvScore cross_validate_rankings(int num_items, const std::vector<Ranking>& ranki
   }
   if (score.error.empty()) {
     score.log_likelihood = ll / score.held_out_weight;
-    score.accuracy = score.decided > 0 ? correct / static_cast<double>(score.decided)
-                                       : std::numeric_limits<double>::quiet_NaN();
+    score.accuracy =
+        score.decided > 0 ? correct / score.decided : std::numeric_limits<double>::quiet_NaN();
   } else {
     score.log_likelihood = score.accuracy = std::numeric_limits<double>::quiet_NaN();
   }
@@ -130,62 +125,65 @@ CvScore cross_validate_rankings(int num_items, const std::vector<Ranking>& ranki
 
 std::vector<CvScore> cross_validate(const ComparisonSet& data, const CvOptions& o) {
   const auto& all = data.comparisons();
-  const std::vector<int> fold_of = assign_folds(all.size(), o.folds, o.seed);
+  std::vector<std::unique_ptr<RatingModel>> models;
+  for (const std::string& name : o.models) models.push_back(make_rating_model(name, o.model));
+  const auto held_out = held_out_by_fold(
+      all.size(), [&](size_t k) { return all[k].weight; }, o.folds, o.seed);
   const size_t m = all.size();
   const bool any_tie =
       std::any_of(all.begin(), all.end(), [](const Comparison& c) { return c.tie; });
-  for (const std::string& model : o.models) {
-    if (model != "bt" && model != "davidson" && model != "thurstone" && model != "elo") {
-      fail("cross-validation: unknown model '{}'; accepted: bt, davidson, thurstone, elo", model);
-    }
-  }
   std::vector<CvScore> scores;
-  for (const std::string& model : o.models) {
-    if (model == "davidson" && !any_tie) continue;
+  std::vector<double> test_weight(m);
+  for (const auto& model : models) {
+    if (model->name() == "davidson" && !any_tie) continue;
     CvScore score;
-    score.model = model;
+    score.model = std::string(model->name());
     double ll = 0.0, correct = 0.0;
     for (int f = 0; f < o.folds && score.error.empty(); ++f) {
+      std::fill(test_weight.begin(), test_weight.end(), 0.0);
+      for (const auto& [k, w] : held_out[static_cast<size_t>(f)]) test_weight[k] = w;
       ComparisonSet train;
       for (const auto& name : data.items()) train.intern(name);
       for (size_t k = 0; k < m; ++k) {
-        if (fold_of[k] != f) train.comparisons().push_back(all[k]);  // file order kept (Elo)
+        // File order kept (Elo). A row's weight less its held-out units: exact in whole numbers.
+        const double w = all[k].weight - test_weight[k];
+        if (w > 0) {
+          train.comparisons().push_back(all[k]);
+          train.comparisons().back().weight = w;
+        }
       }
-      Predictor predict;
+      std::unique_ptr<FittedRatings> fit;
       try {
-        predict = fit_model(model, train, o);
+        fit = model->fit(train);
       } catch (const Error& e) {
         score.error = fmt::format("fold {}: {}", f + 1, e.what());
         break;
       }
-      for (size_t k = 0; k < m; ++k) {
-        if (fold_of[k] != f) continue;
+      const bool ties = fit->models_ties();
+      for (const auto& [k, w] : held_out[static_cast<size_t>(f)]) {
         const Comparison& c = all[k];
-        double win = 0.0, tie = 0.0, loss = 0.0;
-        predict(c.a, c.b, win, tie, loss);
-        score.held_out_weight += c.weight;
-        if (model == "davidson") {
-          ll += c.tie ? c.weight * std::log(clamp_probability(tie))
-                      : c.weight * (c.outcome * std::log(clamp_probability(win)) +
-                                    (1.0 - c.outcome) * std::log(clamp_probability(loss)));
+        const OutcomeProbabilities p = fit->probabilities(c.a, c.b);
+        score.held_out_weight += w;
+        if (ties && c.tie) {
+          ll += w * std::log(clamp_probability(p.tie));
         } else {
-          const double p = clamp_probability(win);
-          ll += c.weight * (c.outcome * std::log(p) + (1.0 - c.outcome) * std::log(1.0 - p));
+          ll += w * (c.outcome * std::log(clamp_probability(p.win)) +
+                     (1.0 - c.outcome) * std::log(clamp_probability(p.loss)));
         }
         if (c.outcome != 0.5) {
-          ++score.decided;
-          if (win == loss) {
-            correct += 0.5;
-          } else if ((win > loss) == (c.outcome > 0.5)) {
-            correct += 1.0;
+          score.decided += w;
+          if (p.win == p.loss) {
+            correct += 0.5 * w;
+          } else if ((p.win > p.loss) == (c.outcome > 0.5)) {
+            correct += w;
           }
         }
       }
     }
     if (score.error.empty()) {
       score.log_likelihood = ll / score.held_out_weight;
-      score.accuracy = score.decided > 0 ? correct / static_cast<double>(score.decided)
-                                         : std::numeric_limits<double>::quiet_NaN();
+      score.accuracy =
+          score.decided > 0 ? correct / score.decided : std::numeric_limits<double>::quiet_NaN();
     } else {
       score.log_likelihood = score.accuracy = std::numeric_limits<double>::quiet_NaN();
     }

@@ -57,7 +57,7 @@ TEST(CrossValidationTest, ScoresMatchTheTruthOnSimulatedData) {
   const CvScore& bt = find(scores, "bt");
   EXPECT_TRUE(bt.error.empty()) << bt.error;
   EXPECT_DOUBLE_EQ(bt.held_out_weight, 4000.0);
-  EXPECT_EQ(bt.decided, 4000u);
+  EXPECT_EQ(bt.decided, 4000.0);
   EXPECT_NEAR(bt.accuracy, best_accuracy, 0.03);
   EXPECT_NEAR(bt.log_likelihood, best_ll, 0.02);
   EXPECT_GT(bt.log_likelihood, std::log(0.5));
@@ -84,7 +84,7 @@ TEST(CrossValidationTest, DeterministicForASeedAndDavidsonWithTies) {
   EXPECT_NE(one[0].log_likelihood, other[0].log_likelihood);
   const CvScore& d = find(one, "davidson");
   EXPECT_TRUE(d.error.empty()) << d.error;
-  EXPECT_LT(d.decided, 600u);  // ties are not counted in accuracy
+  EXPECT_LT(d.decided, 600.0);  // ties are not counted in accuracy
   EXPECT_EQ(d.decided, find(one, "bt").decided);
   EXPECT_GT(d.accuracy, 0.5);
 }
@@ -104,7 +104,7 @@ TEST(CrossValidationTest, FailedFitIsReportedAndBadArgumentsThrow) {
   ASSERT_EQ(scores.size(), 1u);
   EXPECT_NE(scores[0].error.find("never wins"), std::string::npos) << scores[0].error;
   EXPECT_TRUE(std::isnan(scores[0].log_likelihood));
-  options.prior_sd = 1.0;
+  options.model.prior = 1.0;
   EXPECT_TRUE(cross_validate(set, options)[0].error.empty());
   options.folds = 1;
   EXPECT_THROW(cross_validate(set, options), Error);
@@ -137,7 +137,7 @@ TEST(CrossValidationTest, PlackettLuceOnRankings) {
   ASSERT_TRUE(score.error.empty()) << score.error;
   EXPECT_EQ(score.model, "pl");
   EXPECT_DOUBLE_EQ(score.held_out_weight, 3000.0);
-  EXPECT_EQ(score.decided, 3000u * 12u);  // a top-3 of 6 implies 5 + 4 + 3 preferences
+  EXPECT_EQ(score.decided, 3000.0 * 12);  // a top-3 of 6 implies 5 + 4 + 3 preferences
   // Held-out log-likelihood close to the truth's (the best a model can expect), far above the
   // uniform model's log(1 / (6 * 5 * 4)).
   const double truth_ll = plackett_luce_log_likelihood(6, rankings, truth) / 3000.0;

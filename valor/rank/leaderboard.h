@@ -5,12 +5,19 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <limits>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "valor/rank/comparison_reader.h"
+#include "valor/rank/rating_model.h"
 
 namespace valor::rank {
+
+// The models a leaderboard takes: the registry's (rating_model_names), less "davidson", which is
+// model "bt" with ties "davidson".
+std::vector<std::string> leaderboard_model_names();
 
 struct LeaderboardOptions {
   // "bt" (Bradley-Terry by Newton), "thurstone", "pl" (Plackett-Luce by MM) or "elo".
@@ -32,6 +39,13 @@ struct LeaderboardOptions {
   double elo_k = 4.0;
   bool intervals = true;  // false: no interval (with bootstrap 0)
   int threads = 0;        // bootstrap threads, 0: all cores (the result does not depend on it)
+  // bt only: the first-position (home) term, and Firth's bias reduction (rating_model.h).
+  bool order_effect = false;
+  bool bias_reduced = false;
+  // thurstone: sd of the prior on log sigma_i (kThurstoneLogSigmaPriorSd; 0: none).
+  double thurstone_log_sigma_prior_sd = kThurstoneLogSigmaPriorSd;
+  // bt only: fill Leaderboard::covariance (dense, at most kMaxObservedInformationItems items).
+  bool covariance = false;
 };
 
 enum class LeaderboardModel { kBradleyTerry, kDavidson, kThurstone, kPlackettLuce, kElo };
@@ -53,6 +67,26 @@ struct Leaderboard {
   std::vector<double> comparisons, win_rate;
   std::vector<double> sigma;  // thurstone: the per-item sd; empty otherwise
   double nu = 0;              // bt-davidson: the tie parameter
+  // bt with the order effect: h on the natural scale and its standard error (Wald, from the
+  // joint information); NaN otherwise.
+  double order_effect = std::numeric_limits<double>::quiet_NaN();
+  double order_effect_sd = std::numeric_limits<double>::quiet_NaN();
+  // Model comparison: the log-likelihood of the data at the fit (rating_model.h; for rankings,
+  // of the rankings), the deviance against one outcome distribution per ordered pair (NaN for
+  // rankings), the number of free parameters and AIC = 2 k - 2 log L (NaN for Elo, which is not
+  // a likelihood fit). Computed without any prior's penalty.
+  double log_likelihood = 0, deviance = 0, aic = 0;
+  size_t num_parameters = 0;
+  // The total weight of the comparisons (or rankings); when weights_are_counts, the number of
+  // comparisons they stand for (ComparisonUnits), what the bootstrap resamples.
+  double total_weight = 0;
+  bool weights_are_counts = true;
+  // With LeaderboardOptions::covariance: the covariance of the natural-scale ratings (plus h last
+  // with the order effect), row-major, covariance_dim square; under mean(b) = 0 without a prior.
+  std::vector<double> covariance;
+  size_t covariance_dim = 0;
+  // The fitted model (pairwise input); null for rankings.
+  std::shared_ptr<const FittedRatings> fitted;
   // Wall-clock seconds of the fit (with the Wald standard errors) and of the bootstrap.
   double fit_seconds = 0, interval_seconds = 0;
 
@@ -66,14 +100,10 @@ struct Leaderboard {
 // Fits `data` (read_comparisons_or_rankings, or built by the caller) as `options` say.
 // valor::Error, naming the option's value (never a command-line flag), for: an unknown model,
 // ties or scale; Davidson ties with a model other than bt; rankings with a model other than pl;
-// a pl prior that is neither 0 nor > 1; bootstrap < 0; observed-information intervals above
-// kMaxObservedInformationItems items (checked before fitting); and the errors of the fits
+// a pl prior that is neither 0 nor > 1; the order effect, Firth or the covariance with a model
+// other than bt, Firth with a prior or Davidson ties; bootstrap < 0; observed-information intervals
+// above kMaxObservedInformationItems items (checked before fitting); and the errors of the fits
 // (e.g. no maximum-likelihood estimate without a prior).
 Leaderboard fit_leaderboard(const InputData& data, const LeaderboardOptions& options = {});
-
-// Each comparison as rankings of two for Plackett-Luce: "a > b" with weight w * outcome and
-// "b > a" with weight w * (1 - outcome), so a tie is half a ranking each way (Plackett-Luce on
-// pairs is then Bradley-Terry with ties as half wins).
-std::vector<Ranking> pairs_as_rankings(const ComparisonSet& data);
 
 }  // namespace valor::rank

@@ -91,7 +91,7 @@ TEST(Leaderboard, OtherModelsAndTheBootstrap) {
   const Leaderboard th = fit_leaderboard(data, o);
   EXPECT_EQ(th.scale, "natural");
   EXPECT_EQ(th.sigma.size(), 3u);
-  EXPECT_EQ(th.interval, "bootstrap percentile 95% over comparisons, 20 replicates, seed 3");
+  EXPECT_EQ(th.interval, "bootstrap percentile 95% over 13 comparisons, 20 replicates, seed 3");
   for (size_t i = 0; i < 3; ++i) EXPECT_LE(th.low[i], th.high[i]);
   o.threads = 1;
   EXPECT_EQ(fit_leaderboard(data, o).low, th.low);
@@ -107,6 +107,7 @@ TEST(Leaderboard, ErrorsNameTheValueNotAFlag) {
   LeaderboardOptions o;
   o.model = "glicko";
   EXPECT_EQ(error_of(data, o), "rating model 'glicko': accepted: bt, thurstone, pl, elo");
+  EXPECT_EQ(leaderboard_model_names(), (std::vector<std::string>{"bt", "thurstone", "pl", "elo"}));
   o = {};
   o.model = "elo";
   o.ties = "davidson";
@@ -123,6 +124,45 @@ TEST(Leaderboard, ErrorsNameTheValueNotAFlag) {
   InputData rankings;
   rankings.rankings_input = true;
   EXPECT_THAT(error_of(rankings, {}), HasSubstr("only the Plackett-Luce model ('pl') fits"));
+  o = {};
+  o.model = "thurstone";
+  o.order_effect = true;
+  EXPECT_EQ(error_of(data, o),
+            "the order effect is available for the Bradley-Terry model ('bt') only, not "
+            "'thurstone'");
+  o = {};
+  o.ties = "davidson";
+  o.covariance = true;
+  EXPECT_THAT(error_of(data, o), HasSubstr("the covariance matrix is not available with Davidson"));
+  o = {};
+  o.bias_reduced = true;
+  o.prior = 2;
+  EXPECT_THAT(error_of(data, o), HasSubstr("replaces a prior (prior 2)"));
+}
+
+TEST(Leaderboard, ModelComparisonAndCovariance) {
+  const InputData data = battles();
+  LeaderboardOptions o;
+  o.covariance = true;
+  const Leaderboard lb = fit_leaderboard(data, o);
+  ASSERT_TRUE(lb.fitted);
+  EXPECT_EQ(lb.log_likelihood, lb.fitted->log_likelihood(data.items));
+  EXPECT_EQ(lb.num_parameters, 2u);
+  EXPECT_DOUBLE_EQ(lb.aic, 4 - 2 * lb.log_likelihood);
+  EXPECT_GE(lb.deviance, 0.0);
+  ASSERT_EQ(lb.covariance_dim, 3u);
+  // The Wald sd is the covariance's diagonal; rows of the mean-zero covariance sum to zero.
+  const std::vector<double> sd = observed_information_sd(data.items, lb.natural);
+  for (size_t i = 0; i < 3; ++i) {
+    EXPECT_NEAR(std::sqrt(lb.covariance[i * 3 + i]), sd[i], 1e-12);
+    EXPECT_NEAR(lb.covariance[i * 3] + lb.covariance[i * 3 + 1] + lb.covariance[i * 3 + 2], 0.0,
+                1e-12);
+  }
+  o.model = "elo";
+  o.covariance = false;
+  const Leaderboard elo = fit_leaderboard(data, o);
+  EXPECT_TRUE(std::isnan(elo.aic));  // not a likelihood fit
+  EXPECT_TRUE(std::isfinite(elo.log_likelihood));
 }
 
 }  // namespace

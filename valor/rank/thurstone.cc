@@ -38,6 +38,9 @@ void check_options(const ThurstoneOptions& o) {
   if (!(o.fixed_sigma >= 0.0) || !std::isfinite(o.fixed_sigma)) {
     fail("thurstone: fixed_sigma must be finite and >= 0, got {}", o.fixed_sigma);
   }
+  if (!(o.log_sigma_prior_sd >= 0.0) || !std::isfinite(o.log_sigma_prior_sd)) {
+    fail("thurstone: log_sigma_prior_sd must be finite and >= 0, got {}", o.log_sigma_prior_sd);
+  }
   if (o.max_iterations < 1) fail("thurstone: max_iterations must be >= 1");
   if (o.memory < 1) fail("thurstone: memory must be >= 1");
   if (!(o.tolerance > 0.0)) fail("thurstone: tolerance must be > 0");
@@ -104,6 +107,13 @@ double thurstone_objective(const ComparisonSet& data, const ThurstoneOptions& op
       if (gradient != nullptr) (*gradient)[i] -= lambda * params[i];
     }
   }
+  if (free_sigma && options.log_sigma_prior_sd > 0.0) {
+    const double extra = 1.0 / (options.log_sigma_prior_sd * options.log_sigma_prior_sd);
+    for (size_t i = n; i < 2 * n; ++i) {
+      total -= 0.5 * extra * params[i] * params[i];
+      if (gradient != nullptr) (*gradient)[i] -= extra * params[i];
+    }
+  }
   return total;
 }
 
@@ -122,6 +132,7 @@ double thurstone_log_likelihood(const ComparisonSet& data, const std::vector<dou
   }
   ThurstoneOptions plain;
   plain.prior_precision = 0.0;
+  plain.log_sigma_prior_sd = 0.0;
   return thurstone_objective(data, plain, params, nullptr);
 }
 
