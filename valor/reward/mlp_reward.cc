@@ -102,7 +102,7 @@ double MlpGradient::loss_and_gradient(const MlpReward& model, const float* x, co
   VALOR_CHECK(batch <= max_batch_ && batch > 0, "batch {} of at most {}", batch, max_batch_);
   VALOR_CHECK(dropout == 0.0 || rng != nullptr, "dropout needs an rng");
   const std::vector<float>& p = model.parameters();
-  gradient.assign(p.size(), 0.0f);
+  gradient.resize(p.size());  // the weights' gradients are overwritten (beta 0), biases summed
   const size_t n = 2 * batch;
   const size_t layers = model.num_layers();
   const float keep_scale = dropout > 0.0 ? static_cast<float>(1.0 / (1.0 - dropout)) : 1.0f;
@@ -147,6 +147,7 @@ double MlpGradient::loss_and_gradient(const MlpReward& model, const float* x, co
     const float* input = l == 0 ? x : activations_[l - 1].data();
     float* gw = gradient.data() + model.weight_offset(l);
     float* gb = gradient.data() + model.bias_offset(l);
+    std::fill(gb, gb + fan_out, 0.0f);
     cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, static_cast<int>(fan_out),
                 static_cast<int>(fan_in), static_cast<int>(n), 1.0f, delta_.data(),
                 static_cast<int>(fan_out), input, static_cast<int>(fan_in), 0.0f, gw,
