@@ -4,7 +4,10 @@
 // comparisons. Their rewards are combined by the scoring rules of scoring.h.
 #pragma once
 
+#include <atomic>
+#include <filesystem>
 #include <functional>
+#include <optional>
 #include <vector>
 
 #include "valor/rank/features.h"
@@ -19,6 +22,20 @@ MlpOptions member_options(const MlpOptions& options, size_t member);
 std::vector<MlpReward> train_mlp_ensemble(
     const PairDataset& data, const MlpOptions& options, size_t members,
     const std::function<void(size_t, const EpochReport&)>& on_epoch = {});
+
+// train_mlp_ensemble with a checkpoint per member in `checkpoints` (member<k>.bin, the
+// MlpTrainState, written atomically after every epoch): members whose checkpoint exists continue
+// from it (a finished one is not trained again), so a run interrupted by *stop, a kill or a crash
+// resumes at the end of its last whole epoch and gives the same models as an uninterrupted run.
+// Returns nullopt when *stop was set before all members finished. on_epoch is called after the
+// epoch's checkpoint is written.
+std::optional<std::vector<MlpReward>> train_mlp_ensemble_resumable(
+    const PairDataset& data, const MlpOptions& options, size_t members,
+    const std::filesystem::path& checkpoints,
+    const std::function<void(size_t, const EpochReport&)>& on_epoch = {},
+    const std::atomic<bool>* stop = nullptr);
+// The number of epochs recorded in the checkpoints of `checkpoints` (0 for none).
+int checkpointed_epochs(const std::filesystem::path& checkpoints, size_t members);
 
 // rewards[k][r]: member k's reward of row r of `table` (valor::Error for a dimension that is not
 // the members' input dimension).
