@@ -822,6 +822,15 @@ EOF2
       --col-prompt prompt --reference-quantile 0.5
     expect_in out.txt "comparison,prompt,reward_a,reward_b,p_a,reference_a,transformed_a"
     [ "$(wc -l < out.txt)" -eq 301 ] || fail "score printed $(wc -l < out.txt) lines"
+    # A model combined with itself: twice its score, or twice its transformed score.
+    run_valor 0 reward score pairs "$data/pair_features.jsonl" --col-outcome outcome --combine pairs
+    awk -F, 'NR > 1 { d = $5 - 2 * $2; if (d < 0) d = -d; if (d > 1e-12) bad = 1 } END { exit bad }' \
+      out.txt || fail "plain combination is not the sum"
+    run_valor 0 reward score pairs "$data/pair_features.jsonl" --col-outcome outcome \
+      --col-prompt prompt --reference-quantile 0.25 --combine pairs
+    awk -F, 'NR > 1 { d = $10 - 2 * $7; if (d < 0) d = -d; if (d > 1e-12) bad = 1;
+                      if ($7 > 0 || $9 > 0) bad = 1 } END { exit bad }' \
+      out.txt || fail "transformed combination is not the sum of log-sigmoids"
     run_valor 0 reward eval pairs "$data/pair_features.jsonl" --col-outcome outcome --plot rel.png
     expect_in out.txt "accuracy"
     expect_in out.txt "expected calibration err."

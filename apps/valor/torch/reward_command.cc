@@ -378,6 +378,7 @@ struct ScoreArgs {
   int bins = 10;
   std::string plot;
   std::string format = "table";
+  std::vector<std::string> combine;
 };
 
 std::vector<double> rule_scores(const reward::RewardModel& model, const rank::FeatureData& data,
@@ -386,45 +387,77 @@ std::vector<double> rule_scores(const reward::RewardModel& model, const rank::Fe
                                  reward::parse_ensemble_rule(a.rule), a.lambda);
 }
 
-int run_score(const ScoreArgs& a) {
-  const reward::RewardModel model = reward::load_reward_model(a.model);
-  const rank::FeatureData data = a.flags.read(a.data);
-  const std::vector<double> s = rule_scores(model, data, a);
-  if (!data.row_labels.empty()) {
-    if (a.reference_quantile >= 0.0) {
-      fail("--reference-quantile applies to per-comparison features (responses to prompts)");
+// Per row: the q-quantile of the scores of the row's prompt (of all rows without prompts).
+std::vector<double> prompt_references(const rank::FeatureData& data, const std::vector<double>& s,
+                                      double q) {
+  std::vector<int> prompt(s.size(), 0);
+  size_t prompts = 1;
+  if (!data.prompts.empty()) {
+    for (const auto& c : data.comparisons) {
+      prompt[static_cast<size_t>(c.row_a)] = prompt[static_cast<size_t>(c.row_b)] = c.prompt;
     }
-    fmt::print("item,reward\n");
-    for (size_t r = 0; r < s.size(); ++r) fmt::print("{},{:.17g}\n", data.row_labels[r], s[r]);
+    prompts = data.prompts.size();
+  }
+  const auto per_prompt = reward::quantile_per_prompt(s, prompt, prompts, q);
+  std::vector<double> reference;
+  for (size_t r = 0; r < s.size(); ++r)
+    reference.push_back(per_prompt[static_cast<size_t>(prompt[r])]);
+  return reference;
+}
+
+int run_score(const ScoreArgs& a) {
+  const rank::FeatureData data = a.flags.read(a.data);
+  // The scores of MODEL, then of each --combine model (each by the same rule).
+  std::vector<std::vector<double>> scores;
+  for (const std::string& path : [&] {
+         std::vector<std::string> all{a.model};
+         all.insert(all.end(), a.combine.begin(), a.combine.end());
+         return all;
+       }()) {
+    scores.push_back(rule_scores(reward::load_reward_model(path), data, a));
+  }
+  const std::vector<double>& s = scores[0];
+  const bool transform = a.reference_quantile >= 0.0;
+  if (!data.row_labels.empty() && transform) {
+    fail("--reference-quantile applies to per-comparison features (responses to prompts)");
+  }
+  std::vector<std::vector<double>> references;
+  if (transform) {
+    for (const auto& model_scores : scores) {
+      references.push_back(prompt_references(data, model_scores, a.reference_quantile));
+    }
+  }
+  // --combine: the plain sum of the models' scores, or with --reference-quantile the sum of
+  // their centred log-sigmoid transforms.
+  std::vector<double> combined;
+  if (!a.combine.empty()) {
+    combined = transform ? reward::sum_transformed_rewards(scores, references)
+                         : reward::sum_rewards(scores);
+  }
+  if (!data.row_labels.empty()) {
+    fmt::print("item,reward{}\n", combined.empty() ? "" : ",combined");
+    for (size_t r = 0; r < s.size(); ++r) {
+      fmt::print("{},{:.17g}{}\n", data.row_labels[r], s[r],
+                 combined.empty() ? "" : fmt::format(",{:.17g}", combined[r]));
+    }
     return 0;
   }
-  std::vector<double> reference;
-  if (a.reference_quantile >= 0.0) {
-    // r_ref per prompt (the quantile of its responses' scores), or over all scored responses.
-    std::vector<int> prompt(s.size(), 0);
-    size_t prompts = 1;
-    if (!data.prompts.empty()) {
-      for (const auto& c : data.comparisons)
-        prompt[static_cast<size_t>(c.row_a)] = prompt[static_cast<size_t>(c.row_b)] = c.prompt;
-      prompts = data.prompts.size();
-    }
-    const auto per_prompt = reward::quantile_per_prompt(s, prompt, prompts, a.reference_quantile);
-    for (size_t r = 0; r < s.size(); ++r)
-      reference.push_back(per_prompt[static_cast<size_t>(prompt[r])]);
-  }
-  fmt::print("comparison,{}reward_a,reward_b,p_a{}\n", data.prompts.empty() ? "" : "prompt,",
-             reference.empty() ? "" : ",reference_a,transformed_a,reference_b,transformed_b");
+  fmt::print("comparison,{}reward_a,reward_b,p_a{}{}\n", data.prompts.empty() ? "" : "prompt,",
+             transform ? ",reference_a,transformed_a,reference_b,transformed_b" : "",
+             combined.empty() ? "" : ",combined_a,combined_b");
   for (size_t i = 0; i < data.comparisons.size(); ++i) {
     const auto& c = data.comparisons[i];
     const auto ra = static_cast<size_t>(c.row_a), rb = static_cast<size_t>(c.row_b);
     std::string line = fmt::format("{},", i);
     if (!data.prompts.empty()) line += data.prompts[static_cast<size_t>(c.prompt)] + ",";
     line += fmt::format("{:.17g},{:.17g},{:.17g}", s[ra], s[rb], sigmoid(s[ra] - s[rb]));
-    if (!reference.empty()) {
-      line += fmt::format(",{:.17g},{:.17g},{:.17g},{:.17g}", reference[ra],
-                          reward::centred_log_sigmoid(s[ra], reference[ra]), reference[rb],
-                          reward::centred_log_sigmoid(s[rb], reference[rb]));
+    if (transform) {
+      const auto& ref = references[0];
+      line += fmt::format(",{:.17g},{:.17g},{:.17g},{:.17g}", ref[ra],
+                          reward::centred_log_sigmoid(s[ra], ref[ra]), ref[rb],
+                          reward::centred_log_sigmoid(s[rb], ref[rb]));
     }
+    if (!combined.empty()) line += fmt::format(",{:.17g},{:.17g}", combined[ra], combined[rb]);
     fmt::print("{}\n", line);
   }
   return 0;
@@ -512,6 +545,9 @@ void add_reward_command(CLI::App& app, Action& action) {
                 "Add the centred log-sigmoid log sigma(r - r_ref), r_ref this quantile of the "
                 "scores of the same prompt (of all scores without --col-prompt)")
       ->check(CLI::Range(0.0, 1.0));
+  s->add_option("--combine", score->combine,
+                "Another reward model (repeatable): adds combined_a/b, the sum of the models' "
+                "scores, or of their centred log-sigmoids with --reference-quantile");
   s->callback([score, &action] { action = [score] { return run_score(*score); }; });
 
   auto eval = std::make_shared<ScoreArgs>();
