@@ -49,6 +49,16 @@ std::optional<std::vector<MlpReward>> train_mlp_ensemble_resumable(
       fail("{}: a checkpoint of a model of {} features; the data has {}", path.string(),
            state.model.input_dim(), data.dim);
     }
+    for (const auto* indices : {&state.train, &state.validation}) {
+      for (const uint32_t i : *indices) {
+        if (i >= data.size()) {
+          fail(
+              "{}: the checkpoint uses comparison {}, but the data has {}; the data changed since "
+              "the checkpoint was written",
+              path.string(), i, data.size());
+        }
+      }
+    }
     const bool finished = continue_mlp_training(
         state, data, o,
         [&](const EpochReport& r) {
