@@ -868,6 +868,115 @@ EOF2
     expect_in err.txt "gamma must be in [0, 1)"
     run_valor 2 study regret
     ;;
+  reward)
+    data=$VALOR_TESTDATA_DIR/reward
+    # Linear Bradley-Terry on item covariates: the coefficients of the scipy reference.
+    run_valor 0 reward fit "$data/covariate_comparisons.csv" --covariates "$data/covariates.csv" \
+      --col-weight weight --out lin
+    expect_in out.txt "linear Bradley-Terry reward on 3 features from 400 comparisons"
+    expect_in out.txt "x1                           0.556560     0.065322"
+    for f in config.toml model.json summary.json log.txt; do [ -f lin/$f ] || fail "no lin/$f"; done
+    expect_in lin/summary.json '"log_likelihood"'
+    # One-hot item indicators (a the reference level) give `valor rank --model bt`'s ratings.
+    printf 'model_a,model_b,winner\n' > battles.csv
+    for i in 1 2 3; do echo "a,b,model_a"; echo "b,c,model_a"; echo "a,c,model_a"; done >> battles.csv
+    printf 'b,a,model_a\nc,b,model_a\nc,a,model_a\na,b,tie\n' >> battles.csv
+    printf 'item,is_b,is_c\na,0,0\nb,1,0\nc,0,1\n' > onehot.csv
+    run_valor 0 reward fit battles.csv --covariates onehot.csv --out onehot
+    run_valor 0 reward score onehot battles.csv --covariates onehot.csv
+    cp out.txt linear.csv
+    run_valor 0 rank battles.csv --format csv --scale natural
+    awk -F, 'NR == FNR { if (FNR > 1) lin[$1] = $2; next }
+             FNR > 1 { bt[$2] = $3 }
+             END { for (i in bt) { d = (bt[i] - bt["a"]) - lin[i]; if (d < 0) d = -d;
+                                   if (d > 1e-6) { print i, d; bad = 1 } }
+                   exit bad }' linear.csv out.txt || fail "one-hot linear fit differs from rank bt"
+    # Per-comparison features: score (with the centred log-sigmoid per prompt) and eval.
+    run_valor 0 reward fit "$data/pair_features.jsonl" --col-outcome outcome --out pairs
+    expect_in out.txt "0.842283"
+    run_valor 0 reward score pairs "$data/pair_features.jsonl" --col-outcome outcome \
+      --col-prompt prompt --reference-quantile 0.5
+    expect_in out.txt "comparison,prompt,reward_a,reward_b,p_a,reference_a,transformed_a"
+    [ "$(wc -l < out.txt)" -eq 301 ] || fail "score printed $(wc -l < out.txt) lines"
+    # A model combined with itself: twice its score, or twice its transformed score.
+    run_valor 0 reward score pairs "$data/pair_features.jsonl" --col-outcome outcome --combine pairs
+    awk -F, 'NR > 1 { d = $5 - 2 * $2; if (d < 0) d = -d; if (d > 1e-12) bad = 1 } END { exit bad }' \
+      out.txt || fail "plain combination is not the sum"
+    run_valor 0 reward score pairs "$data/pair_features.jsonl" --col-outcome outcome \
+      --col-prompt prompt --reference-quantile 0.25 --combine pairs
+    awk -F, 'NR > 1 { d = $10 - 2 * $7; if (d < 0) d = -d; if (d > 1e-12) bad = 1;
+                      if ($7 > 0 || $9 > 0) bad = 1 } END { exit bad }' \
+      out.txt || fail "transformed combination is not the sum of log-sigmoids"
+    run_valor 0 reward eval pairs "$data/pair_features.jsonl" --col-outcome outcome --plot rel.png
+    expect_in out.txt "accuracy"
+    expect_in out.txt "expected calibration err."
+    [ -s rel.png ] || fail "no reliability diagram"
+    # Bad input: exit 2 naming the file and the line.
+    printf 'winner,a_x,a_y,b_x,b_y\na,1,2,3,4\nb,1,2,3\n' > ragged.csv
+    run_valor 2 reward fit ragged.csv --out r1
+    expect_in err.txt "ragged.csv:3: 4 fields, but the header has 5"
+    [ ! -e r1 ] || fail "a failed fit left its run directory"
+    printf 'winner,a_x,b_x\na,1,x\n' > text.csv
+    run_valor 2 reward fit text.csv --out r2
+    expect_in err.txt "text.csv:2: column 'b_x' is 'x', not a number"
+    printf '{"winner":"a","features_a":[1,NaN],"features_b":[1,2]}\n' > nan.jsonl
+    run_valor 2 reward fit nan.jsonl --out r3
+    expect_in err.txt "nan.jsonl:1"
+    printf 'winner,a_x,b_x\na,1,inf\n' > inf.csv
+    run_valor 2 reward fit inf.csv --out r4
+    expect_in err.txt "inf.csv:2: column 'b_x' is inf; features must be finite"
+    printf '{"winner":"a","features_a":[1,2],"features_b":[1,2]}\n{"winner":"b","features_a":[1],"features_b":[1]}\n' > dims.jsonl
+    run_valor 2 reward fit dims.jsonl --out r5
+    expect_in err.txt "dims.jsonl:2: 'features_a' has 1 values, but the first row has 2"
+    printf 'item,is_b\na,0\nb,1\n' > partial.csv
+    run_valor 2 reward fit battles.csv --covariates partial.csv --out r6
+    expect_in err.txt "names item 'c', which has no row in the covariates"
+    printf 'winner\na\nb\n' > labels.csv
+    dict="{'descr': '<i8', 'fortran_order': False, 'shape': (2, 1), }"
+    { printf '\x93NUMPY\x01\x00\x76\x00'; printf '%s%*s\n' "$dict" $((117 - ${#dict})) ''
+      head -c 16 /dev/zero; } > int.npy
+    run_valor 2 reward fit labels.csv --npy-a int.npy --npy-b int.npy --out r7
+    expect_in err.txt "int.npy: dtype '<i8'; accepted: float64 ('<f8') or float32 ('<f4')"
+    run_valor 2 reward eval pairs onehot.csv --covariates onehot.csv
+    run_valor 2 reward eval nothing "$data/pair_features.jsonl"
+    expect_in err.txt "no such file"
+    run_valor 2 reward fit "$data/pair_features.jsonl" --col-outcome outcome --ensemble 3 --out r8
+    expect_in err.txt "use them with --model mlp"
+    ;;
+  reward_resume)
+    data=$VALOR_TESTDATA_DIR/reward
+    args=(reward fit "$data/pair_features.jsonl" --col-outcome outcome --model mlp --hidden 256 256
+          --batch 8 --epochs 40 --patience 100 --validation 0.2 --ensemble 2 --quiet)
+    run_valor 0 "${args[@]}" --out whole
+    expect_in out.txt "run directory: whole"
+    [ "$(wc -l < whole/metrics.csv)" -eq 81 ] || fail "expected 80 epochs in whole/metrics.csv"
+    # Interrupted (Ctrl-C) after a few epochs, killed outright later, resumed: the same models.
+    "$valor" "${args[@]}" --out part > out.txt 2> err.txt &
+    pid=$!
+    for _ in $(seq 600); do
+      [ -f part/metrics.csv ] && [ "$(wc -l < part/metrics.csv)" -gt 5 ] && break
+      sleep 0.05
+    done
+    kill -INT $pid
+    wait $pid
+    status=$?
+    [ "$status" -eq 130 ] || { cat err.txt >&2; fail "interrupted fit exited $status, expected 130"; }
+    expect_in err.txt "valor reward fit --resume part"
+    [ ! -f part/model.json ] || fail "an interrupted fit wrote model.json"
+    "$valor" reward fit --resume part --quiet > out.txt 2> err.txt &
+    pid=$!
+    for _ in $(seq 600); do
+      [ "$(wc -l < part/metrics.csv)" -gt 50 ] && break
+      sleep 0.05
+    done
+    kill -KILL $pid
+    wait $pid
+    run_valor 0 reward fit --resume part --quiet
+    cmp whole/model.json part/model.json || fail "the resumed model differs from the uninterrupted one"
+    diff whole/metrics.csv part/metrics.csv >&2 || fail "the resumed metrics differ"
+    run_valor 0 reward eval part "$data/pair_features.jsonl" --col-outcome outcome --rule uwo --lambda 1
+    expect_in out.txt "mlp reward model (2 members, score: uwo)"
+    ;;
   *)
     fail "unknown case"
     ;;

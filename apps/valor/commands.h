@@ -36,6 +36,7 @@ void add_study_command(CLI::App& app, Action& action);
 // and `torch-info` (LibTorch's version, the BLAS loaded, thread counts) for `valor version`.
 void add_train_command(CLI::App& app, Action& action);
 void add_sweep_command(CLI::App& app, Action& action);
+void add_reward_command(CLI::App& app, Action& action);
 void add_torch_info_command(CLI::App& app, Action& action);
 
 // The commands the front end hands to the LibTorch side: `valor NAME ...` replaces itself with
