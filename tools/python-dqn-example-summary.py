@@ -6,7 +6,8 @@
 EXAMPLE_DIR holds <game>-seed<s>.json written by examples/dqn_minatar.py --out (complete or
 not); REFERENCE_DIR is docs/results/minatar-reference (its runs/minatar-dqn--<game>--huber--seed<s>
 and dqn-py/<game>-seed<s>.json). The final return is the one both sides report: the mean return
-of the last 100 training episodes. For an unfinished example run, valor's runs are read at the
+of the last 100 training episodes (the original dqn.py's runs are shown too, for scale). For an
+unfinished example run, valor's runs are read at the
 same frame (their train_return_100 column, the same quantity), so the comparison is like for
 like. Prints a markdown table per game (per-seed values, IQM and its 95% percentile-bootstrap
 interval over seeds, computed as tools/minatar-reference-summary.py does, whether the example's
@@ -92,8 +93,14 @@ def main():
         print("| agent | per seed | IQM | 95% CI | IQM in valor's CI | mean - valor's [95% CI] |")
         print("|---|---|---|---|---|---|")
         low, high = ref.bootstrap_interval(reference)
-        for name, values, by in (("valor minatar-dqn huber", reference, sorted(valor)),
-                                 ("examples/dqn_minatar.py", example, sorted(seeds))):
+        rows = [("valor minatar-dqn huber", reference, sorted(valor)),
+                ("examples/dqn_minatar.py", example, sorted(seeds))]
+        original = dqn_py_runs(reference_dir, game)
+        if original and all(at in c for c in original.values()):
+            # For scale: the original dqn.py against the same interval.
+            rows.append(("original dqn.py (for scale)", [original[s][at] for s in sorted(original)],
+                         sorted(original)))
+        for name, values, by in rows:
             lo, hi = ref.bootstrap_interval(values)
             per_seed = ", ".join(f"{v:.2f} (seed {s})" for v, s in zip(values, by))
             if name.startswith("valor"):
