@@ -127,19 +127,27 @@ def main():
               + (", ".join(f"{f:,} ({e:.2f} vs [{lo:.2f}, {hi:.2f}])"
                            for f, e, _, lo, hi in points if not lo <= e <= hi) or "none"))
         if plot_path:
-            draw(plot_path, game, points, seeds, dqn_py_runs(reference_dir, game))
+            draw(plot_path, game, valor, seeds, dqn_py_runs(reference_dir, game))
 
 
-def draw(path, game, points, seeds, dqn_py):
+def draw(path, game, valor, seeds, dqn_py):
+    """valor's mean and per-point interval over its whole run, the example's mean where every
+    seed has a point and each seed as far as it went, dqn.py's mean."""
     with tempfile.TemporaryDirectory() as tmp:
         band = os.path.join(tmp, "valor.dat")
         with open(band, "w") as f:
-            for frame, e, v, lo, hi in points:
-                f.write(f"{frame} {v} {lo} {hi} {e}\n")
+            for frame in sorted(set.intersection(*(set(c) for c in valor.values()))):
+                values = [c[frame] for c in valor.values()]
+                lo, hi = ref.bootstrap_interval(values, replicates=2000)
+                f.write(f"{frame} {mean(values)} {lo} {hi}\n")
+        example = os.path.join(tmp, "example.dat")
+        with open(example, "w") as f:
+            for frame in sorted(set.intersection(*(set(c) for c, _, _ in seeds.values()))):
+                f.write(f"{frame} {mean([c[frame] for c, _, _ in seeds.values()])}\n")
         plots = [f"'{band}' using 1:3:4 with filledcurves fs transparent solid 0.25 lc rgb '#1f77b4' "
-                 f"title 'valor minatar-dqn huber, 95% CI'",
+                 f"title 'valor minatar-dqn huber, 95% CI over {len(valor)} seeds'",
                  f"'{band}' using 1:2 with lines lw 2 lc rgb '#1f77b4' title 'valor huber, mean'",
-                 f"'{band}' using 1:5 with lines lw 2 lc rgb '#d62728' "
+                 f"'{example}' using 1:2 with lines lw 2 lc rgb '#d62728' "
                  f"title 'examples/dqn_minatar.py, mean of {len(seeds)}'"]
         for s, (curve, _, _) in sorted(seeds.items()):
             data = os.path.join(tmp, f"seed{s}.dat")
@@ -157,7 +165,8 @@ def draw(path, game, points, seeds, dqn_py):
                          f"title 'original dqn.py, mean of {len(dqn_py)}'")
         commands = ["set terminal pngcairo noenhanced size 900,540", f"set output '{path}'",
                     f"set title '{game}: return of the last 100 training episodes'",
-                    "set xlabel 'frames'", "set ylabel 'return'", "set key left top", "set grid",
+                    "set xlabel 'frames'", "set ylabel 'return'", "set key right bottom",
+                    "set xrange [0:500000]", "set grid",
                     "plot " + ", ".join(plots)]
         subprocess.run(["gnuplot"], input="\n".join(commands), text=True, check=True)
 
