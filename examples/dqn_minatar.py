@@ -58,6 +58,9 @@ def parse_args():
                  "log_every"):
         if getattr(args, name) < 1:
             p.error(f"--{name.replace('_', '-')} must be >= 1")
+    games = [name for name, family in valor.list_envs() if family == "minatar"]
+    if args.env not in games:
+        p.error(f"--env {args.env!r} is not a MinAtar game; accepted: {', '.join(games)}")
     if args.frames % args.num_envs:
         p.error(f"--frames ({args.frames}) must be a multiple of --num-envs ({args.num_envs})")
     return args
