@@ -126,8 +126,14 @@ def main():
               f"95% interval over {len(valor)} seeds; outside at: "
               + (", ".join(f"{f:,} ({e:.2f} vs [{lo:.2f}, {hi:.2f}])"
                            for f, e, _, lo, hi in points if not lo <= e <= hi) or "none"))
+        if original:
+            # For scale: the original dqn.py's mean curve over the same frames.
+            within = sum(1 for f, _, _, lo, hi in points
+                         if lo <= mean([c[f] for c in original.values()]) <= hi)
+            print(f"For scale, the original dqn.py's mean over {len(original)} seeds: {within} of "
+                  f"{len(points)} of the same points lie within valor's interval.")
         if plot_path:
-            draw(plot_path, game, valor, seeds, dqn_py_runs(reference_dir, game))
+            draw(plot_path, game, valor, seeds, original)
 
 
 def draw(path, game, valor, seeds, dqn_py):
