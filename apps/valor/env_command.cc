@@ -152,10 +152,11 @@ int bench_env(std::vector<std::string> names, const std::string& json_path, doub
   }
   for (const auto& name : names) env::make_env(name);  // validate every name before timing
   nlohmann::json results = nlohmann::json::array();
-  fmt::print("{:<18} {:>12} {:>12} {:>12} {:>16} {:>16}\n", "environment", "1 env", "1 env",
-             "1 env", fmt::format("{} envs", batch), fmt::format("{} envs", batch));
-  fmt::print("{:<18} {:>12} {:>12} {:>12} {:>16} {:>16}\n", "", "native obs", "packed obs",
-             "float obs", "1 thread", "2 threads");
+  fmt::print("{:<18} {:>12} {:>12} {:>12} {:>16} {:>16} {:>16}\n", "environment", "1 env", "1 env",
+             "1 env", fmt::format("{} envs", batch), fmt::format("{} envs", batch),
+             fmt::format("{} envs, bytes", batch));
+  fmt::print("{:<18} {:>12} {:>12} {:>12} {:>16} {:>16} {:>16}\n", "", "native obs", "packed obs",
+             "float obs", "1 thread", "2 threads", "1 thread");
   using env::ObservationForm;
   for (const auto& name : names) {
     std::vector<env::Throughput> rows;
@@ -165,14 +166,21 @@ int bench_env(std::vector<std::string> names, const std::string& json_path, doub
       rows.push_back(env::measure_single_env(name, {}, seconds, 0, ObservationForm::kPacked));
       rows.push_back(env::measure_single_env(name, {}, seconds, 0, ObservationForm::kFloat));
     }
+    const size_t vector_rows = rows.size();
     rows.push_back(env::measure_vector_env(name, {}, batch, 1, seconds));
     rows.push_back(env::measure_vector_env(name, {}, batch, 2, seconds));
+    const bool bytes = env::make_env(name)->offers_byte_obs();
+    if (bytes) {
+      rows.push_back(
+          env::measure_vector_env(name, {}, batch, 1, seconds, 0, ObservationForm::kBytes));
+    }
     auto rate = [](const env::Throughput& t) {
       return fmt::format("{:.4g}", t.steps_per_second());
     };
-    fmt::print("{:<18} {:>12} {:>12} {:>12} {:>16} {:>16}\n", name, rate(rows[0]),
+    fmt::print("{:<18} {:>12} {:>12} {:>12} {:>16} {:>16} {:>16}\n", name, rate(rows[0]),
                packed ? rate(rows[1]) : "-", packed ? rate(rows[2]) : "(native)",
-               rate(rows[rows.size() - 2]), rate(rows.back()));
+               rate(rows[vector_rows]), rate(rows[vector_rows + 1]),
+               bytes ? rate(rows.back()) : "-");
     for (const auto& t : rows) {
       results.push_back({{"env", t.name},
                          {"observation", env::observation_form_name(t.form)},
@@ -186,7 +194,8 @@ int bench_env(std::vector<std::string> names, const std::string& json_path, doub
   fmt::print(
       "(steps per second with random actions, the observation written to a buffer every step; "
       "native: MinAtar's 10x10xC byte grid as Python's state() returns it, float for the others; "
-      "batches write float observations)\n");
+      "batches write float observations, or with bytes the same values one byte each, where the "
+      "observations are 0/1)\n");
   if (!json_path.empty()) {
     write_file_atomically(json_path, results.dump(2) + "\n");
     fmt::print("wrote {}\n", json_path);

@@ -1,7 +1,10 @@
 // Environments for Python: one environment (Env) and a batch (VectorEnv) with Gymnasium's
 // reset/step contract; python/valor/envs.py adds the spaces. Observations are float32 arrays of
-// the spec's shape, written by the environment straight into the NumPy array returned.
+// the spec's shape, written by the environment straight into the NumPy array returned, or with
+// obs_dtype "uint8" / "bool" (environments whose observations are 0/1) the same values one byte
+// each, written without any float (Env::observe_bytes, VectorEnv's ObsFormat::kBytes).
 #include <algorithm>
+#include <array>
 #include <cstring>
 #include <memory>
 #include <optional>
@@ -81,6 +84,36 @@ void check_reset_options(const std::string& name, const py::object& options) {
   fail("{}: reset() takes no options (classic control: use reset_to(state))", name);
 }
 
+// The dtype of the observations handed to Python: float32 (the default), or the same 0/1 values
+// as uint8 or bool (one byte each; NumPy's bool is a byte holding 0 or 1).
+enum class ObsDtype { kFloat32, kUint8, kBool };
+
+ObsDtype obs_dtype(const std::string& name, const std::string& dtype, const env::Env& e) {
+  if (dtype == "float32") return ObsDtype::kFloat32;
+  if (dtype != "uint8" && dtype != "bool") {
+    fail("{}: obs_dtype '{}' is not offered; accepted: float32, uint8, bool", name, dtype);
+  }
+  if (!e.offers_byte_obs()) {
+    fail(
+        "{}: obs_dtype {} needs observations that are all 0 or 1 (MinAtar, tabular); this "
+        "environment's are not: use float32",
+        name, dtype);
+  }
+  return dtype == "uint8" ? ObsDtype::kUint8 : ObsDtype::kBool;
+}
+
+py::dtype numpy_dtype(ObsDtype d) {
+  switch (d) {
+    case ObsDtype::kUint8:
+      return py::dtype::of<uint8_t>();
+    case ObsDtype::kBool:
+      return py::dtype::of<bool>();
+    case ObsDtype::kFloat32:
+      break;
+  }
+  return py::dtype::of<float>();
+}
+
 std::vector<py::ssize_t> obs_shape(const env::EnvSpec& spec, std::optional<size_t> batch = {}) {
   std::vector<py::ssize_t> shape;
   if (batch) shape.push_back(static_cast<py::ssize_t>(*batch));
@@ -108,10 +141,12 @@ py::dict spec_dict(const env::EnvSpec& spec, const std::string& family) {
 // One environment, Gymnasium's contract (docs/python.md).
 class PyEnv {
  public:
-  PyEnv(const std::string& name, const py::dict& options)
+  PyEnv(const std::string& name, const py::dict& options, const std::string& dtype)
       : env_(env::make_env(name, env_options(name, options))),
         family_(family_of(env_->spec().name)),
-        shape_(obs_shape(env_->spec())) {}
+        shape_(obs_shape(env_->spec())),
+        dtype_(obs_dtype(env_->spec().name, dtype, *env_)),
+        numpy_dtype_(numpy_dtype(dtype_)) {}
 
   py::dict spec() const { return spec_dict(env_->spec(), family_); }
 
@@ -128,9 +163,14 @@ class PyEnv {
                           py::bool_(r.truncated), py::dict());
   }
 
-  py::array_t<float> observation() const {
-    py::array_t<float> obs(shape_);
-    env_->observe({obs.mutable_data(), static_cast<size_t>(obs.size())});
+  py::array observation() const {
+    py::array obs(numpy_dtype_, shape_);
+    if (dtype_ == ObsDtype::kFloat32) {
+      env_->observe({static_cast<float*>(obs.mutable_data()), static_cast<size_t>(obs.size())});
+    } else {
+      env_->observe_bytes(
+          {static_cast<uint8_t*>(obs.mutable_data()), static_cast<size_t>(obs.size())});
+    }
     return obs;
   }
 
@@ -176,20 +216,26 @@ class PyEnv {
   std::unique_ptr<env::Env> env_;
   std::string family_;
   std::vector<py::ssize_t> shape_;
+  ObsDtype dtype_;
+  py::dtype numpy_dtype_;
 };
 
 // A batch stepped in one call (VectorEnv), Gymnasium 0.29's vector contract with auto-reset.
 class PyVectorEnv {
  public:
   PyVectorEnv(const std::string& name, size_t num_envs, int threads, const py::dict& options,
-              bool copy, const py::object& seed)
+              bool copy, const py::object& seed, const std::string& dtype)
       : copy_(copy) {
     if (!seed.is_none()) seed_ = seed_value(name, seed);
     if (num_envs < 1) fail("{}: num_envs must be >= 1, got {}", name, num_envs);
     const env::EnvOptions o = env_options(name, options);
     std::vector<std::unique_ptr<env::Env>> envs;
     for (size_t i = 0; i < num_envs; ++i) envs.push_back(env::make_env(name, o));
-    vec_ = std::make_unique<env::VectorEnv>(std::move(envs), threads);
+    dtype_ = obs_dtype(envs.front()->spec().name, dtype, *envs.front());
+    numpy_dtype_ = numpy_dtype(dtype_);
+    vec_ = std::make_unique<env::VectorEnv>(
+        std::move(envs), threads,
+        dtype_ == ObsDtype::kFloat32 ? env::ObsFormat::kFloat : env::ObsFormat::kBytes);
     family_ = family_of(vec_->spec().name);
     shape_ = obs_shape(vec_->spec(), num_envs);
     single_shape_ = obs_shape(vec_->spec());
@@ -244,18 +290,29 @@ class PyVectorEnv {
  private:
   // Fresh arrays (copy), or a read-only view of the batch's buffer that the next step overwrites.
   py::array observations(const py::object& self) const {
-    const auto obs = vec_->observations();
+    const void* data = dtype_ == ObsDtype::kFloat32
+                           ? static_cast<const void*>(vec_->observations().data())
+                           : static_cast<const void*>(vec_->observation_bytes().data());
     if (copy_) {
-      py::array_t<float> out(shape_);
-      std::memcpy(out.mutable_data(), obs.data(), obs.size() * sizeof(float));
+      py::array out(numpy_dtype_, shape_);
+      std::memcpy(out.mutable_data(), data, static_cast<size_t>(out.nbytes()));
       return out;
     }
-    py::array_t<float> view(shape_, obs.data(), self);
+    py::array view(numpy_dtype_, shape_, data, self);
     py::detail::array_proxy(view.ptr())->flags &= ~py::detail::npy_api::NPY_ARRAY_WRITEABLE_;
     return view;
   }
 
   void read_actions(const py::handle& actions) {
+    // The common case, an int64 array of the right shape (what action_space.sample() and
+    // NumPy's integer generators give), is read in place.
+    if (py::array_t<int64_t, py::array::c_style>::check_(actions)) {
+      const auto a = py::reinterpret_borrow<py::array>(actions);
+      if (a.ndim() == 1 && static_cast<size_t>(a.shape(0)) == num_envs()) {
+        copy_actions(static_cast<const int64_t*>(a.data()));
+        return;
+      }
+    }
     const std::string& name = vec_->spec().name;
     py::array a = py::array::ensure(actions);
     if (!a) fail("{}: actions must be an array of {} integers", name, num_envs());
@@ -269,12 +326,15 @@ class PyVectorEnv {
            num_envs(), shape_text(a));
     }
     const auto ints = py::array_t<int64_t, py::array::c_style | py::array::forcecast>::ensure(a);
-    const int64_t* data = ints.data();
+    copy_actions(ints.data());
+  }
+
+  void copy_actions(const int64_t* data) {
     const int num_actions = vec_->spec().num_actions;
     for (size_t i = 0; i < actions_.size(); ++i) {
       if (data[i] < 0 || data[i] >= num_actions) {
-        fail("{}: action {} for environment {} out of range; accepted: 0..{}", name, data[i], i,
-             num_actions - 1);
+        fail("{}: action {} for environment {} out of range; accepted: 0..{}", vec_->spec().name,
+             data[i], i, num_actions - 1);
       }
       actions_[i] = static_cast<int32_t>(data[i]);
     }
@@ -290,10 +350,22 @@ class PyVectorEnv {
     size_t ended = 0;
     for (size_t i = 0; i < n; ++i) ended += terminated[i] | truncated[i];
     if (ended == 0) return out;
-    // Object arrays: NumPy zero-fills them (null references), and every entry is set below. The
-    // dtype is made once and kept for the life of the process.
+    // Random play ends an episode in several of 64 MinAtar environments at most steps, so this
+    // runs often: the keys and the object dtype are made once (kept for the life of the
+    // process), and each finished environment's entries are built with the C API directly.
+    static const auto* keys = new std::array<py::str, 8>{py::str("final_observation"),
+                                                         py::str("_final_observation"),
+                                                         py::str("final_info"),
+                                                         py::str("_final_info"),
+                                                         py::str("episode"),
+                                                         py::str("_episode"),
+                                                         py::str("r"),
+                                                         py::str("l")};
+    const auto& [k_final_obs, k_final_obs_mask, k_final_info, k_final_info_mask, k_episode,
+                 k_episode_mask, k_r, k_l] = *keys;
     static const py::dtype* object_dtype = new py::dtype("O");
     const std::vector<py::ssize_t> shape{static_cast<py::ssize_t>(n)};
+    // Object arrays: NumPy zero-fills them (null references); every entry is set below.
     py::array final_obs(*object_dtype, shape), final_info(*object_dtype, shape);
     py::array_t<bool> mask(static_cast<py::ssize_t>(n));
     py::array_t<double> returns(static_cast<py::ssize_t>(n));
@@ -301,38 +373,48 @@ class PyVectorEnv {
     auto** obs_items = static_cast<PyObject**>(final_obs.mutable_data());
     auto** info_items = static_cast<PyObject**>(final_info.mutable_data());
     const size_t d = vec_->obs_size();
-    const float* final_data = vec_->final_observations().data();
+    const bool floats = dtype_ == ObsDtype::kFloat32;
+    const size_t row_bytes = d * (floats ? sizeof(float) : 1);
+    const auto* final_data =
+        floats ? reinterpret_cast<const uint8_t*>(vec_->final_observations().data())
+               : vec_->final_observation_bytes().data();
+    const auto episode_returns = vec_->episode_returns();
+    const auto episode_lengths = vec_->episode_lengths();
     for (size_t i = 0; i < n; ++i) {
       const bool done = terminated[i] | truncated[i];
       mask.mutable_data()[i] = done;
-      returns.mutable_data()[i] = vec_->episode_returns()[i];
-      lengths.mutable_data()[i] = vec_->episode_lengths()[i];
-      py::object obs = py::none(), info = py::none();
-      if (done) {
-        py::array_t<float> o(single_shape_);
-        std::memcpy(o.mutable_data(), final_data + i * d, d * sizeof(float));
-        obs = std::move(o);
-        py::dict episode;
-        episode["r"] = py::float_(vec_->episode_returns()[i]);
-        episode["l"] = py::int_(vec_->episode_lengths()[i]);
-        py::dict one;
-        one["episode"] = episode;
-        info = std::move(one);
+      returns.mutable_data()[i] = episode_returns[i];
+      lengths.mutable_data()[i] = episode_lengths[i];
+      if (!done) {
+        Py_INCREF(Py_None);
+        obs_items[i] = Py_None;
+        Py_INCREF(Py_None);
+        info_items[i] = Py_None;
+        continue;
       }
-      Py_XDECREF(obs_items[i]);
-      obs_items[i] = obs.release().ptr();
-      Py_XDECREF(info_items[i]);
-      info_items[i] = info.release().ptr();
+      py::array o(numpy_dtype_, single_shape_);
+      std::memcpy(o.mutable_data(), final_data + i * row_bytes, row_bytes);
+      auto episode = py::reinterpret_steal<py::object>(PyDict_New());
+      auto r = py::reinterpret_steal<py::object>(PyFloat_FromDouble(episode_returns[i]));
+      auto l = py::reinterpret_steal<py::object>(PyLong_FromLongLong(episode_lengths[i]));
+      auto one = py::reinterpret_steal<py::object>(PyDict_New());
+      if (!episode || !r || !l || !one || PyDict_SetItem(episode.ptr(), k_r.ptr(), r.ptr()) ||
+          PyDict_SetItem(episode.ptr(), k_l.ptr(), l.ptr()) ||
+          PyDict_SetItem(one.ptr(), k_episode.ptr(), episode.ptr())) {
+        throw py::error_already_set();
+      }
+      obs_items[i] = o.release().ptr();
+      info_items[i] = one.release().ptr();
     }
-    out["final_observation"] = final_obs;
-    out["_final_observation"] = mask;
-    out["final_info"] = final_info;
-    out["_final_info"] = mask;
+    out[k_final_obs] = final_obs;
+    out[k_final_obs_mask] = mask;
+    out[k_final_info] = final_info;
+    out[k_final_info_mask] = mask;
     py::dict episode;
-    episode["r"] = returns;
-    episode["l"] = lengths;
-    out["episode"] = episode;
-    out["_episode"] = mask;
+    episode[k_r] = returns;
+    episode[k_l] = lengths;
+    out[k_episode] = episode;
+    out[k_episode_mask] = mask;
     return out;
   }
 
@@ -340,6 +422,8 @@ class PyVectorEnv {
   std::string family_;
   std::vector<py::ssize_t> shape_, single_shape_;
   std::vector<int32_t> actions_;
+  ObsDtype dtype_ = ObsDtype::kFloat32;
+  py::dtype numpy_dtype_;
   bool copy_ = true;
   std::optional<uint64_t> seed_;
   bool started_ = false;
@@ -360,7 +444,8 @@ void bind_env(py::module_& m) {
       "Every registered environment as (name, family).");
 
   py::class_<PyEnv>(m, "Env")
-      .def(py::init<const std::string&, const py::dict&>(), "name"_a, "options"_a = py::dict())
+      .def(py::init<const std::string&, const py::dict&, const std::string&>(), "name"_a,
+           "options"_a = py::dict(), "obs_dtype"_a = "float32")
       .def_property_readonly("_spec", &PyEnv::spec)
       .def("reset", &PyEnv::reset, py::kw_only(), "seed"_a = py::none(), "options"_a = py::none())
       .def("step", &PyEnv::step, "action"_a)
@@ -370,9 +455,10 @@ void bind_env(py::module_& m) {
       .def_property_readonly("elapsed_steps", &PyEnv::elapsed_steps);
 
   py::class_<PyVectorEnv>(m, "VectorEnv")
-      .def(py::init<const std::string&, size_t, int, const py::dict&, bool, const py::object&>(),
+      .def(py::init<const std::string&, size_t, int, const py::dict&, bool, const py::object&,
+                    const std::string&>(),
            "name"_a, "num_envs"_a, "threads"_a = 1, "options"_a = py::dict(), "copy"_a = true,
-           "seed"_a = py::none())
+           "seed"_a = py::none(), "obs_dtype"_a = "float32")
       .def_property_readonly("num_envs", &PyVectorEnv::num_envs)
       .def_property_readonly("threads", &PyVectorEnv::threads)
       .def_property_readonly("_spec", &PyVectorEnv::spec)

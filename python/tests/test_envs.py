@@ -312,3 +312,87 @@ def test_classic_control_state_and_reset_to():
     cliff = valor.make("cliff")
     cliff.reset(seed=0)
     assert isinstance(cliff.state, int)
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, "uint8", bool, np.bool_])
+@pytest.mark.parametrize("name", MINATAR + ["frozen-lake-4x4", "cliff"])
+def test_byte_observations_are_the_float_ones_cast(name, dtype):
+    """obs_dtype=uint8 / bool: the same 0/1 values as float32, step by step (same seed and
+    actions), in the spaces' dtype and shape; make and make_vec, copy or not, final
+    observations included."""
+    want = np.dtype(dtype)
+    floats, small = valor.make(name), valor.make(name, obs_dtype=dtype)
+    assert small.observation_space.dtype == want and small.observation_space.shape == \
+        floats.observation_space.shape
+    assert small.spec.kwargs == {"obs_dtype": want.name} and floats.spec.kwargs == {}
+    n = floats.action_space.n
+    rng = np.random.default_rng(2)
+    a, _ = floats.reset(seed=4)
+    b, _ = small.reset(seed=4)
+    ones = 0
+    for _ in range(300):
+        assert b.dtype == want and b.shape == a.shape and small.observation_space.contains(b)
+        assert np.array_equal(b, a.astype(want)) and np.array_equal(b.astype(np.float32), a)
+        ones += int(a.sum())
+        action = int(rng.integers(n))
+        a, r1, t1, u1, _ = floats.step(action)
+        b, r2, t2, u2, _ = small.step(action)
+        assert (r1, t1, u1) == (r2, t2, u2)
+        if t1 or u1:
+            a, _ = floats.reset()
+            b, _ = small.reset()
+    assert ones > 0  # observations that are all zero would make the comparison empty
+
+    for copy in (True, False):
+        vf = valor.make_vec(name, 5, seed=7, threads=2)
+        vb = valor.make_vec(name, 5, seed=7, threads=2, copy=copy, obs_dtype=dtype)
+        assert vb.observation_space.dtype == want and vb.observation_space.shape[0] == 5
+        of, _ = vf.reset()
+        ob, _ = vb.reset()
+        assert ob.dtype == want and np.array_equal(ob, of.astype(want))
+        assert ob.flags.writeable == copy
+        ended = 0
+        for step in range(3000):  # until an episode has ended (freeway's last 2,500 steps)
+            if ended and step >= 200:
+                break
+            actions = rng.integers(n, size=5)
+            of, rf, tf, uf, info_f = vf.step(actions)
+            ob, rb, tb, ub, info_b = vb.step(actions)
+            assert ob.dtype == want and ob.shape == of.shape
+            assert np.array_equal(ob, of.astype(want))
+            assert np.array_equal(rf, rb) and np.array_equal(tf, tb) and np.array_equal(uf, ub)
+            for i in np.flatnonzero(tf | uf):
+                ended += 1
+                final = info_b["final_observation"][i]
+                assert final.dtype == want and final.shape == of.shape[1:]
+                assert np.array_equal(final, info_f["final_observation"][i].astype(want))
+        assert ended > 0
+
+
+def test_byte_observations_refused_where_not_binary():
+    for name in CLASSIC:
+        with pytest.raises(valor.Error, match=f"^{name}: obs_dtype uint8 needs observations that "
+                                              "are all 0 or 1"):
+            valor.make(name, obs_dtype=np.uint8)
+        with pytest.raises(valor.Error, match="obs_dtype bool needs observations"):
+            valor.make_vec(name, 2, obs_dtype=bool)
+    with pytest.raises(valor.Error, match=re.escape(
+            "breakout: obs_dtype 'float64' is not offered; accepted: float32, uint8, bool")):
+        valor.make("breakout", obs_dtype=np.float64)
+    with pytest.raises(valor.Error, match="obs_dtype 'bytes' is not offered"):
+        valor.make_vec("breakout", 2, obs_dtype="bytes")
+    # The default stays Gymnasium's float32.
+    assert valor.make("breakout").reset(seed=0)[0].dtype == np.float32
+    assert valor.make_vec("breakout", 2).reset()[0].dtype == np.float32
+
+
+def test_integer_box_samples_integers():
+    box = valor.Box(0, 1, shape=(4, 10, 10), dtype=np.uint8)
+    box.seed(0)
+    x = box.sample()
+    assert x.dtype == np.uint8 and box.contains(x)
+    assert 0 < x.sum() < x.size  # both 0 and 1 drawn (P(all the same) = 2^-399)
+    flags = valor.Box(False, True, shape=(50,), dtype=bool)
+    flags.seed(1)
+    y = flags.sample()
+    assert y.dtype == np.bool_ and flags.contains(y) and 0 < y.sum() < 50

@@ -2,6 +2,8 @@
 
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from . import _core
 from .spaces import Box, Discrete, batch_space
 
@@ -21,9 +23,23 @@ def list_envs():
     return _core.list_envs()
 
 
-def _spaces(spec):
-    observation = Box(spec["obs_low"], spec["obs_high"], dtype="float32")
+def _spaces(spec, obs_dtype):
+    observation = Box(spec["obs_low"], spec["obs_high"], dtype=obs_dtype)
     return observation, Discrete(spec["num_actions"])
+
+
+def _make_kwargs(options, dtype):
+    """The options given to make(), obs_dtype included when it is not the default."""
+    return dict(options) if dtype == "float32" else dict(options, obs_dtype=dtype)
+
+
+def _dtype_name(obs_dtype):
+    """"float32", "uint8" or "bool" from any spelling NumPy understands (np.uint8, "u1", bool);
+    anything else goes to the C++ side as text, which names the accepted ones."""
+    try:
+        return np.dtype(obs_dtype).name
+    except TypeError:
+        return str(obs_dtype)
 
 
 class _Closable:
@@ -51,7 +67,8 @@ class Env(_Closable, _core.Env):
     reset() without a seed starts the next episode from the generator's current state.
 
     Observations are float32 arrays of observation_space.shape (MinAtar: C x 10 x 10, channel
-    first), a new array at each call. Classic control also has reset_to(state, elapsed_steps=0),
+    first), a new array at each call; obs_dtype=np.uint8 (or bool) gives the same 0/1 values one
+    byte each where every observation is 0 or 1 (MinAtar, tabular). Classic control also has reset_to(state, elapsed_steps=0),
     state and elapsed_steps; tabular environments have state (the state's number); MinAtar has
     state (the 10 x 10 x C boolean grid of MinAtar's Environment.state()).
     """
@@ -59,14 +76,15 @@ class Env(_Closable, _core.Env):
     metadata = {"render_modes": ["ansi"]}
     render_mode = "ansi"
 
-    def __init__(self, name, **options):
-        super().__init__(name, options)
+    def __init__(self, name, *, obs_dtype=np.float32, **options):
+        dtype = _dtype_name(obs_dtype)
+        super().__init__(name, options, dtype)
         spec = self._spec
         self.name = spec["name"]
         self.family = spec["family"]
         self.max_episode_steps = spec["max_episode_steps"] or None
-        self.spec = EnvSpec(self.name, self.max_episode_steps, dict(options))
-        self.observation_space, self.action_space = _spaces(spec)
+        self.spec = EnvSpec(self.name, self.max_episode_steps, _make_kwargs(options, dtype))
+        self.observation_space, self.action_space = _spaces(spec, dtype)
 
     def __repr__(self):
         return f"valor.Env({self.name!r})"
@@ -84,17 +102,21 @@ class VectorEnv(_Closable, _core.VectorEnv):
     reset(seed=s) seeds environment i with s + i (a list seeds each environment); reset() seeds
     them with make_vec's seed (0 if none) the first time and continues their generators after.
     Rewards are float64, the flags bool. With copy=False the observations are a read-only view of
-    the batch's own buffer, overwritten by the next step (no copy at all).
+    the batch's own buffer, overwritten by the next step (no copy at all). obs_dtype=np.uint8 (or
+    bool) makes the environments write their 0/1 observations as bytes (MinAtar, tabular): the
+    float32 observations cast, a quarter of the memory, and no float written.
     """
 
-    def __init__(self, name, num_envs, *, seed=None, threads=1, copy=True, **options):
-        super().__init__(name, num_envs, threads, options, copy, seed)
+    def __init__(self, name, num_envs, *, seed=None, threads=1, copy=True, obs_dtype=np.float32,
+                 **options):
+        dtype = _dtype_name(obs_dtype)
+        super().__init__(name, num_envs, threads, options, copy, seed, dtype)
         spec = self._spec
         self.name = spec["name"]
         self.family = spec["family"]
         self.max_episode_steps = spec["max_episode_steps"] or None
-        self.spec = EnvSpec(self.name, self.max_episode_steps, dict(options))
-        self.single_observation_space, self.single_action_space = _spaces(spec)
+        self.spec = EnvSpec(self.name, self.max_episode_steps, _make_kwargs(options, dtype))
+        self.single_observation_space, self.single_action_space = _spaces(spec, dtype)
         self.observation_space = batch_space(self.single_observation_space, num_envs)
         self.action_space = batch_space(self.single_action_space, num_envs)
 
@@ -102,14 +124,18 @@ class VectorEnv(_Closable, _core.VectorEnv):
         return f"valor.VectorEnv({self.name!r}, num_envs={self.num_envs})"
 
 
-def make(name, **options):
+def make(name, *, obs_dtype=np.float32, **options):
     """valor.make("breakout", sticky_action_prob=0.1, difficulty_ramping=True,
     minimal_action_set=False), valor.make("CartPole-v1"), valor.make("cliff"), ...: one
-    environment (see list_envs()). The three options are MinAtar's and are refused elsewhere."""
-    return Env(name, **options)
+    environment (see list_envs()). The three options are MinAtar's and are refused elsewhere.
+    obs_dtype: np.float32 (default), or np.uint8 / bool where observations are 0/1."""
+    return Env(name, obs_dtype=obs_dtype, **options)
 
 
-def make_vec(name, num_envs, *, seed=None, threads=1, copy=True, **options):
+def make_vec(name, num_envs, *, seed=None, threads=1, copy=True, obs_dtype=np.float32,
+             **options):
     """A batch of num_envs environments stepped together on `threads` threads (results do not
-    depend on the thread count). `seed` is the seed of the first reset() without one."""
-    return VectorEnv(name, num_envs, seed=seed, threads=threads, copy=copy, **options)
+    depend on the thread count). `seed` is the seed of the first reset() without one.
+    obs_dtype: np.float32 (default), or np.uint8 / bool where observations are 0/1."""
+    return VectorEnv(name, num_envs, seed=seed, threads=threads, copy=copy, obs_dtype=obs_dtype,
+                     **options)

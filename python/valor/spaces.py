@@ -99,7 +99,11 @@ class Box(Space):
 
     def sample(self):
         """Uniform where both bounds are finite; where one is infinite, an exponential away from
-        the finite one; where both are, a standard normal (Gymnasium's rule)."""
+        the finite one; where both are, a standard normal (Gymnasium's rule). Integer and bool
+        boxes (bounds finite) draw each entry uniformly from the integers in [low, high]."""
+        if self.dtype.kind in "iub":
+            low, high = self.low.astype(np.int64), self.high.astype(np.int64)
+            return self.np_random.integers(low, high + 1).astype(self.dtype)
         low = self.low.astype(np.float64)
         high = self.high.astype(np.float64)
         lo_ok, hi_ok = np.isfinite(low), np.isfinite(high)

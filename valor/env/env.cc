@@ -14,4 +14,9 @@ void Env::observe_packed(std::span<uint8_t>) const {
   fail("environment {} has no bit-packed observation", spec().name);
 }
 
+void Env::observe_bytes(std::span<uint8_t>) const {
+  fail("environment {} has no byte observation (only environments whose observations are 0/1)",
+       spec().name);
+}
+
 }  // namespace valor::env

@@ -47,6 +47,12 @@ class Env {
   virtual size_t packed_obs_bytes() const { return 0; }
   virtual void observe_packed(std::span<uint8_t> out) const;
 
+  // The observation as obs_size() bytes, element k equal to the float observation's element k,
+  // offered by environments whose observations are all 0 or 1 (MinAtar's planes, tabular
+  // one-hot states): no float is written. observe_bytes is valor::Error when not offered.
+  virtual bool offers_byte_obs() const { return false; }
+  virtual void observe_bytes(std::span<uint8_t> out) const;
+
   // A multi-line text picture of the current state (for `valor env render`).
   virtual std::string render() const = 0;
 };

@@ -63,6 +63,8 @@ class MinAtarEnv : public Env {
   void reset() override;
   StepResult step(int action) override;
   void observe(std::span<float> out) const override;  // CHW floats 0/1
+  bool offers_byte_obs() const override { return true; }
+  void observe_bytes(std::span<uint8_t> out) const override;  // CHW bytes 0/1
   size_t packed_obs_bytes() const override;
   void observe_packed(std::span<uint8_t> out) const override;
   std::string render() const override;

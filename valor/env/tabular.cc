@@ -260,6 +260,14 @@ void TabularEnv::observe(std::span<float> out) const {
   out[static_cast<size_t>(state_)] = 1.0f;
 }
 
+void TabularEnv::observe_bytes(std::span<uint8_t> out) const {
+  VALOR_CHECK(out.size() == static_cast<size_t>(mdp_.num_states),
+              "observe: buffer has {} bytes, the observation {}", out.size(), mdp_.num_states);
+  if (state_ < 0) fail("{}: observe() called before reset()", mdp_title(mdp_));
+  std::fill(out.begin(), out.end(), uint8_t{0});
+  out[static_cast<size_t>(state_)] = 1;
+}
+
 std::string TabularEnv::render() const {
   if (state_ < 0) return "(no episode yet: call reset())\n";
   if (mdp_.picture.empty()) {

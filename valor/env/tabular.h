@@ -88,6 +88,8 @@ class TabularEnv : public Env {
   void reset() override;
   StepResult step(int action) override;
   void observe(std::span<float> out) const override;  // valor::Error before the first reset()
+  bool offers_byte_obs() const override { return true; }
+  void observe_bytes(std::span<uint8_t> out) const override;  // the one-hot state as bytes
   // The picture with the agent drawn as 'A' when the MDP has one, else "state k (label)".
   std::string render() const override;
 

@@ -38,6 +38,8 @@ const char* observation_form_name(ObservationForm form) {
       return "packed";
     case ObservationForm::kNative:
       return "native";
+    case ObservationForm::kBytes:
+      return "bytes";
   }
   return "?";
 }
@@ -50,8 +52,12 @@ Throughput measure_single_env(const std::string& name, const EnvOptions& options
   if (form == ObservationForm::kPacked && env->packed_obs_bytes() == 0) {
     fail("{} has no packed observation", name);
   }
+  if (form == ObservationForm::kBytes && !env->offers_byte_obs()) {
+    fail("{} has no byte observation", name);
+  }
   std::vector<float> obs(env->spec().obs_size());
   std::vector<uint8_t> bytes(minatar ? minatar->grid().size() : env->packed_obs_bytes());
+  std::vector<uint8_t> obs_bytes(env->spec().obs_size());
   std::vector<uint8_t> packed(env->packed_obs_bytes());
   Rng rng(seed, 1);
   env->seed(seed);
@@ -70,6 +76,9 @@ Throughput measure_single_env(const std::string& name, const EnvOptions& options
       case ObservationForm::kNative:
         random_steps(*env, rng, kChunk, [&] { minatar->observe_grid(bytes); });
         break;
+      case ObservationForm::kBytes:
+        random_steps(*env, rng, kChunk, [&] { env->observe_bytes(obs_bytes); });
+        break;
     }
     t.steps += kChunk;
     t.seconds = now_seconds() - start;
@@ -78,15 +87,21 @@ Throughput measure_single_env(const std::string& name, const EnvOptions& options
 }
 
 Throughput measure_vector_env(const std::string& name, const EnvOptions& options, size_t batch,
-                              int threads, double min_seconds, uint64_t seed) {
+                              int threads, double min_seconds, uint64_t seed,
+                              ObservationForm form) {
+  if (form != ObservationForm::kFloat && form != ObservationForm::kBytes) {
+    fail("a vector of environments writes float or byte observations, not {}",
+         observation_form_name(form));
+  }
   std::vector<std::unique_ptr<Env>> envs;
   for (size_t i = 0; i < batch; ++i) envs.push_back(make_env(name, options));
-  VectorEnv vec(std::move(envs), threads);
+  VectorEnv vec(std::move(envs), threads,
+                form == ObservationForm::kBytes ? ObsFormat::kBytes : ObsFormat::kFloat);
   const auto num_actions = static_cast<uint64_t>(vec.spec().num_actions);
   std::vector<int32_t> actions(batch);
   Rng rng(seed, 1);
   vec.seed_and_reset(seed);
-  Throughput t{name, ObservationForm::kFloat, batch, threads, 0, 0};
+  Throughput t{name, form, batch, threads, 0, 0};
   const double start = now_seconds();
   constexpr uint64_t kChunk = 50;
   do {

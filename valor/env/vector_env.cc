@@ -6,8 +6,8 @@
 
 namespace valor::env {
 
-VectorEnv::VectorEnv(std::vector<std::unique_ptr<Env>> envs, int threads)
-    : envs_(std::move(envs)), threads_(threads) {
+VectorEnv::VectorEnv(std::vector<std::unique_ptr<Env>> envs, int threads, ObsFormat format)
+    : envs_(std::move(envs)), threads_(threads), format_(format) {
   if (envs_.empty()) fail("a vector of environments needs at least one environment");
   if (threads < 1) fail("vector environment threads must be >= 1, got {}", threads);
   obs_size_ = spec().obs_size();
@@ -17,8 +17,17 @@ VectorEnv::VectorEnv(std::vector<std::unique_ptr<Env>> envs, int threads)
     }
   }
   const size_t n = envs_.size();
-  obs_.assign(n * obs_size_, 0.0f);
-  final_obs_.assign(n * obs_size_, 0.0f);
+  if (format == ObsFormat::kBytes) {
+    if (!envs_.front()->offers_byte_obs()) {
+      fail("{} has no byte observation (only environments whose observations are 0/1)",
+           spec().name);
+    }
+    obs_bytes_.assign(n * obs_size_, 0);
+    final_obs_bytes_.assign(n * obs_size_, 0);
+  } else {
+    obs_.assign(n * obs_size_, 0.0f);
+    final_obs_.assign(n * obs_size_, 0.0f);
+  }
   rewards_.assign(n, 0.0f);
   terminated_.assign(n, 0);
   truncated_.assign(n, 0);
@@ -31,10 +40,20 @@ VectorEnv::VectorEnv(std::vector<std::unique_ptr<Env>> envs, int threads)
   }
 }
 
+void VectorEnv::observe(size_t i, bool final) {
+  const size_t at = i * obs_size_;
+  if (format_ == ObsFormat::kBytes) {
+    envs_[i]->observe_bytes(
+        std::span<uint8_t>(final ? final_obs_bytes_ : obs_bytes_).subspan(at, obs_size_));
+  } else {
+    envs_[i]->observe(std::span<float>(final ? final_obs_ : obs_).subspan(at, obs_size_));
+  }
+}
+
 void VectorEnv::seed_and_reset_one(size_t i, uint64_t seed) {
   envs_[i]->seed(seed);
   envs_[i]->reset();
-  envs_[i]->observe(std::span<float>(obs_).subspan(i * obs_size_, obs_size_));
+  observe(i, false);
   slots_[i].running_return = 0;
   slots_[i].running_length = 0;
 }
@@ -46,7 +65,7 @@ void VectorEnv::seed_and_reset(uint64_t seed) {
 void VectorEnv::reset() {
   for (size_t i = 0; i < envs_.size(); ++i) {
     envs_[i]->reset();
-    envs_[i]->observe(std::span<float>(obs_).subspan(i * obs_size_, obs_size_));
+    observe(i, false);
     slots_[i].running_return = 0;
     slots_[i].running_length = 0;
   }
@@ -61,7 +80,7 @@ bool VectorEnv::replay_one(size_t i, uint64_t seed, std::span<const int32_t> act
     slots_[i].running_length += 1;
     if (r.terminated || r.truncated) return false;
   }
-  e.observe(std::span<float>(obs_).subspan(i * obs_size_, obs_size_));
+  observe(i, false);
   return true;
 }
 
@@ -69,7 +88,6 @@ void VectorEnv::step_range(size_t begin, size_t end, std::span<const int32_t> ac
   for (size_t i = begin; i < end; ++i) {
     Env& e = *envs_[i];
     const StepResult r = e.step(actions[i]);
-    const std::span<float> obs = std::span<float>(obs_).subspan(i * obs_size_, obs_size_);
     Slot& slot = slots_[i];
     slot.reward = r.reward;
     slot.terminated = r.terminated;
@@ -77,7 +95,7 @@ void VectorEnv::step_range(size_t begin, size_t end, std::span<const int32_t> ac
     slot.running_return += r.reward;
     slot.running_length += 1;
     if (r.terminated || r.truncated) {
-      e.observe(std::span<float>(final_obs_).subspan(i * obs_size_, obs_size_));
+      observe(i, true);
       slot.finished_return = slot.running_return;
       slot.finished_length = slot.running_length;
       slot.running_return = 0;
@@ -87,7 +105,7 @@ void VectorEnv::step_range(size_t begin, size_t end, std::span<const int32_t> ac
       slot.finished_return = 0;
       slot.finished_length = 0;
     }
-    e.observe(obs);
+    observe(i, false);
   }
 }
 

@@ -6,6 +6,10 @@
 // a truncated episode), and episode_returns()/episode_lengths() hold its totals. rewards(),
 // terminated() and truncated() always describe the step just taken.
 //
+// Observations: float (Env::observe) by default; ObsFormat::kBytes writes one byte per element
+// instead (Env::observe_bytes, for environments whose observations are 0/1 such as MinAtar's
+// planes), the same values without a float written, into observation_bytes().
+//
 // Threads: with threads > 1 the batch is cut into contiguous blocks (kBlocksPerThread per thread)
 // that the caller's thread and threads - 1 persistent workers (worker_pool.h) claim one at a time;
 // each environment is stepped by exactly one thread per step and writes only its own slots, so
@@ -22,6 +26,8 @@
 
 namespace valor::env {
 
+enum class ObsFormat { kFloat, kBytes };
+
 class VectorEnv {
  public:
   // Blocks per thread: enough that a thread that starts late (a worker waking up, or one whose
@@ -31,8 +37,10 @@ class VectorEnv {
   static constexpr size_t kBlocksPerThread = 4;
 
   // All environments must share one spec (same name and shapes). `threads` >= 1 steps the batch
-  // on that many threads (the caller's and threads - 1 workers started here).
-  VectorEnv(std::vector<std::unique_ptr<Env>> envs, int threads = 1);
+  // on that many threads (the caller's and threads - 1 workers started here). kBytes:
+  // valor::Error unless the environments offer byte observations (Env::offers_byte_obs).
+  VectorEnv(std::vector<std::unique_ptr<Env>> envs, int threads = 1,
+            ObsFormat format = ObsFormat::kFloat);
   VectorEnv(const VectorEnv&) = delete;
   VectorEnv& operator=(const VectorEnv&) = delete;
 
@@ -40,6 +48,7 @@ class VectorEnv {
   const EnvSpec& spec() const { return envs_.front()->spec(); }
   size_t obs_size() const { return obs_size_; }
   int threads() const { return threads_; }
+  ObsFormat obs_format() const { return format_; }
 
   // Seeds environment i with seed + i and resets every environment.
   void seed_and_reset(uint64_t seed);
@@ -58,8 +67,13 @@ class VectorEnv {
   // environment (on any thread) reaches the caller.
   void step(std::span<const int32_t> actions);
 
-  std::span<const float> observations() const { return obs_; }              // [N, obs_size]
-  std::span<const float> final_observations() const { return final_obs_; }  // valid where done
+  // [N, obs_size] floats with ObsFormat::kFloat (empty with kBytes); the final ones are valid
+  // where an episode ended on the last step.
+  std::span<const float> observations() const { return obs_; }
+  std::span<const float> final_observations() const { return final_obs_; }
+  // The same as bytes with ObsFormat::kBytes (empty with kFloat).
+  std::span<const uint8_t> observation_bytes() const { return obs_bytes_; }
+  std::span<const uint8_t> final_observation_bytes() const { return final_obs_bytes_; }
   std::span<const float> rewards() const { return rewards_; }
   std::span<const uint8_t> terminated() const { return terminated_; }
   std::span<const uint8_t> truncated() const { return truncated_; }
@@ -71,11 +85,15 @@ class VectorEnv {
 
  private:
   void step_range(size_t begin, size_t end, std::span<const int32_t> actions);
+  // Writes environment i's observation into its row of the observations (or final ones).
+  void observe(size_t i, bool final);
 
   std::vector<std::unique_ptr<Env>> envs_;
   int threads_;
+  ObsFormat format_;
   size_t obs_size_;
   std::vector<float> obs_, final_obs_, rewards_;
+  std::vector<uint8_t> obs_bytes_, final_obs_bytes_;
   std::vector<uint8_t> terminated_, truncated_;
   std::vector<double> finished_return_;
   std::vector<int64_t> finished_length_;

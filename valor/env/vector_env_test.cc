@@ -100,6 +100,64 @@ TEST(VectorEnv, ReplayOneRebuildsAnEpisode) {
   EXPECT_FALSE(b.replay_one(0, 1, long_history));
 }
 
+// ObsFormat::kBytes: the float observations' values as bytes, step by step, final observations
+// included, for MinAtar and tabular environments; refused where observations are not 0/1.
+TEST(VectorEnv, ByteObservationsAreTheFloatOnes) {
+  for (const std::string name : {"breakout", "seaquest", "space_invaders", "frozen-lake-4x4"}) {
+    auto make = [&name] {
+      std::vector<std::unique_ptr<Env>> envs;
+      for (int i = 0; i < 4; ++i) envs.push_back(make_env(name));
+      return envs;
+    };
+    VectorEnv floats(make(), 1, ObsFormat::kFloat), bytes(make(), 2, ObsFormat::kBytes);
+    EXPECT_EQ(bytes.obs_format(), ObsFormat::kBytes);
+    EXPECT_TRUE(bytes.observations().empty() && floats.observation_bytes().empty());
+    floats.seed_and_reset(8);
+    bytes.seed_and_reset(8);
+    auto same = [](std::span<const float> f, std::span<const uint8_t> b, const uint8_t* done,
+                   size_t d) {
+      for (size_t k = 0; k < f.size(); ++k) {
+        if (done != nullptr && !done[k / d]) continue;
+        if (b[k] != static_cast<uint8_t>(f[k]) || (f[k] != 0.0f && f[k] != 1.0f)) return false;
+      }
+      return true;
+    };
+    const size_t d = floats.obs_size();
+    ASSERT_TRUE(same(floats.observations(), bytes.observation_bytes(), nullptr, d));
+    Rng policy(2, 1);
+    std::vector<int32_t> actions(4);
+    size_t ended = 0, ones = 0;
+    for (int t = 0; t < 500; ++t) {
+      for (auto& a : actions) a = static_cast<int32_t>(policy.below(floats.spec().num_actions));
+      floats.step(actions);
+      bytes.step(actions);
+      ASSERT_TRUE(same(floats.observations(), bytes.observation_bytes(), nullptr, d)) << name;
+      std::vector<uint8_t> done(4);
+      for (size_t i = 0; i < 4; ++i) {
+        ASSERT_EQ(floats.rewards()[i], bytes.rewards()[i]);
+        ASSERT_EQ(floats.terminated()[i], bytes.terminated()[i]);
+        done[i] = floats.terminated()[i] | floats.truncated()[i];
+        ended += done[i];
+      }
+      ASSERT_TRUE(
+          same(floats.final_observations(), bytes.final_observation_bytes(), done.data(), d));
+      for (uint8_t b : bytes.observation_bytes()) ones += b;
+    }
+    EXPECT_GT(ended, 0u) << name;
+    EXPECT_GT(ones, 0u) << name;
+  }
+  std::vector<std::unique_ptr<Env>> carts;
+  carts.push_back(make_env("CartPole-v1"));
+  try {
+    VectorEnv vec(std::move(carts), 1, ObsFormat::kBytes);
+    FAIL() << "CartPole's float observations were accepted as bytes";
+  } catch (const Error& e) {
+    EXPECT_STREQ(e.what(),
+                 "CartPole-v1 has no byte observation (only environments whose observations are "
+                 "0/1)");
+  }
+}
+
 // reset() without a seed continues each environment's stream: the same as resetting each one alone.
 TEST(VectorEnv, ResetWithoutSeedContinuesEachStream) {
   std::vector<std::unique_ptr<Env>> envs;
