@@ -173,17 +173,25 @@ struct RowLabels {
   std::optional<std::string> prompt;
 };
 
-FeatureData read_csv_features(const std::filesystem::path& path, const FeatureReadOptions& o,
-                              bool with_features) {
-  LineReader reader(path);
+// The first non-blank line of `reader` as trimmed CSV fields; `where` becomes "file:line".
+std::vector<std::string> read_csv_header(LineReader& reader, std::string& where) {
   std::string line;
   while (reader.next(line) && blank(line)) {
   }
   if (reader.number() == 0 || blank(line))
     fail("{}: empty file; expected a CSV header", reader.label());
-  const std::string header_where = fmt::format("{}:{}", reader.label(), reader.number());
-  std::vector<std::string> header = split_csv(line, header_where);
+  where = fmt::format("{}:{}", reader.label(), reader.number());
+  std::vector<std::string> header = split_csv(line, where);
   for (auto& h : header) h = std::string(trim(h));
+  return header;
+}
+
+FeatureData read_csv_features(const std::filesystem::path& path, const FeatureReadOptions& o,
+                              bool with_features) {
+  LineReader reader(path);
+  std::string header_where;
+  const std::vector<std::string> header = read_csv_header(reader, header_where);
+  std::string line;
 
   FeatureData data;
   data.source = reader.label();
@@ -365,14 +373,9 @@ ItemCovariates read_item_covariates(const std::filesystem::path& path,
   LineReader reader(path);
   ItemCovariates result;
   result.source = reader.label();
+  std::string header_where;
+  const std::vector<std::string> header = read_csv_header(reader, header_where);
   std::string line;
-  while (reader.next(line) && blank(line)) {
-  }
-  if (reader.number() == 0 || blank(line))
-    fail("{}: empty file; expected a CSV header", reader.label());
-  const std::string header_where = fmt::format("{}:{}", reader.label(), reader.number());
-  std::vector<std::string> header = split_csv(line, header_where);
-  for (auto& h : header) h = std::string(trim(h));
   const size_t item_at = require_column(header, item_column, header_where, "item");
   for (size_t i = 0; i < header.size(); ++i) {
     if (i != item_at) result.table.names.push_back(header[i]);
