@@ -128,13 +128,19 @@ TEST(LinearBtTest, OneHotCovariatesEqualBradleyTerry) {
       static_cast<size_t>(items));
 }
 
-TEST(LinearBtTest, HandCaseOneFeatureThreeWinsOneLoss) {
-  // Two items with x = 1 and x = 0: beta is the log-odds, log 3, with variance 1/(4 p (1 - p)).
+// Items a (x = 1) and b (x = 0).
+ItemCovariates two_items_x1_x0() {
   ItemCovariates covariates;
   covariates.table.dim = 1;
   covariates.table.names = {"x"};
   covariates.table.values = {1.0, 0.0};
   covariates.items = {"a", "b"};
+  return covariates;
+}
+
+TEST(LinearBtTest, HandCaseOneFeatureThreeWinsOneLoss) {
+  // Two items with x = 1 and x = 0: beta is the log-odds, log 3, with variance 1/(4 p (1 - p)).
+  const ItemCovariates covariates = two_items_x1_x0();
   ComparisonSet set;
   set.intern("a");
   set.intern("b");
@@ -147,11 +153,7 @@ TEST(LinearBtTest, HandCaseOneFeatureThreeWinsOneLoss) {
 }
 
 TEST(LinearBtTest, SeparableComparisonsNeedAPrior) {
-  ItemCovariates covariates;
-  covariates.table.dim = 1;
-  covariates.table.names = {"x"};
-  covariates.table.values = {1.0, 0.0};
-  covariates.items = {"a", "b"};
+  const ItemCovariates covariates = two_items_x1_x0();
   ComparisonSet set;
   set.intern("a");
   set.intern("b");
