@@ -2,7 +2,6 @@
 
 #include <cmath>
 
-#include "valor/align/exact.h"
 #include "valor/core/error.h"
 #include "valor/reward/mlp_reward.h"
 
@@ -132,21 +131,6 @@ void Task::features(int32_t prompt, const uint8_t* tokens, float* out) const {
   out[prompt] = 1.0f;
   for (int t = 0; t < spec_.shape.length; ++t)
     out[p + static_cast<size_t>(t) * v + tokens[t]] = 1.0f;
-}
-
-std::vector<double> gold_reward_table(const Task& task) {
-  const SequenceShape& s = task.shape();
-  check_enumerable(s);
-  const uint64_t n = s.num_sequences();
-  std::vector<double> table(n * static_cast<uint64_t>(s.prompts));
-  std::vector<uint8_t> tokens(static_cast<size_t>(s.length));
-  for (int x = 0; x < s.prompts; ++x) {
-    for (uint64_t y = 0; y < n; ++y) {
-      sequence_tokens(s, y, tokens.data());
-      table[static_cast<uint64_t>(x) * n + y] = task.gold_reward(x, tokens.data());
-    }
-  }
-  return table;
 }
 
 }  // namespace valor::align

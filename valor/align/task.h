@@ -64,8 +64,4 @@ class Task {
   double pretrain_loss_ = 0.0;
 };
 
-// r(x, y) of every response of every prompt (P x V^L, sequence_index order); the shape must be
-// enumerable.
-std::vector<double> gold_reward_table(const Task& task);
-
 }  // namespace valor::align

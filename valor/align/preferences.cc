@@ -1,0 +1,139 @@
+#include "valor/align/preferences.h"
+
+#include <cmath>
+
+#include "valor/align/exact.h"
+#include "valor/core/error.h"
+
+namespace valor::align {
+
+void check_preference_options(const PreferenceOptions& options) {
+  if (options.pairs < 1) fail("preference pairs = 0: needs at least 1");
+  if (!(options.label_temperature > 0.0) || !std::isfinite(options.label_temperature)) {
+    fail("label_temperature = {}: accepted a finite number > 0", options.label_temperature);
+  }
+  if (!(options.label_noise >= 0.0 && options.label_noise < 0.5)) {
+    fail("label_noise = {}: accepted [0, 0.5)", options.label_noise);
+  }
+}
+
+PreferenceData make_preferences(const Task& task, const PreferenceOptions& options) {
+  check_preference_options(options);
+  const SequenceShape& s = task.shape();
+  const auto len = static_cast<size_t>(s.length);
+  Rng rng(options.seed, 5);
+  MlpPolicy reference = task.reference();
+  PreferenceData data;
+  data.length = s.length;
+  data.prompts.resize(options.pairs);
+  for (auto& x : data.prompts)
+    x = static_cast<int32_t>(rng.below(static_cast<uint64_t>(s.prompts)));
+  sample_sequences(reference, data.prompts, rng, data.a);
+  sample_sequences(reference, data.prompts, rng, data.b);
+  data.outcome.resize(options.pairs);
+  for (size_t i = 0; i < options.pairs; ++i) {
+    const double margin = task.gold_reward(data.prompts[i], data.a.data() + i * len) -
+                          task.gold_reward(data.prompts[i], data.b.data() + i * len);
+    bool a_wins = rng.uniform() < 1.0 / (1.0 + std::exp(-margin / options.label_temperature));
+    if (options.label_noise > 0.0 && rng.uniform() < options.label_noise) a_wins = !a_wins;
+    data.outcome[i] = a_wins ? 1.0f : 0.0f;
+  }
+  return data;
+}
+
+void check_preferences(const PreferenceData& data, const SequenceShape& shape,
+                       const std::string& label) {
+  if (data.size() == 0) fail("{}: no preference pairs", label);
+  if (data.length != shape.length) {
+    fail("{}: responses of {} tokens, the task's length is {}", label, data.length, shape.length);
+  }
+  const auto len = static_cast<size_t>(shape.length);
+  for (size_t i = 0; i < data.size(); ++i) {
+    if (data.prompts[i] < 0 || data.prompts[i] >= shape.prompts) {
+      fail("{}: pair {} has prompt {}, accepted 0 to {}", label, i, data.prompts[i],
+           shape.prompts - 1);
+    }
+    for (size_t t = 0; t < len; ++t) {
+      const int ta = data.a[i * len + t], tb = data.b[i * len + t];
+      if (ta >= shape.vocab || tb >= shape.vocab) {
+        fail("{}: pair {} has token {}, accepted 0 to {}", label, i, std::max(ta, tb),
+             shape.vocab - 1);
+      }
+    }
+    if (!(data.outcome[i] >= 0.0f && data.outcome[i] <= 1.0f)) {
+      fail("{}: pair {} has outcome {}, accepted [0, 1]", label, i, data.outcome[i]);
+    }
+  }
+}
+
+void GoldReward::score(std::span<const int32_t> prompts, std::span<const uint8_t> tokens,
+                       double* out) const {
+  const auto len = static_cast<size_t>(task_.shape().length);
+  for (size_t i = 0; i < prompts.size(); ++i)
+    out[i] = task_.gold_reward(prompts[i], tokens.data() + i * len);
+}
+
+ProxyReward::ProxyReward(const Task& task, std::vector<reward::MlpReward> members,
+                         reward::EnsembleRule rule, double lambda)
+    : task_(task), members_(std::move(members)), rule_(rule), lambda_(lambda) {
+  VALOR_CHECK(!members_.empty());
+  for (const auto& m : members_) {
+    if (m.input_dim() != task.feature_dim()) {
+      fail("a reward model with input dimension {}; the task's features have {}", m.input_dim(),
+           task.feature_dim());
+    }
+  }
+}
+
+void ProxyReward::score(std::span<const int32_t> prompts, std::span<const uint8_t> tokens,
+                        double* out) const {
+  const auto len = static_cast<size_t>(task_.shape().length);
+  const size_t n = prompts.size(), dim = task_.feature_dim();
+  std::vector<float> x(n * dim);
+  for (size_t i = 0; i < n; ++i)
+    task_.features(prompts[i], tokens.data() + i * len, x.data() + i * dim);
+  std::vector<std::vector<double>> rewards(members_.size(), std::vector<double>(n));
+  std::vector<float> r(n);
+  for (size_t k = 0; k < members_.size(); ++k) {
+    members_[k].rewards(x.data(), n, r.data());
+    for (size_t i = 0; i < n; ++i) rewards[k][i] = r[i];
+  }
+  const std::vector<double> scores = reward::ensemble_scores(rewards, rule_, lambda_);
+  std::copy(scores.begin(), scores.end(), out);
+}
+
+reward::PairDataset pair_dataset(const Task& task, const PreferenceData& data) {
+  const auto len = static_cast<size_t>(task.shape().length);
+  const size_t n = data.size(), dim = task.feature_dim();
+  reward::PairDataset out;
+  out.dim = dim;
+  out.rows.resize(2 * n * dim);
+  out.row_a.resize(n);
+  out.row_b.resize(n);
+  for (size_t i = 0; i < n; ++i) {
+    task.features(data.prompts[i], data.a.data() + i * len, out.rows.data() + (2 * i) * dim);
+    task.features(data.prompts[i], data.b.data() + i * len, out.rows.data() + (2 * i + 1) * dim);
+    out.row_a[i] = static_cast<int64_t>(2 * i);
+    out.row_b[i] = static_cast<int64_t>(2 * i + 1);
+  }
+  out.outcome = data.outcome;
+  out.weight.assign(n, 1.0f);
+  return out;
+}
+
+std::vector<double> reward_table(const RewardFunction& reward, const SequenceShape& shape) {
+  check_enumerable(shape);
+  const uint64_t n = shape.num_sequences();
+  const auto len = static_cast<size_t>(shape.length);
+  std::vector<double> table(n * static_cast<uint64_t>(shape.prompts));
+  std::vector<int32_t> prompts(n);
+  std::vector<uint8_t> tokens(n * len);
+  for (uint64_t y = 0; y < n; ++y) sequence_tokens(shape, y, tokens.data() + y * len);
+  for (int x = 0; x < shape.prompts; ++x) {
+    std::fill(prompts.begin(), prompts.end(), x);
+    reward.score(prompts, tokens, table.data() + static_cast<uint64_t>(x) * n);
+  }
+  return table;
+}
+
+}  // namespace valor::align
