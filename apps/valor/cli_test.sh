@@ -979,6 +979,51 @@ EOF2
     run_valor 0 reward eval part "$data/pair_features.jsonl" --col-outcome outcome --rule uwo --lambda 1
     expect_in out.txt "mlp reward model (2 members, score: uwo)"
     ;;
+  align)
+    run_valor 0 align methods
+    for m in dpo cdpo ipo bon; do expect_in out.txt "$m"; done
+    run_valor 0 align presets
+    expect_in out.txt "dpo"
+    # A small DPO run: the run folder, metrics per step (gold, proxy, KL, loss), the summary.
+    small="--set data.pairs=400 --set proxy.epochs=2 --set task.pretrain_steps=50"
+    run_valor 0 align run dpo $small --set align.steps=40 --set align.eval_every=20 --out dpo
+    for f in config.toml metrics.csv summary.json log.txt; do [ -f dpo/$f ] || fail "no dpo/$f"; done
+    expect_in dpo/metrics.csv "step,loss,gold,proxy,kl,sqrt_kl,seconds"
+    [ "$(wc -l < dpo/metrics.csv)" -eq 4 ] || fail "dpo/metrics.csv has $(wc -l < dpo/metrics.csv) lines"
+    expect_in dpo/summary.json '"kl_optimum"'
+    # Best-of-N: exact rows for each N.
+    run_valor 0 align run bon $small --set align.bon_n=1,4 --out bon
+    expect_in bon/metrics.csv "n,gold,proxy,kl,sqrt_kl"
+    awk -F, 'NR == 2 && ($4 < -1e-9 || $4 > 1e-9) { exit 1 }' bon/metrics.csv \
+      || fail "best-of-1 has KL != 0"
+    # The data round trip: pairs written as JSONL, read back by data.file.
+    run_valor 0 align data dpo --set data.pairs=30 --out pairs.jsonl
+    [ "$(wc -l < pairs.jsonl)" -eq 30 ] || fail "pairs.jsonl has $(wc -l < pairs.jsonl) lines"
+    run_valor 0 align run dpo $small --set data.file=pairs.jsonl --set align.steps=5 --out fromfile
+    expect_in fromfile/summary.json '"pairs": 30'
+    # Bad input: exit 2, a message naming the key or file:line and what is accepted.
+    run_valor 2 align run dpo --set align.beta=0 --out b1
+    expect_in err.txt "align.beta"
+    run_valor 2 align run dpo --set align.beta=-1 --out b2
+    expect_in err.txt "align.beta"
+    run_valor 2 align run no-such-method-preset --out b3
+    expect_in err.txt "unknown align preset 'no-such-method-preset'"
+    run_valor 2 align run dpo --set align.method=no-such --out b4
+    expect_in err.txt "align.method"
+    expect_in err.txt "dpo"
+    : > empty.jsonl
+    run_valor 2 align run dpo --set data.file=empty.jsonl --out b5
+    expect_in err.txt "empty.jsonl: no preference pairs"
+    printf '{"prompt":0,"chosen":[1,2,3,4],"rejected":[4,3,2,1]}\n{"prompt":1,"chosen":[1,2,3,4],"rejected":[1,2,3,4]}\n' > same.jsonl
+    run_valor 2 align run dpo --set data.file=same.jsonl --out b6
+    expect_in err.txt "same.jsonl:2: contradictory pair"
+    printf '{"prompt":0,"chosen":[1,2,3],"rejected":[4,3,2,1]}\n' > short.jsonl
+    run_valor 2 align run dpo --set data.file=short.jsonl --out b7
+    expect_in err.txt "short.jsonl:1: \"chosen\" has 3 tokens"
+    run_valor 2 align run dpo --set align.exact=true --set task.vocab=64 --set task.length=8 --out b8
+    expect_in err.txt "use the sampling mode (exact = false)"
+    for d in b1 b2 b3 b4 b5 b6 b7 b8; do [ ! -e $d ] || fail "a failed run left $d"; done
+    ;;
   *)
     fail "unknown case"
     ;;

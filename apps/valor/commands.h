@@ -31,6 +31,7 @@ void add_solve_command(CLI::App& app, Action& action);
 void add_rank_command(CLI::App& app, Action& action);
 void add_game_command(CLI::App& app, Action& action);
 void add_study_command(CLI::App& app, Action& action);
+void add_align_command(CLI::App& app, Action& action);
 
 // The LibTorch side, `valor-torch` beside `valor` (apps/valor/torch/): the commands that train,
 // and `torch-info` (LibTorch's version, the BLAS loaded, thread counts) for `valor version`.

@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
   valor::app::add_rank_command(app, action);
   valor::app::add_game_command(app, action);
   valor::app::add_study_command(app, action);
+  valor::app::add_align_command(app, action);
   valor::app::add_bench_command(app, action);
   valor::app::add_version_command(app, action);
   return valor::app::run_main(app, action, argc, argv);

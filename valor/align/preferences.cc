@@ -1,11 +1,17 @@
 #include "valor/align/preferences.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "valor/align/exact.h"
 #include "valor/core/error.h"
 
 namespace valor::align {
+
+namespace {
+// Draws of the second response of a pair before giving up on getting one unlike the first.
+constexpr int kMaxRedraws = 1000;
+}  // namespace
 
 void check_preference_options(const PreferenceOptions& options) {
   if (options.pairs < 1) fail("preference pairs = 0: needs at least 1");
@@ -30,6 +36,23 @@ PreferenceData make_preferences(const Task& task, const PreferenceOptions& optio
     x = static_cast<int32_t>(rng.below(static_cast<uint64_t>(s.prompts)));
   sample_sequences(reference, data.prompts, rng, data.a);
   sample_sequences(reference, data.prompts, rng, data.b);
+  // A response compared with itself carries no preference (its h is 0 for every policy): such
+  // pairs are redrawn, so every pair compares two different responses.
+  std::vector<uint8_t> again;
+  for (size_t i = 0; i < options.pairs; ++i) {
+    auto a = data.a.begin() + static_cast<std::ptrdiff_t>(i * len);
+    auto b = data.b.begin() + static_cast<std::ptrdiff_t>(i * len);
+    for (int tries = 0; std::equal(a, a + static_cast<std::ptrdiff_t>(len), b); ++tries) {
+      if (tries == kMaxRedraws) {
+        fail(
+            "pi_ref puts almost all its mass on one response of prompt {}: {} draws gave the "
+            "same response; use a larger task or a smaller task.teacher_logit_scale",
+            data.prompts[i], kMaxRedraws);
+      }
+      sample_sequences(reference, std::span<const int32_t>(&data.prompts[i], 1), rng, again);
+      std::copy(again.begin(), again.end(), b);
+    }
+  }
   data.outcome.resize(options.pairs);
   for (size_t i = 0; i < options.pairs; ++i) {
     const double margin = task.gold_reward(data.prompts[i], data.a.data() + i * len) -

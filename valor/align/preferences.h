@@ -1,7 +1,9 @@
 // Preference data and reward functions of the lab (docs/align.md).
 // - Preference pairs: a prompt drawn uniformly, two responses drawn independently from pi_ref,
 //   and the outcome drawn by Bradley-Terry on the gold reward, P(a > b) = sigma((r*(a) - r*(b)) /
-//   label_temperature), then flipped with probability label_noise.
+//   label_temperature), then flipped with probability label_noise. A pair never compares a
+//   response with itself (the second is redrawn until it differs: such a pair moves no method,
+//   its h being 0 for every policy).
 // - Reward functions score responses: the gold reward, or a proxy learnt from preference pairs
 //   by valor's reward module (an MLP, or an ensemble combined by mean, WCO or UWO) on the task's
 //   one-hot features.

@@ -49,27 +49,6 @@ std::vector<std::string> string_list(const toml::table& t, std::string_view key,
   return out;
 }
 
-void flatten_set(const toml::table& table, const std::string& prefix, const std::string& source,
-                 std::vector<std::string>& out) {
-  for (const auto& [k, node] : table) {
-    const std::string key =
-        prefix.empty() ? std::string(k.str()) : prefix + "." + std::string(k.str());
-    if (const auto* sub = node.as_table()) {
-      flatten_set(*sub, key, source, out);
-    } else if (const auto s = node.value_exact<std::string>()) {
-      out.push_back(key + "=" + *s);
-    } else if (const auto b = node.value_exact<bool>()) {
-      out.push_back(key + "=" + (*b ? "true" : "false"));
-    } else if (const auto i = node.value_exact<int64_t>()) {
-      out.push_back(fmt::format("{}={}", key, *i));
-    } else if (const auto d = node.value_exact<double>()) {
-      out.push_back(fmt::format("{}={}", key, *d));
-    } else {
-      fail("{}: set.{} must be a string, boolean, integer or float", source, key);
-    }
-  }
-}
-
 std::string sanitize(std::string s) {
   for (char& c : s) {
     if (c == '/' || c == ':' || c == ' ') c = '_';
@@ -252,7 +231,7 @@ SweepSpec parse_sweep(std::string_view text, const std::string& source) {
   }
   if (const toml::node* set = root.get("set")) {
     if (!set->as_table()) fail("{}: [set] must be a table of configuration keys", source);
-    flatten_set(*set->as_table(), "", source, spec.overrides);
+    flatten_assignments(*set->as_table(), "", source, spec.overrides);
   }
   // Keys the grid sets for every run: a value under [set] would be silently overridden.
   for (const auto& o : spec.overrides) {
@@ -571,6 +550,27 @@ SweepReport report_sweep(const SweepSpec& spec, const std::vector<SweepRun>& run
   if (!report.plot_error.empty()) md += "Plots not drawn: " + report.plot_error + "\n";
   write_file_atomically(report.report, md);
   return report;
+}
+
+void flatten_assignments(const toml::table& table, const std::string& prefix,
+                         const std::string& source, std::vector<std::string>& out) {
+  for (const auto& [k, node] : table) {
+    const std::string key =
+        prefix.empty() ? std::string(k.str()) : prefix + "." + std::string(k.str());
+    if (const auto* sub = node.as_table()) {
+      flatten_assignments(*sub, key, source, out);
+    } else if (const auto s = node.value_exact<std::string>()) {
+      out.push_back(key + "=" + *s);
+    } else if (const auto b = node.value_exact<bool>()) {
+      out.push_back(key + "=" + (*b ? "true" : "false"));
+    } else if (const auto i = node.value_exact<int64_t>()) {
+      out.push_back(fmt::format("{}={}", key, *i));
+    } else if (const auto d = node.value_exact<double>()) {
+      out.push_back(fmt::format("{}={}", key, *d));
+    } else {
+      fail("{}: set.{} must be a string, boolean, integer or float", source, key);
+    }
+  }
 }
 
 }  // namespace valor::run

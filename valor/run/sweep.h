@@ -18,6 +18,8 @@
 //   "train.frames" = 50000
 #pragma once
 
+#include <toml++/toml.h>
+
 #include <atomic>
 #include <cstdint>
 #include <cstdio>
@@ -126,5 +128,11 @@ struct SweepReport {
 };
 SweepReport report_sweep(const SweepSpec& spec, const std::vector<SweepRun>& runs,
                          const std::filesystem::path& out);
+
+// The "key=value" overrides of a TOML table of configuration keys (nested tables give dotted
+// keys), as --set takes them; valor::Error naming `source` for a value that is not a string,
+// boolean, integer or float.
+void flatten_assignments(const toml::table& table, const std::string& prefix,
+                         const std::string& source, std::vector<std::string>& out);
 
 }  // namespace valor::run
