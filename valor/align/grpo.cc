@@ -37,14 +37,7 @@ class Grpo final : public Method {
     const double weight = 1.0 / static_cast<double>(sample_.size() * len);
     double loss = clipped_surrogate(batch_.token_log_probs(), sample_.token_log_pi, advantages_,
                                     len, context.options.clip, weight, coef_);
-    const std::vector<float>& log_pi = batch_.token_log_probs();
-    for (size_t j = 0; j < coef_.size(); ++j) {
-      const double log_ratio =
-          static_cast<double>(sample_.token_log_ref[j]) - static_cast<double>(log_pi[j]);
-      const double ratio = std::exp(log_ratio);
-      loss += weight * beta * (ratio - log_ratio - 1.0);
-      coef_[j] += static_cast<float>(weight * beta * (1.0 - ratio));
-    }
+    loss += k3_penalty(batch_.token_log_probs(), sample_.token_log_ref, weight * beta, coef_);
     batch_.backward(context.policy, coef_, gradient);
     return loss;
   }

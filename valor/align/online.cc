@@ -130,6 +130,20 @@ double clipped_surrogate(std::span<const float> token_log_pi, std::span<const fl
   return loss;
 }
 
+double k3_penalty(std::span<const float> token_log_pi, std::span<const float> token_log_ref,
+                  double weight, std::vector<float>& coef) {
+  VALOR_CHECK(token_log_pi.size() == token_log_ref.size() && coef.size() == token_log_pi.size());
+  double loss = 0.0;
+  for (size_t j = 0; j < coef.size(); ++j) {
+    const double log_ratio =
+        static_cast<double>(token_log_ref[j]) - static_cast<double>(token_log_pi[j]);
+    const double ratio = std::exp(log_ratio);
+    loss += weight * (ratio - log_ratio - 1.0);
+    coef[j] += static_cast<float>(weight * (1.0 - ratio));
+  }
+  return loss;
+}
+
 double preference(double reward_a, double reward_b) { return sigmoid(reward_a - reward_b); }
 
 double kl_regularised_loss(const SequenceShape& shape, std::span<const double> log_pi,

@@ -62,6 +62,13 @@ double clipped_surrogate(std::span<const float> token_log_pi, std::span<const fl
                          std::span<const double> advantages, size_t length, double clip,
                          double weight, std::vector<float>& coef);
 
+// GRPO's KL penalty per token (Shao et al. 2024, eq. 4; Schulman's "k3" estimator of
+// KL(pi || pi_ref) under samples from pi): D_t = pi_ref/pi - log(pi_ref/pi) - 1 >= 0, token
+// probabilities, with dD_t / d log pi = 1 - pi_ref/pi. Adds weight * dD_t / d log pi to coef
+// (sized like token_log_pi) and returns weight * sum_t D_t.
+double k3_penalty(std::span<const float> token_log_pi, std::span<const float> token_log_ref,
+                  double weight, std::vector<float>& coef);
+
 // The Bradley-Terry preference model of Nash-MD and SPO on the reward: P(a > b) = sigma(r_a - r_b).
 double preference(double reward_a, double reward_b);
 

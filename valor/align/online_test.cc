@@ -230,6 +230,51 @@ TEST(AlignOnlineExact, PreferenceGameLossUsesTheWinRateAgainstTheMixture) {
   }
 }
 
+// The per-token losses of ppo and grpo: derivatives equal central differences in log pi, and the
+// clipped surrogate has no gradient exactly where the clipped term binds.
+TEST(AlignOnline, ClippedSurrogateAndK3PenaltyDerivatives) {
+  const size_t length = 2;
+  const std::vector<double> advantages = {1.3, -0.7, 0.4};
+  // Sequence i has tokens 2i, 2i + 1. Ratios: 1.5 (A > 0: clipped), 1.1 (inside), 0.6 (A < 0:
+  // clipped), 1.4 (A < 0: unclipped, outside the range), 0.7 (A > 0: unclipped), 1.0.
+  const std::vector<float> log_old = {-1.0f, -0.5f, -2.0f, -1.2f, -0.3f, -0.9f};
+  std::vector<float> log_pi(6);
+  const double ratios[] = {1.5, 1.1, 0.6, 1.4, 0.7, 1.0};
+  for (size_t j = 0; j < 6; ++j) {
+    log_pi[j] = log_old[j] + static_cast<float>(std::log(ratios[j]));
+  }
+  const std::vector<float> log_ref = {-1.1f, -0.2f, -2.5f, -1.0f, -0.6f, -0.8f};
+  const double clip = 0.2, weight = 0.25;
+  std::vector<float> coef, unused;
+  clipped_surrogate(log_pi, log_old, advantages, length, clip, weight, coef);
+  k3_penalty(log_pi, log_ref, 0.5, coef);
+  auto loss_at = [&](const std::vector<float>& lp) {
+    double loss = clipped_surrogate(lp, log_old, advantages, length, clip, weight, unused);
+    return loss + k3_penalty(lp, log_ref, 0.5, unused);
+  };
+  for (size_t j = 0; j < 6; ++j) {
+    std::vector<float> plus = log_pi, minus = log_pi;
+    const float e = 1e-3f;
+    plus[j] += e;
+    minus[j] -= e;
+    const double fd = (loss_at(plus) - loss_at(minus)) / (2.0 * e);
+    EXPECT_NEAR(coef[j], fd, 1e-4) << "token " << j;
+  }
+  // Where the clipped term binds (tokens 0 and 2) only the k3 term has a gradient; outside the
+  // range with the other sign of A (tokens 3 and 4) the surrogate's gradient stays.
+  std::vector<float> k3_only(6, 0.0f);
+  k3_penalty(log_pi, log_ref, 0.5, k3_only);
+  EXPECT_NEAR(coef[0], k3_only[0], 1e-7);
+  EXPECT_NEAR(coef[2], k3_only[2], 1e-7);
+  EXPECT_NEAR(coef[3] - k3_only[3], weight * 1.4 * 0.7, 1e-5);
+  EXPECT_NEAR(coef[4] - k3_only[4], -weight * 0.7 * 0.4, 1e-5);
+  // k3 is >= 0 and zero at pi = pi_ref.
+  std::vector<float> zero(2, 0.0f);
+  const std::vector<float> same = {-0.4f, -1.9f};
+  EXPECT_EQ(k3_penalty(same, same, 1.0, zero), 0.0);
+  EXPECT_EQ(zero[0], 0.0f);
+}
+
 TEST(AlignOnlineExact, GrpoHasNoPopulationForm) {
   MethodOptions options;
   const SequenceShape shape{1, 2, 1};
