@@ -12,7 +12,9 @@
 // the y'_j and the other y_l only, all independent of y_i).
 //
 // Population form: preference_game_loss with pi_mu the exact token-level mixture of the current
-// pi; its stationary points satisfy pi ~ pi_ref exp(P(y > pi_mu(pi)) / beta).
+// pi; its stationary points satisfy pi ~ pi_ref exp(P(y > pi_mu(pi)) / beta) - the fixed-point
+// equation of the paper's mirror-descent step pi_{t+1} ~ pi_mu exp(eta P(y > pi_mu)) with
+// regularisation tau = beta and b = eta tau (there with the sequence-level mixture).
 #include "valor/align/online.h"
 
 namespace valor::align {
