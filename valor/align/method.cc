@@ -9,6 +9,11 @@ namespace valor::align {
 std::unique_ptr<Method> make_dpo();
 std::unique_ptr<Method> make_cdpo();
 std::unique_ptr<Method> make_ipo();
+std::unique_ptr<Method> make_rloo();
+std::unique_ptr<Method> make_ppo();
+std::unique_ptr<Method> make_grpo();
+std::unique_ptr<Method> make_nash_md();
+std::unique_ptr<Method> make_spo();
 
 namespace {
 // One entry per method file; the order is the order of `valor align methods`.
@@ -16,6 +21,20 @@ const MethodInfo kMethods[] = {
     {"dpo", true, "Direct Preference Optimization: -log sigma(beta h)", make_dpo},
     {"cdpo", true, "conservative DPO: DPO with labels smoothed by label_smoothing", make_cdpo},
     {"ipo", true, "Identity Preference Optimisation: (h - 1/(2 tau))^2", make_ipo},
+    {"rloo", false,
+     "REINFORCE leave-one-out on r - beta log(pi/pi_ref), group_size samples per prompt",
+     make_rloo},
+    {"ppo", false,
+     "PPO clipped surrogate on r - beta log(pi/pi_ref), leave-one-out baseline (no critic)",
+     make_ppo},
+    {"grpo", false,
+     "GRPO: group-normalised advantages, clipped surrogate, beta times the k3 KL estimate",
+     make_grpo},
+    {"nash_md", false,
+     "Nash-MD: policy gradient on P(y > y'), y' from pi^(1-mixture) pi_ref^mixture, minus beta KL",
+     make_nash_md},
+    {"spo", false, "self-play preference optimisation: win rate within the group, minus beta KL",
+     make_spo},
 };
 }  // namespace
 

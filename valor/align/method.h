@@ -1,6 +1,7 @@
 // The interface of the lab's training methods and their registry (docs/align.md). A method turns
 // preferences or a reward into gradient steps on the policy's log-probabilities; every method
-// lives in its own file (dpo.cc, ipo.cc, rlhf.cc, ...) with its formula and its source cited.
+// lives in its own file (dpo.cc, ipo.cc, rlhf.cc, grpo.cc, nash_md.cc, spo.cc; the online ones
+// share online.h) with its formula and its source cited.
 //
 // Each method has two forms:
 // - step(): one stochastic step on a minibatch - offline methods draw pairs from the preference
@@ -28,11 +29,11 @@ namespace valor::align {
 // Every method's knobs; each method reads the ones it names in its file and check_method_options
 // validates those.
 struct MethodOptions {
-  double beta = 0.1;             // KL strength (dpo, cdpo, rlhf, ppo, grpo, nash_md, spo)
+  double beta = 0.1;             // KL strength (dpo, cdpo, rloo, ppo, grpo, nash_md, spo)
   double tau = 0.1;              // ipo's regularisation, target margin 1 / (2 tau)
   double label_smoothing = 0.1;  // cdpo's eps in [0, 0.5)
   size_t batch_size = 64;        // pairs per step (offline) or prompts per step (online)
-  size_t group_size = 4;         // responses per prompt (rloo, grpo, spo; >= 2)
+  size_t group_size = 4;         // responses per prompt (rloo, ppo, grpo, nash_md, spo; >= 2)
   double clip = 0.2;             // ppo and grpo: ratio clipped to [1 - clip, 1 + clip]
   int update_epochs = 4;         // ppo and grpo: gradient steps on each sampled batch
   double mixture = 0.125;        // nash_md: the weight b of pi_ref in pi_mu ~ pi^(1-b) pi_ref^b
