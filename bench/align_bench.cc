@@ -163,8 +163,7 @@ struct SequenceFixture {
                       side->begin() + static_cast<std::ptrdiff_t>((i + 1) * len));
       }
     }
-    for (size_t k = 0; k < prompts.size() * len; ++k)
-      coef.push_back(k < 64 * len ? 0.01f : -0.01f);
+    for (size_t k = 0; k < prompts.size() * len; ++k) coef.push_back(k < 64 * len ? 0.01f : -0.01f);
   }
 };
 
@@ -242,7 +241,8 @@ void export_task(const std::string& dir) {
   valor::Rng rng(s.options.seed, 7);
   std::vector<int64_t> indices;
   for (int step = 0; step < kSteps; ++step) {
-    for (size_t i : draw_pairs(s.data.size(), batch, rng)) indices.push_back(static_cast<int64_t>(i));
+    for (size_t i : draw_pairs(s.data.size(), batch, rng))
+      indices.push_back(static_cast<int64_t>(i));
   }
   write_npy(dir + "/batches.npy", "<i8", {static_cast<size_t>(kSteps), batch}, indices.data(),
             indices.size());
@@ -268,8 +268,7 @@ void export_task(const std::string& dir) {
              "{{\"prompts\": {}, \"vocab\": {}, \"length\": {}, \"hidden\": [{}], \"beta\": {}, "
              "\"batch\": {}, \"steps\": {}, \"learning_rate\": {}, \"pairs\": {}}}\n",
              shape.prompts, shape.vocab, shape.length, fmt::join(reference.hidden(), ", "),
-             s.options.method_options.beta, batch, kSteps, s.options.learning_rate,
-             s.data.size());
+             s.options.method_options.beta, batch, kSteps, s.options.learning_rate, s.data.size());
   std::fclose(f);
   fmt::print("wrote {}: {} pairs, {} steps of {} pairs, final loss {:.6f}\n", dir, s.data.size(),
              kSteps, batch, losses.back());

@@ -163,9 +163,9 @@ void MlpPolicy::backward(const NodeBatch& nodes, const float* dlogits, float* gr
                 params + weight_offset(l), static_cast<int>(in), 0.0f, delta_next_.data(),
                 static_cast<int>(in));
     // Through the ReLU of the layer below: its output is 0 exactly where the ReLU cut.
-    for (size_t k = 0; k < n * in; ++k) {
-      if (input[k] <= 0.0f) delta_next_[k] = 0.0f;
-    }
+    // (A select, not a branch: the ReLU cuts about half the units in no predictable pattern.)
+    float* next = delta_next_.data();
+    for (size_t k = 0; k < n * in; ++k) next[k] = input[k] <= 0.0f ? 0.0f : next[k];
     delta_.swap(delta_next_);
   }
   const size_t width0 = layer_outputs(0);
