@@ -313,16 +313,15 @@ void SequenceBatch::evaluate(Policy& policy, std::span<const int32_t> prompts,
   logits_.resize(n * len * v);
   policy.logits(NodeBatch{node_prompts_, node_positions_, node_tokens_}, logits_.data());
   token_log_probs_.resize(n * len);
-  double e[256];  // exp(logit - max) of a node, once for both its normaliser and its softmax
   for (size_t node = 0; node < n * len; ++node) {
     float* row = logits_.data() + node * v;
     const float top = *std::max_element(row, row + v);
     double z = 0.0;
-    for (size_t k = 0; k < v; ++k) z += (e[k] = std::exp(static_cast<double>(row[k] - top)));
+    for (size_t k = 0; k < v; ++k) z += std::exp(static_cast<double>(row[k] - top));
     const uint8_t y = tokens[node];
     token_log_probs_[node] = static_cast<float>(row[y] - top - std::log(z));
-    const double inv_z = 1.0 / z;
-    for (size_t k = 0; k < v; ++k) row[k] = static_cast<float>(e[k] * inv_z);  // softmax
+    const auto inv_z = static_cast<float>(1.0 / z);
+    for (size_t k = 0; k < v; ++k) row[k] = std::exp(row[k] - top) * inv_z;  // softmax
   }
 }
 
