@@ -92,9 +92,11 @@ def train(data, meta, collect):
     features_a, features_b = policy.features(prompts, a), policy.features(prompts, b)
     with torch.no_grad():
         reference_a, reference_b = reference(features_a, a), reference(features_b, b)
+    n = batches.shape[1]
     for idx in batches:
-        h = ((policy(features_a[idx], a[idx]) - reference_a[idx]) -
-             (policy(features_b[idx], b[idx]) - reference_b[idx]))
+        # One forward pass over the a sides then the b sides, as valor's step evaluates them.
+        logp = policy(torch.cat([features_a[idx], features_b[idx]]), torch.cat([a[idx], b[idx]]))
+        h = (logp[:n] - reference_a[idx]) - (logp[n:] - reference_b[idx])
         o = outcome[idx]
         loss = -(o * F.logsigmoid(beta * h) + (1 - o) * F.logsigmoid(-beta * h)).mean()
         opt.zero_grad()
