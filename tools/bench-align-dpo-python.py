@@ -21,7 +21,10 @@ Prints one JSON line: the wall and CPU seconds of each timed run, and the agreem
 with valor's (relative difference step by step over the first 100 steps, over all, at the end)
 and of the final parameters.
 
-  bench-align-dpo-python.py DIR [--repetitions 1]
+With --float64-check it also trains (untimed) in float64 and reports how far valor and the
+float32 run each drift from it, to tell float rounding amplified by Adam from a discrepancy.
+
+  bench-align-dpo-python.py DIR [--repetitions 1] [--float64-check]
 """
 import argparse
 import json
@@ -116,6 +119,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("dir")
     ap.add_argument("--repetitions", type=int, default=1)
+    ap.add_argument("--float64-check", action="store_true")
     args = ap.parse_args()
     torch.set_num_threads(1)
     meta = json.load(open(f"{args.dir}/meta.json"))
@@ -135,6 +139,22 @@ def main():
     losses = np.array(losses)
     valor_losses = raw["losses"]
     rel = relative(losses, valor_losses)
+    extra = {}
+    if args.float64_check:
+        torch.set_default_dtype(torch.float64)
+        data64 = dict(data, initial_parameters=raw["initial_parameters"].astype(np.float64),
+                      outcome=data["outcome"].double())
+        _, _, losses64, final64 = train(data64, meta, collect=True)
+        torch.set_default_dtype(torch.float32)
+        losses64 = np.array(losses64)
+        for name, x in (("valor", valor_losses), ("float32", losses)):
+            r = relative(x, losses64)
+            extra[f"{name}_vs_float64_loss_rel_diff"] = {
+                "first100_max": float(r[:100].max()), "max": float(r.max()), "last": float(r[-1])}
+        extra["valor_vs_float64_final_parameters_max_abs_diff"] = float(
+            np.abs(raw["final_parameters"] - final64).max())
+        extra["float32_vs_float64_final_parameters_max_abs_diff"] = float(
+            np.abs(final - final64).max())
     print(json.dumps({
         "seconds": [t[0] for t in times], "cpu_seconds": [t[1] for t in times],
         "steps": len(losses), "final_loss": losses[-1], "valor_final_loss": float(valor_losses[-1]),
@@ -144,7 +164,7 @@ def main():
         "final_parameters_max_abs_diff":
             float(np.abs(final - raw["final_parameters"]).max()),
         "final_parameters_max_abs": float(np.abs(raw["final_parameters"]).max()),
-        "torch": torch.__version__, "threads": torch.get_num_threads()}), flush=True)
+        "torch": torch.__version__, "threads": torch.get_num_threads(), **extra}), flush=True)
 
 
 if __name__ == "__main__":
