@@ -1,7 +1,9 @@
 #include <fmt/format.h>
 
+#include <atomic>
 #include <charconv>
 #include <cmath>
+#include <csignal>
 #include <cstdint>
 #include <cstdio>
 #include <exception>
@@ -10,6 +12,21 @@
 #include "valor/core/error.h"
 
 namespace valor::app {
+namespace {
+
+std::atomic<bool> g_stop{false};
+
+extern "C" void request_stop(int) { g_stop.store(true); }
+
+}  // namespace
+
+const std::atomic<bool>& stop_on_signals() {
+  std::signal(SIGINT, request_stop);
+  std::signal(SIGTERM, request_stop);
+  std::signal(SIGHUP, request_stop);
+  return g_stop;
+}
+
 namespace {
 
 // CLI11 reads integers with strtoll/strtoull: an overflow saturates ("--seed

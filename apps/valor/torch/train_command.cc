@@ -19,21 +19,6 @@ namespace valor::app {
 
 namespace {
 
-std::atomic<bool> g_stop{false};
-
-extern "C" void request_stop(int) { g_stop.store(true); }
-
-}  // namespace
-
-const std::atomic<bool>& stop_on_signals() {
-  std::signal(SIGINT, request_stop);
-  std::signal(SIGTERM, request_stop);
-  std::signal(SIGHUP, request_stop);
-  return g_stop;
-}
-
-namespace {
-
 struct TrainArgs {
   std::string preset;
   ConfigFlags flags;
