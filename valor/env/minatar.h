@@ -38,6 +38,8 @@ class MinAtarGame {
   // byte written), for games that draw it faster than state() and a transposition; false (and
   // nothing written) where the game does not.
   virtual bool state_chw(std::span<uint8_t> /*out*/) const { return false; }
+  // The same as floats 0/1 (a float observation without the bytes' conversion).
+  virtual bool state_chw(std::span<float> /*out*/) const { return false; }
 };
 
 // The games, by MinAtar's names.
@@ -92,7 +94,6 @@ class MinAtarEnv : public Env {
   bool episode_over_ = true;
   mutable std::vector<uint8_t> grid_;  // drawn from the game on demand (see grid())
   mutable bool grid_stale_ = true;
-  mutable std::vector<uint8_t> chw_;  // observe()'s bytes where the game draws them (state_chw)
 };
 
 // Unpacks an observation written by observe_packed into CHW floats (for replay sampling).

@@ -53,7 +53,6 @@ MinAtarEnv::MinAtarEnv(std::string_view game, const MinAtarOptions& options, uin
   }
   channels_ = game_->channels();
   grid_.assign(static_cast<size_t>(kCells * channels_), 0);
-  chw_.assign(grid_.size(), 0);
   spec_.name = std::string(game);
   spec_.obs_shape = {channels_, kMinAtarSize, kMinAtarSize};
   spec_.num_actions = options.minimal_action_set ? static_cast<int>(game_->minimal_actions().size())
@@ -182,11 +181,7 @@ void grid_to_chw(std::span<const uint8_t> grid, size_t channels, T* o) {
 void MinAtarEnv::observe(std::span<float> out) const {
   VALOR_CHECK(out.size() == grid_.size(), "observation buffer has {} floats, need {}", out.size(),
               grid_.size());
-  if (game_->state_chw(chw_)) {
-    std::transform(chw_.begin(), chw_.end(), out.begin(),
-                   [](uint8_t b) { return static_cast<float>(b); });
-    return;
-  }
+  if (game_->state_chw(out)) return;
   grid_to_chw(grid(), static_cast<size_t>(channels_), out.data());
 }
 
