@@ -312,11 +312,12 @@ class PyVectorEnv {
   PyObject* step(PyObject* actions) {
     if (!started_) fail("{}: step() before reset(); call reset() first", vec_->spec().name);
     read_actions(actions);
-    if (vec_->threads() > 1) {
-      py::gil_scoped_release release;
-      vec_->step(actions_);
-    } else {
-      // One thread: the step is a few microseconds, about what handing the GIL over costs.
+    {
+      // The GIL is released during the step (PyEval_SaveThread directly: no pybind11 internals).
+      struct Release {
+        PyThreadState* state = PyEval_SaveThread();
+        ~Release() { PyEval_RestoreThread(state); }
+      } release;
       vec_->step(actions_);
     }
     const size_t n = num_envs();
