@@ -5,6 +5,7 @@
 // each, written without any float (Env::observe_bytes, VectorEnv's ObsFormat::kBytes).
 #include <algorithm>
 #include <array>
+#include <climits>
 #include <cstring>
 #include <memory>
 #include <optional>
@@ -138,6 +139,15 @@ py::dict spec_dict(const env::EnvSpec& spec, const std::string& family) {
   return d;
 }
 
+// NumPy arrays made with the C API (what py::array's constructors end in, without their shape
+// and stride vectors): a new array of `descr` (borrowed) and shape dims[0..nd).
+PyObject* new_array(const py::dtype& descr, int nd, const Py_intptr_t* dims) {
+  const auto& api = py::detail::npy_api::get();
+  Py_INCREF(descr.ptr());  // NewFromDescr steals it
+  return api.PyArray_NewFromDescr_(api.PyArray_Type_, descr.ptr(), nd, dims, nullptr, nullptr, 0,
+                                   nullptr);
+}
+
 // One environment, Gymnasium's contract (docs/python.md).
 class PyEnv {
  public:
@@ -157,19 +167,35 @@ class PyEnv {
     return py::make_tuple(observation(), py::dict());
   }
 
-  py::tuple step(int action) {
+  // (obs, reward, terminated, truncated, info), a new reference; throws on a mistake. Called by
+  // env_step below (METH_FASTCALL: pybind11's dispatch was a third of a step from Python).
+  PyObject* step(int action) {
     const env::StepResult r = env_->step(action);
-    return py::make_tuple(observation(), py::float_(r.reward), py::bool_(r.terminated),
-                          py::bool_(r.truncated), py::dict());
+    py::object obs = observation();
+    auto reward = py::reinterpret_steal<py::object>(PyFloat_FromDouble(r.reward));
+    auto info = py::reinterpret_steal<py::object>(PyDict_New());
+    if (!reward || !info) throw py::error_already_set();
+    PyObject* out = PyTuple_New(5);
+    if (out == nullptr) throw py::error_already_set();
+    PyTuple_SET_ITEM(out, 0, obs.release().ptr());
+    PyTuple_SET_ITEM(out, 1, reward.release().ptr());
+    PyTuple_SET_ITEM(out, 2, py::bool_(r.terminated).release().ptr());
+    PyTuple_SET_ITEM(out, 3, py::bool_(r.truncated).release().ptr());
+    PyTuple_SET_ITEM(out, 4, info.release().ptr());
+    return out;
   }
 
   py::array observation() const {
-    py::array obs(numpy_dtype_, shape_);
+    auto obs = py::reinterpret_steal<py::array>(
+        new_array(numpy_dtype_, static_cast<int>(shape_.size()),
+                  reinterpret_cast<const Py_intptr_t*>(shape_.data())));
+    if (!obs) throw py::error_already_set();
+    const size_t size = env_->spec().obs_size();
+    void* data = py::detail::array_proxy(obs.ptr())->data;
     if (dtype_ == ObsDtype::kFloat32) {
-      env_->observe({static_cast<float*>(obs.mutable_data()), static_cast<size_t>(obs.size())});
+      env_->observe({static_cast<float*>(data), size});
     } else {
-      env_->observe_bytes(
-          {static_cast<uint8_t*>(obs.mutable_data()), static_cast<size_t>(obs.size())});
+      env_->observe_bytes({static_cast<uint8_t*>(data), size});
     }
     return obs;
   }
@@ -226,15 +252,6 @@ env::AutoresetMode autoreset_mode(const std::string& name, const std::string& mo
   if (mode == "same_step" || mode == "SameStep") return env::AutoresetMode::kSameStep;
   if (mode == "next_step" || mode == "NextStep") return env::AutoresetMode::kNextStep;
   fail("{}: autoreset_mode '{}' is not offered; accepted: same_step, next_step", name, mode);
-}
-
-// NumPy arrays made with the C API (what py::array's constructors end in, without their shape
-// and stride vectors): a new array of `descr` (borrowed) and shape dims[0..nd).
-PyObject* new_array(const py::dtype& descr, int nd, const Py_intptr_t* dims) {
-  const auto& api = py::detail::npy_api::get();
-  Py_INCREF(descr.ptr());  // NewFromDescr steals it
-  return api.PyArray_NewFromDescr_(api.PyArray_Type_, descr.ptr(), nd, dims, nullptr, nullptr, 0,
-                                   nullptr);
 }
 
 // A batch stepped in one call (VectorEnv), Gymnasium's vector contract with auto-reset: 0.29's
@@ -541,24 +558,21 @@ class PyVectorEnv {
   bool started_ = false;
 };
 
-// VectorEnv.step(actions) as a METH_FASTCALL method: the C++ exceptions go through pybind11's
-// translators (valor::Error -> valor.Error) as in any bound function.
-PyObject* vector_step(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
+// The C++ object of `self`, an instance of a bound class or of a Python subclass (the method
+// descriptor checks that), one C++ object per instance: pybind11's first value slot, without
+// cast<>'s type lookup. Null with a TypeError set when __init__ did not build it.
+template <typename T>
+T* bound_object(PyObject* self) {
+  void* value = reinterpret_cast<py::detail::instance*>(self)->get_value_and_holder().value_ptr();
+  if (value == nullptr) PyErr_SetString(PyExc_TypeError, "step: the object was not initialised");
+  return static_cast<T*>(value);
+}
+
+// The C++ exception being handled, as pybind11's bound functions report it (valor::Error ->
+// valor.Error through the module's translator).
+void set_python_error() {
   try {
-    const Py_ssize_t nkw = kwnames == nullptr ? 0 : PyTuple_GET_SIZE(kwnames);
-    if (nargs + nkw != 1 ||
-        (nkw == 1 && PyUnicode_CompareWithASCIIString(PyTuple_GET_ITEM(kwnames, 0), "actions"))) {
-      PyErr_SetString(PyExc_TypeError, "step() takes one argument, actions");
-      return nullptr;
-    }
-    // `self` is an instance of VectorEnv or a subclass (the method descriptor checks that), one
-    // C++ object per instance: pybind11's first value slot, without cast<>'s type lookup.
-    auto* value = reinterpret_cast<py::detail::instance*>(self)->get_value_and_holder().value_ptr();
-    if (value == nullptr) {
-      PyErr_SetString(PyExc_TypeError, "VectorEnv.step: the object was not initialised");
-      return nullptr;
-    }
-    return static_cast<PyVectorEnv*>(value)->step(args[0]);
+    throw;
   } catch (py::error_already_set& e) {
     e.restore();
   } catch (...) {
@@ -566,10 +580,76 @@ PyObject* vector_step(PyObject* self, PyObject* const* args, Py_ssize_t nargs, P
             py::detail::get_local_internals().registered_exception_translators) &&
         !py::detail::apply_exception_translators(
             py::detail::get_internals().registered_exception_translators)) {
-      PyErr_SetString(PyExc_SystemError, "valor: an unknown C++ exception in VectorEnv.step");
+      PyErr_SetString(PyExc_SystemError, "valor: an unknown C++ exception in step");
     }
   }
+}
+
+// The one argument of step(x) / step(name=x) in a METH_FASTCALL | METH_KEYWORDS call; null with
+// a TypeError set otherwise.
+PyObject* only_argument(PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames,
+                        const char* name) {
+  const Py_ssize_t nkw = kwnames == nullptr ? 0 : PyTuple_GET_SIZE(kwnames);
+  if (nargs + nkw != 1 ||
+      (nkw == 1 && PyUnicode_CompareWithASCIIString(PyTuple_GET_ITEM(kwnames, 0), name) != 0)) {
+    PyErr_Format(PyExc_TypeError, "step() takes one argument, %s", name);
+    return nullptr;
+  }
+  return args[0];
+}
+
+// Env.step(action): an int or any object with __index__ (NumPy integers), as pybind11's int
+// conversion takes them (a float is a TypeError).
+PyObject* env_step(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
+  PyObject* arg = only_argument(args, nargs, kwnames, "action");
+  if (arg == nullptr) return nullptr;
+  PyEnv* single = bound_object<PyEnv>(self);
+  if (single == nullptr) return nullptr;
+  if (PyFloat_Check(arg) || !PyIndex_Check(arg)) {
+    PyErr_Format(PyExc_TypeError, "step(): action must be an integer, got %.100s",
+                 Py_TYPE(arg)->tp_name);
+    return nullptr;
+  }
+  const long action = PyLong_Check(arg) ? PyLong_AsLong(arg) : [arg] {
+    PyObject* index = PyNumber_Index(arg);
+    const long value = index == nullptr ? -1 : PyLong_AsLong(index);
+    Py_XDECREF(index);
+    return value;
+  }();
+  if (action == -1 && PyErr_Occurred()) return nullptr;
+  if (action < INT_MIN || action > INT_MAX) {
+    PyErr_SetString(PyExc_OverflowError, "step(): action out of the range of int");
+    return nullptr;
+  }
+  try {
+    return single->step(static_cast<int>(action));
+  } catch (...) {
+    set_python_error();
+  }
   return nullptr;
+}
+
+// VectorEnv.step(actions) as a METH_FASTCALL method, its C++ exceptions reported as by any bound
+// function (set_python_error).
+PyObject* vector_step(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
+  PyObject* actions = only_argument(args, nargs, kwnames, "actions");
+  if (actions == nullptr) return nullptr;
+  PyVectorEnv* vec = bound_object<PyVectorEnv>(self);
+  if (vec == nullptr) return nullptr;
+  try {
+    return vec->step(actions);
+  } catch (...) {
+    set_python_error();
+  }
+  return nullptr;
+}
+
+// Installs `function` as the METH_FASTCALL | METH_KEYWORDS method `name` of the bound class.
+void add_fast_method(const py::object& cls, PyMethodDef* def) {
+  auto method = py::reinterpret_steal<py::object>(
+      PyDescr_NewMethod(reinterpret_cast<PyTypeObject*>(cls.ptr()), def));
+  if (!method) throw py::error_already_set();
+  cls.attr(def->ml_name) = method;
 }
 
 }  // namespace
@@ -586,12 +666,12 @@ void bind_env(py::module_& m) {
       },
       "Every registered environment as (name, family).");
 
-  py::class_<PyEnv>(m, "Env")
+  py::class_<PyEnv> single(m, "Env");
+  single
       .def(py::init<const std::string&, const py::dict&, const std::string&>(), "name"_a,
            "options"_a = py::dict(), "obs_dtype"_a = "float32")
       .def_property_readonly("_spec", &PyEnv::spec)
       .def("reset", &PyEnv::reset, py::kw_only(), "seed"_a = py::none(), "options"_a = py::none())
-      .def("step", &PyEnv::step, "action"_a)
       .def("render", &PyEnv::render)
       .def("reset_to", &PyEnv::reset_to, "state"_a, "elapsed_steps"_a = 0)
       .def_property_readonly("state", &PyEnv::state)
@@ -609,14 +689,15 @@ void bind_env(py::module_& m) {
       .def_property_readonly("_spec", &PyVectorEnv::spec)
       .def("reset", &PyVectorEnv::reset, py::kw_only(), "seed"_a = py::none(),
            "options"_a = py::none());
-  static PyMethodDef step_def = {
+  static PyMethodDef env_step_def = {
+      "step", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(&env_step)),
+      METH_FASTCALL | METH_KEYWORDS, "step(action) -> (obs, reward, terminated, truncated, info)"};
+  static PyMethodDef vector_step_def = {
       "step", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(&vector_step)),
       METH_FASTCALL | METH_KEYWORDS,
       "step(actions) -> (obs, rewards, terminated, truncated, info)"};
-  auto step = py::reinterpret_steal<py::object>(
-      PyDescr_NewMethod(reinterpret_cast<PyTypeObject*>(vector.ptr()), &step_def));
-  if (!step) throw py::error_already_set();
-  vector.attr("step") = step;
+  add_fast_method(single, &env_step_def);
+  add_fast_method(vector, &vector_step_def);
 }
 
 }  // namespace valor::python
