@@ -255,9 +255,9 @@ env::AutoresetMode autoreset_mode(const std::string& name, const std::string& mo
 }
 
 // A batch stepped in one call (VectorEnv), Gymnasium's vector contract with auto-reset: 0.29's
-// same-step (the default) or 1.x's next-step. step() is a METH_FASTCALL method (step_method
-// below): one batch step from Python is a few microseconds, and pybind11's dispatch, the
-// arrays' construction through py::array and the per-episode info objects were a third of it.
+// same-step (the default) or 1.x's next-step. step() is a METH_FASTCALL method (vector_step
+// below): one batch step from Python is a few microseconds, of which pybind11's dispatch and
+// the arrays' construction through py::array took a measurable part (docs/python.md, Speed).
 class PyVectorEnv {
  public:
   PyVectorEnv(const std::string& name, size_t num_envs, int threads, const py::dict& options,
