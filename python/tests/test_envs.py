@@ -396,3 +396,23 @@ def test_integer_box_samples_integers():
     flags.seed(1)
     y = flags.sample()
     assert y.dtype == np.bool_ and flags.contains(y) and 0 < y.sum() < 50
+
+
+def test_single_step_arguments():
+    """Env.step takes an int or a NumPy integer, positionally or as action=; others are refused."""
+    env = valor.make("breakout")
+    env.reset(seed=0)
+    for action in (1, np.int64(2), np.uint8(3), True):
+        obs, reward, terminated, truncated, info = env.step(action)
+        assert obs.shape == (4, 10, 10) and isinstance(reward, float) and info == {}
+        assert isinstance(terminated, bool) and isinstance(truncated, bool)
+    env.step(action=0)
+    for bad in (1.5, "1", None):
+        with pytest.raises(TypeError, match="action must be an integer"):
+            env.step(bad)
+    with pytest.raises(OverflowError):
+        env.step(2**40)
+    with pytest.raises(TypeError, match="one argument"):
+        env.step()
+    with pytest.raises(TypeError, match="one argument"):
+        env.step(actions=1)

@@ -42,6 +42,12 @@ def _dtype_name(obs_dtype):
         return str(obs_dtype)
 
 
+def _autoreset_name(mode):
+    """"same_step" / "next_step", also from Gymnasium 1.x's AutoresetMode (its value, "SameStep"
+    or "NextStep"); anything else goes to the C++ side, which names the accepted ones."""
+    return str(getattr(mode, "value", mode))
+
+
 class _Closable:
     """What Gymnasium's environments share: unwrapped, close() and use in a with statement."""
 
@@ -102,15 +108,25 @@ class VectorEnv(_Closable, _core.VectorEnv):
     reset(seed=s) seeds environment i with s + i (a list seeds each environment); reset() seeds
     them with make_vec's seed (0 if none) the first time and continues their generators after.
     Rewards are float64, the flags bool. With copy=False the observations are a read-only view of
-    the batch's own buffer, overwritten by the next step (no copy at all). obs_dtype=np.uint8 (or
-    bool) makes the environments write their 0/1 observations as bytes (MinAtar, tabular): the
-    float32 observations cast, a quarter of the memory, and no float written.
+    the batch's own buffer (the same array at every call), overwritten by the next step (no copy
+    at all). obs_dtype=np.uint8 (or bool) makes the environments write their 0/1 observations as
+    bytes (MinAtar, tabular): the float32 observations cast, a quarter of the memory, and no
+    float written.
+
+    autoreset_mode="next_step" gives Gymnasium 1.x's auto-reset instead: the step on which an
+    episode ends returns its last observation with terminated/truncated; the next step() resets
+    that environment, ignoring its action, and returns the new episode's first observation with
+    reward 0 and both flags False. There is no final_observation / final_info: info is {} or,
+    where episodes ended, "episode" {"r", "l"} and "_episode". metadata["autoreset_mode"] and
+    autoreset_mode name the mode ("same_step" or "next_step").
     """
 
     def __init__(self, name, num_envs, *, seed=None, threads=1, copy=True, obs_dtype=np.float32,
-                 **options):
+                 autoreset_mode="same_step", **options):
         dtype = _dtype_name(obs_dtype)
-        super().__init__(name, num_envs, threads, options, copy, seed, dtype)
+        super().__init__(name, num_envs, threads, options, copy, seed, dtype,
+                         _autoreset_name(autoreset_mode))
+        self.metadata = {"autoreset_mode": self.autoreset_mode}
         spec = self._spec
         self.name = spec["name"]
         self.family = spec["family"]
@@ -133,9 +149,10 @@ def make(name, *, obs_dtype=np.float32, **options):
 
 
 def make_vec(name, num_envs, *, seed=None, threads=1, copy=True, obs_dtype=np.float32,
-             **options):
+             autoreset_mode="same_step", **options):
     """A batch of num_envs environments stepped together on `threads` threads (results do not
     depend on the thread count). `seed` is the seed of the first reset() without one.
-    obs_dtype: np.float32 (default), or np.uint8 / bool where observations are 0/1."""
+    obs_dtype: np.float32 (default), or np.uint8 / bool where observations are 0/1.
+    autoreset_mode: "same_step" (Gymnasium 0.29, the default) or "next_step" (Gymnasium 1.x)."""
     return VectorEnv(name, num_envs, seed=seed, threads=threads, copy=copy, obs_dtype=obs_dtype,
-                     **options)
+                     autoreset_mode=autoreset_mode, **options)

@@ -34,6 +34,12 @@ class MinAtarGame {
   // Env.state(): writes the 10x10xC boolean grid as bytes 0/1 in numpy's order,
   // index (y * 10 + x) * C + c. `grid` has 100 * C bytes.
   virtual void state(std::span<uint8_t> grid) const = 0;
+  // The same cells written straight in channel-first order (index c * 100 + y * 10 + x, every
+  // byte written), for games that draw it faster than state() and a transposition; false (and
+  // nothing written) where the game does not.
+  virtual bool state_chw(std::span<uint8_t> /*out*/) const { return false; }
+  // The same as floats 0/1 (a float observation without the bytes' conversion).
+  virtual bool state_chw(std::span<float> /*out*/) const { return false; }
 };
 
 // The games, by MinAtar's names.

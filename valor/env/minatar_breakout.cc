@@ -135,7 +135,27 @@ class Breakout final : public MinAtarGame {
     }
   }
 
+  // Channel-first: four planes of 100 cells; bricks fill rows 1-3 of the last plane.
+  bool state_chw(std::span<uint8_t> out) const override { return draw_chw(out); }
+  bool state_chw(std::span<float> out) const override { return draw_chw(out); }
+
  private:
+  template <typename T>
+  bool draw_chw(std::span<T> out) const {
+    VALOR_CHECK(out.size() == 100 * kChannels, "observation has {} elements", out.size());
+    T* o = out.data();
+    zero_bytes<100 * kChannels * sizeof(T)>(reinterpret_cast<uint8_t*>(o));
+    o[kBall * 100 + ball_y_ * 10 + ball_x_] = 1;
+    o[kPaddle * 100 + 90 + pos_] = 1;
+    o[kTrail * 100 + last_y_ * 10 + last_x_] = 1;
+    for (int y = kFirstBrickRow; y <= kLastBrickRow; ++y) {
+      T* cells = o + kBrick * 100 + y * 10;
+      const unsigned row = bricks_[y];
+      for (int x = 0; x < 10; ++x) cells[x] = static_cast<T>((row >> x) & 1u);
+    }
+    return true;
+  }
+
   bool brick(int y, int x) const { return (bricks_[y] >> x) & 1u; }
   bool no_bricks() const {
     return std::all_of(bricks_.begin(), bricks_.end(), [](uint16_t row) { return row == 0; });

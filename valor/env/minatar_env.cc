@@ -181,12 +181,14 @@ void grid_to_chw(std::span<const uint8_t> grid, size_t channels, T* o) {
 void MinAtarEnv::observe(std::span<float> out) const {
   VALOR_CHECK(out.size() == grid_.size(), "observation buffer has {} floats, need {}", out.size(),
               grid_.size());
+  if (game_->state_chw(out)) return;
   grid_to_chw(grid(), static_cast<size_t>(channels_), out.data());
 }
 
 void MinAtarEnv::observe_bytes(std::span<uint8_t> out) const {
   VALOR_CHECK(out.size() == grid_.size(), "observation buffer has {} bytes, need {}", out.size(),
               grid_.size());
+  if (game_->state_chw(out)) return;
   grid_to_chw(grid(), static_cast<size_t>(channels_), out.data());
 }
 

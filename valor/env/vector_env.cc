@@ -6,8 +6,9 @@
 
 namespace valor::env {
 
-VectorEnv::VectorEnv(std::vector<std::unique_ptr<Env>> envs, int threads, ObsFormat format)
-    : envs_(std::move(envs)), threads_(threads), format_(format) {
+VectorEnv::VectorEnv(std::vector<std::unique_ptr<Env>> envs, int threads, ObsFormat format,
+                     AutoresetMode autoreset)
+    : envs_(std::move(envs)), threads_(threads), format_(format), autoreset_(autoreset) {
   if (envs_.empty()) fail("a vector of environments needs at least one environment");
   if (threads < 1) fail("vector environment threads must be >= 1, got {}", threads);
   obs_size_ = spec().obs_size();
@@ -23,10 +24,10 @@ VectorEnv::VectorEnv(std::vector<std::unique_ptr<Env>> envs, int threads, ObsFor
            spec().name);
     }
     obs_bytes_.assign(n * obs_size_, 0);
-    final_obs_bytes_.assign(n * obs_size_, 0);
+    if (autoreset == AutoresetMode::kSameStep) final_obs_bytes_.assign(n * obs_size_, 0);
   } else {
     obs_.assign(n * obs_size_, 0.0f);
-    final_obs_.assign(n * obs_size_, 0.0f);
+    if (autoreset == AutoresetMode::kSameStep) final_obs_.assign(n * obs_size_, 0.0f);
   }
   rewards_.assign(n, 0.0f);
   terminated_.assign(n, 0);
@@ -56,6 +57,7 @@ void VectorEnv::seed_and_reset_one(size_t i, uint64_t seed) {
   observe(i, false);
   slots_[i].running_return = 0;
   slots_[i].running_length = 0;
+  slots_[i].reset_pending = 0;
 }
 
 void VectorEnv::seed_and_reset(uint64_t seed) {
@@ -68,6 +70,7 @@ void VectorEnv::reset() {
     observe(i, false);
     slots_[i].running_return = 0;
     slots_[i].running_length = 0;
+    slots_[i].reset_pending = 0;
   }
 }
 
@@ -85,6 +88,7 @@ bool VectorEnv::replay_one(size_t i, uint64_t seed, std::span<const int32_t> act
 }
 
 void VectorEnv::step_range(size_t begin, size_t end, std::span<const int32_t> actions) {
+  if (autoreset_ == AutoresetMode::kNextStep) return step_range_next(begin, end, actions);
   for (size_t i = begin; i < end; ++i) {
     Env& e = *envs_[i];
     const StepResult r = e.step(actions[i]);
@@ -104,6 +108,37 @@ void VectorEnv::step_range(size_t begin, size_t end, std::span<const int32_t> ac
     } else {
       slot.finished_return = 0;
       slot.finished_length = 0;
+    }
+    observe(i, false);
+  }
+}
+
+void VectorEnv::step_range_next(size_t begin, size_t end, std::span<const int32_t> actions) {
+  for (size_t i = begin; i < end; ++i) {
+    Env& e = *envs_[i];
+    Slot& slot = slots_[i];
+    slot.finished_return = 0;
+    slot.finished_length = 0;
+    if (slot.reset_pending) {
+      e.reset();
+      slot.reset_pending = 0;
+      slot.reward = 0;
+      slot.terminated = 0;
+      slot.truncated = 0;
+    } else {
+      const StepResult r = e.step(actions[i]);
+      slot.reward = r.reward;
+      slot.terminated = r.terminated;
+      slot.truncated = r.truncated;
+      slot.running_return += r.reward;
+      slot.running_length += 1;
+      if (r.terminated || r.truncated) {
+        slot.finished_return = slot.running_return;
+        slot.finished_length = slot.running_length;
+        slot.running_return = 0;
+        slot.running_length = 0;
+        slot.reset_pending = 1;
+      }
     }
     observe(i, false);
   }

@@ -6,6 +6,12 @@
 // a truncated episode), and episode_returns()/episode_lengths() hold its totals. rewards(),
 // terminated() and truncated() always describe the step just taken.
 //
+// AutoresetMode::kNextStep (Gymnasium 1.x's "next_step") instead leaves a finished environment
+// as it ended for one step: observations() holds the episode's last observation, with its
+// terminated/truncated flags and totals; the next step() resets that environment, ignoring its
+// action, and reports the first observation of the new episode with reward 0 and both flags
+// false. final_observations() is not written in that mode.
+//
 // Observations: float (Env::observe) by default; ObsFormat::kBytes writes one byte per element
 // instead (Env::observe_bytes, for environments whose observations are 0/1 such as MinAtar's
 // planes), the same values without a float written, into observation_bytes().
@@ -27,6 +33,7 @@
 namespace valor::env {
 
 enum class ObsFormat { kFloat, kBytes };
+enum class AutoresetMode { kSameStep, kNextStep };
 
 class VectorEnv {
  public:
@@ -40,7 +47,8 @@ class VectorEnv {
   // on that many threads (the caller's and threads - 1 workers started here). kBytes:
   // valor::Error unless the environments offer byte observations (Env::offers_byte_obs).
   VectorEnv(std::vector<std::unique_ptr<Env>> envs, int threads = 1,
-            ObsFormat format = ObsFormat::kFloat);
+            ObsFormat format = ObsFormat::kFloat,
+            AutoresetMode autoreset = AutoresetMode::kSameStep);
   VectorEnv(const VectorEnv&) = delete;
   VectorEnv& operator=(const VectorEnv&) = delete;
 
@@ -49,6 +57,7 @@ class VectorEnv {
   size_t obs_size() const { return obs_size_; }
   int threads() const { return threads_; }
   ObsFormat obs_format() const { return format_; }
+  AutoresetMode autoreset_mode() const { return autoreset_; }
 
   // Seeds environment i with seed + i and resets every environment.
   void seed_and_reset(uint64_t seed);
@@ -62,13 +71,14 @@ class VectorEnv {
   // stepped it so since that seed: its observation, running return and length follow. False (the
   // environment left mid-replay; seed it again) when an action ended the episode.
   bool replay_one(size_t i, uint64_t seed, std::span<const int32_t> actions);
-  // Steps environment i with actions[i] (size() actions), auto-resetting finished episodes.
+  // Steps environment i with actions[i] (size() actions), auto-resetting finished episodes (at
+  // once, or with kNextStep at the next call, which ignores that environment's action).
   // Allocates nothing. valor::Error for an action out of range; an error thrown by an
   // environment (on any thread) reaches the caller.
   void step(std::span<const int32_t> actions);
 
   // [N, obs_size] floats with ObsFormat::kFloat (empty with kBytes); the final ones are valid
-  // where an episode ended on the last step.
+  // where an episode ended on the last step (kSameStep only; empty with kNextStep).
   std::span<const float> observations() const { return obs_; }
   std::span<const float> final_observations() const { return final_obs_; }
   // The same as bytes with ObsFormat::kBytes (empty with kFloat).
@@ -85,12 +95,14 @@ class VectorEnv {
 
  private:
   void step_range(size_t begin, size_t end, std::span<const int32_t> actions);
+  void step_range_next(size_t begin, size_t end, std::span<const int32_t> actions);
   // Writes environment i's observation into its row of the observations (or final ones).
   void observe(size_t i, bool final);
 
   std::vector<std::unique_ptr<Env>> envs_;
   int threads_;
   ObsFormat format_;
+  AutoresetMode autoreset_;
   size_t obs_size_;
   std::vector<float> obs_, final_obs_, rewards_;
   std::vector<uint8_t> obs_bytes_, final_obs_bytes_;
@@ -105,6 +117,7 @@ class VectorEnv {
     int64_t running_length = 0, finished_length = 0;
     float reward = 0;
     uint8_t terminated = 0, truncated = 0;
+    uint8_t reset_pending = 0;  // kNextStep: the episode ended on the last step
   };
   std::vector<Slot> slots_;
   void gather_slots();

@@ -182,6 +182,78 @@ TEST(VectorEnv, ResetWithoutSeedContinuesEachStream) {
   EXPECT_EQ(vec.episode_lengths()[1], 0);
 }
 
+// AutoresetMode::kNextStep: environment i is make_env seeded with seed + i, stepped by hand; the
+// step on which its episode ends shows the last observation with the flags and totals, and the
+// next step resets it (its action ignored) with reward 0 and both flags false. Same results on 1
+// and 3 threads, float and byte observations.
+TEST(VectorEnv, NextStepAutoresetMatchesSingleEnvironments) {
+  for (const std::string name : {"breakout", "CartPole-v1", "space_invaders"}) {
+    for (const int threads : {1, 3}) {
+      const size_t n = 5;
+      std::vector<std::unique_ptr<Env>> envs, singles;
+      for (size_t i = 0; i < n; ++i) {
+        envs.push_back(make_env(name));
+        singles.push_back(make_env(name));
+      }
+      const bool bytes = name != "CartPole-v1";
+      VectorEnv vec(std::move(envs), threads, bytes ? ObsFormat::kBytes : ObsFormat::kFloat,
+                    AutoresetMode::kNextStep);
+      EXPECT_EQ(vec.autoreset_mode(), AutoresetMode::kNextStep);
+      EXPECT_TRUE(vec.final_observations().empty() && vec.final_observation_bytes().empty());
+      vec.seed_and_reset(30);
+      for (size_t i = 0; i < n; ++i) {
+        singles[i]->seed(30 + i);
+        singles[i]->reset();
+      }
+      const size_t d = vec.obs_size();
+      std::vector<float> expected(d);
+      std::vector<uint8_t> pending(n, 0);
+      std::vector<double> returns(n, 0.0);
+      std::vector<int64_t> lengths(n, 0);
+      Rng policy(7, 1);
+      std::vector<int32_t> actions(n);
+      size_t ended = 0, resets = 0;
+      for (int t = 0; t < 600; ++t) {
+        for (auto& a : actions) a = static_cast<int32_t>(policy.below(vec.spec().num_actions));
+        vec.step(actions);
+        for (size_t i = 0; i < n; ++i) {
+          StepResult r;
+          if (pending[i]) {
+            singles[i]->reset();
+            pending[i] = 0;
+            ++resets;
+          } else {
+            r = singles[i]->step(actions[i]);
+            returns[i] += r.reward;
+            lengths[i] += 1;
+          }
+          ASSERT_EQ(vec.rewards()[i], r.reward) << name << " step " << t << " env " << i;
+          ASSERT_EQ(vec.terminated()[i] != 0, r.terminated) << name << " step " << t;
+          ASSERT_EQ(vec.truncated()[i] != 0, r.truncated) << name << " step " << t;
+          singles[i]->observe(expected);
+          for (size_t k = 0; k < d; ++k) {
+            const float got = bytes ? static_cast<float>(vec.observation_bytes()[i * d + k])
+                                    : vec.observations()[i * d + k];
+            ASSERT_EQ(got, expected[k]) << name << " step " << t << " env " << i;
+          }
+          if (r.terminated || r.truncated) {
+            ++ended;
+            pending[i] = 1;
+            ASSERT_EQ(vec.episode_returns()[i], returns[i]);
+            ASSERT_EQ(vec.episode_lengths()[i], lengths[i]);
+            returns[i] = 0;
+            lengths[i] = 0;
+          } else {
+            ASSERT_EQ(vec.episode_lengths()[i], 0);
+          }
+        }
+      }
+      EXPECT_GT(ended, 3u) << name;
+      EXPECT_GT(resets, 3u) << name;
+    }
+  }
+}
+
 // With another CPU-bound process on the machine, two threads must not collapse below one (they
 // did, 800x, when threads waited for each other at a spinning barrier). On two cores the busy
 // process takes one; the bound is loose (a fair share would be 0.8x or more) so that a noisy
