@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "apps/valor/commands.h"
+#include "valor/core/blas_threads.h"
 
 int main(int argc, char** argv) {
   if (argc >= 2) {
@@ -13,6 +14,8 @@ int main(int argc, char** argv) {
       if (c.name == std::string_view(argv[1])) return valor::app::exec_torch_side(argv);
     }
   }
+  // One BLAS thread (the align and reward models' small GEMMs lose to threading here).
+  valor::set_blas_threads(1);
   CLI::App app{"valor: learn values and act on them"};
   valor::app::Action action;
   valor::app::add_torch_command_entries(app);

@@ -10,6 +10,7 @@
 #include <fstream>
 #include <string>
 
+#include "valor/core/blas_threads.h"
 #include "valor/core/error.h"
 
 namespace valor::agent {
@@ -54,7 +55,7 @@ void set_compute_threads(int threads) {
   // Denormal floats (tiny gradients, RMSProp averages) slow CPU arithmetic by orders of magnitude;
   // flush them to zero, as torch.set_flush_denormal(True) does.
   at::globalContext().setFlushDenormal(true);
-  if (auto set = blas_symbol<void (*)(int)>("openblas_set_num_threads")) set(threads);
+  set_blas_threads(threads);
 }
 
 TorchRuntime torch_runtime() {

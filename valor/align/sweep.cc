@@ -323,37 +323,68 @@ void write_report(const AlignSweepSpec& spec, const std::filesystem::path& out,
   md +=
       "\nKL-optimum gold: the gold reward of pi*_beta on the reward the method targets (offline "
       "methods: the gold reward behind the preferences; online: the proxy), exact.\n\n";
+  // Per seed: the fits and the gold reward at matched KL along that seed's curve, then the IQM
+  // and interval over seeds.
+  auto seed_curves = [&](const CellResult& c, const char* column) {
+    std::vector<std::vector<double>> d, y;
+    for (const auto& t : tables[c.cell]) {
+      const size_t id = *t.column_index("sqrt_kl"), iy = *t.column_index(column);
+      d.emplace_back();
+      y.emplace_back();
+      for (const auto& row : t.rows) {
+        d.back().push_back(row[id]);
+        y.back().push_back(row[iy]);
+      }
+    }
+    return std::make_pair(d, y);
+  };
   md +=
-      "## Overoptimisation forms (fitted to the mean curve; d = sqrt(KL), R = reward - "
-      "pi_ref's)\n\n";
-  md += "| cell | form | gold alpha | gold beta | proxy alpha | proxy beta | points |\n";
-  md += "|---|---|---:|---:|---:|---:|---:|\n";
+      "## Overoptimisation forms (fitted to each seed's curve, IQM over seeds [95% interval]; "
+      "d = sqrt(KL), R = reward - pi_ref's)\n\n";
+  md += "| cell | form | gold alpha | gold beta | proxy alpha | proxy beta | points per seed |\n";
+  md += "|---|---|---|---|---|---|---:|\n";
   for (const CellResult& c : cells) {
     if (c.offline || c.curve_d.empty()) continue;
     const bool bon = c.method == "bon";
-    std::vector<double> gold_gain, proxy_gain;
-    for (size_t i = 0; i < c.curve_d.size(); ++i) {
-      gold_gain.push_back(c.curve_gold[i] - c.curve_gold[0]);
-      proxy_gain.push_back(c.curve_proxy[i] - c.curve_proxy[0]);
-    }
     const auto fit = bon ? fit_best_of_n_form : fit_rl_form;
-    const OveroptimisationFit g = fit(c.curve_d, gold_gain), p = fit(c.curve_d, proxy_gain);
-    md += fmt::format("| {} | {} | {:.4f} | {:.4f} | {:.4f} | {:.4f} | {} |\n", c.cell,
-                      bon ? "d (alpha - beta d)" : "d (alpha - beta log d)", g.alpha, g.beta,
-                      p.alpha, p.beta, g.points);
+    std::vector<double> ga, gb, pa, pb;
+    size_t points = 0;
+    for (const char* column : {"gold", "proxy"}) {
+      const auto [d, y] = seed_curves(c, column);
+      for (size_t k = 0; k < d.size(); ++k) {
+        std::vector<double> gain;
+        for (double v : y[k]) gain.push_back(v - y[k].front());
+        const OveroptimisationFit f = fit(d[k], gain);
+        (column[0] == 'g' ? ga : pa).push_back(f.alpha);
+        (column[0] == 'g' ? gb : pb).push_back(f.beta);
+        points = f.points;
+      }
+    }
+    md += fmt::format("| {} | {} | {} | {} | {} | {} | {} |\n", c.cell,
+                      bon ? "d (alpha - beta d)" : "d (alpha - beta log d)", interval_text(ga),
+                      interval_text(gb), interval_text(pa), interval_text(pb), points);
   }
   md +=
-      "\n## Gold reward at matched KL (linear interpolation along each cell's mean curve; - when "
-      "the curve does not reach it)\n\n| cell |";
+      "\nbeta > 0: the reward bends down as the policy moves away from pi_ref (overoptimisation "
+      "when it is the gold reward's); beta <= 0: no sign of it within the KL reached.\n\n"
+      "## Gold reward at matched KL (linear interpolation along each seed's curve; IQM over "
+      "seeds [95% interval]; - when a seed's curve does not reach it)\n\n| cell |";
   for (double k : kMatchedKl) md += fmt::format(" KL {} |", k);
   md += "\n|---|";
-  for (size_t i = 0; i < std::size(kMatchedKl); ++i) md += "---:|";
+  for (size_t i = 0; i < std::size(kMatchedKl); ++i) md += "---|";
   md += "\n";
   for (const CellResult& c : cells) {
     md += "| " + c.cell + " |";
+    const auto [d, y] = seed_curves(c, "gold");
     for (double k : kMatchedKl) {
-      const double g = interpolate_at(c.curve_d, c.curve_gold, std::sqrt(k));
-      md += std::isfinite(g) ? fmt::format(" {:.3f} |", g) : " - |";
+      std::vector<double> at;
+      bool all = true;
+      for (size_t s = 0; s < d.size(); ++s) {
+        const double g = interpolate_at(d[s], y[s], std::sqrt(k));
+        all = all && std::isfinite(g);
+        at.push_back(g);
+      }
+      md += all ? " " + interval_text(at) + " |" : " - |";
     }
     md += "\n";
   }
