@@ -79,6 +79,15 @@ ConfigSchema align_schema() {
                  ConfigRange::greater_than(0))
       .add_float("data.label_noise", 0.0, "Probability that a label is flipped.",
                  ConfigRange{0.0, 0.5, false, true})
+      .add_float("data.tie_margin", 0.0,
+                 "Pairs whose labelling rewards differ by less than this are ties (outcome 0.5).",
+                 ConfigRange::at_least(0))
+      .add_int("data.annotators", 1,
+               "Annotators; each pair is labelled by one drawn uniformly (docs/align.md).",
+               ConfigRange::closed(1, 1000))
+      .add_float("data.annotator_spread", 0.0,
+                 "How far each annotator's reward departs from the gold reward (0: all agree).",
+                 ConfigRange::at_least(0))
       .add_string("data.file", "",
                   "Preference pairs from a JSONL file (docs/align.md) instead of generating them; "
                   "data.pairs and the label keys are then not used.")
@@ -187,6 +196,9 @@ AlignRunSpec align_run_spec(const Config& c) {
   s.data.pairs = static_cast<size_t>(c.get_int("data.pairs"));
   s.data.label_temperature = c.get_float("data.label_temperature");
   s.data.label_noise = c.get_float("data.label_noise");
+  s.data.tie_margin = c.get_float("data.tie_margin");
+  s.data.annotators = static_cast<size_t>(c.get_int("data.annotators"));
+  s.data.annotator_spread = c.get_float("data.annotator_spread");
   s.data.seed = s.seed;
   s.data_file = c.get_string("data.file");
 

@@ -62,10 +62,15 @@ PreferenceData read_preferences_jsonl(const std::filesystem::path& path,
     if (chosen == rejected) {
       fail("{}: contradictory pair: the chosen response is the rejected one", where);
     }
+    bool tie = false;
+    if (line.contains("tie")) {
+      if (!line["tie"].is_boolean()) fail("{}: \"tie\" must be true or false", where);
+      tie = line["tie"].get<bool>();
+    }
     data.prompts.push_back(static_cast<int32_t>(line["prompt"].get<int64_t>()));
     data.a.insert(data.a.end(), chosen.begin(), chosen.end());
     data.b.insert(data.b.end(), rejected.begin(), rejected.end());
-    data.outcome.push_back(1.0f);
+    data.outcome.push_back(tie ? 0.5f : 1.0f);
   }
   if (data.size() == 0) fail("{}: no preference pairs", path.string());
   return data;
@@ -83,6 +88,7 @@ void write_preferences_jsonl(const std::filesystem::path& path, const Preference
     nlohmann::json line = {{"prompt", data.prompts[i]},
                            {"chosen", side(a_first ? data.a : data.b)},
                            {"rejected", side(a_first ? data.b : data.a)}};
+    if (data.outcome[i] == 0.5f) line["tie"] = true;
     out << line.dump() << '\n';
   }
   write_file_atomically(path, out.str());

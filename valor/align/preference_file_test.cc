@@ -32,14 +32,14 @@ TEST(PreferenceFile, RoundTripPutsTheChosenFirst) {
   data.prompts = {0, 2, 1};
   data.a = {1, 2, 3, 4, 0, 0};
   data.b = {2, 1, 4, 3, 4, 4};
-  data.outcome = {1.0f, 0.0f, 1.0f};
+  data.outcome = {1.0f, 0.0f, 0.5f};
   run::testing::TempDir tmp;
   write_preferences_jsonl(tmp / "p.jsonl", data);
   const PreferenceData back = read_preferences_jsonl(tmp / "p.jsonl", kShape);
   EXPECT_EQ(back.prompts, data.prompts);
   EXPECT_EQ(back.a, (std::vector<uint8_t>{1, 2, 4, 3, 0, 0}));
   EXPECT_EQ(back.b, (std::vector<uint8_t>{2, 1, 3, 4, 4, 4}));
-  EXPECT_EQ(back.outcome, (std::vector<float>{1.0f, 1.0f, 1.0f}));
+  EXPECT_EQ(back.outcome, (std::vector<float>{1.0f, 1.0f, 0.5f}));
 }
 
 TEST(PreferenceFile, ErrorsNameTheLine) {
@@ -60,6 +60,8 @@ TEST(PreferenceFile, ErrorsNameTheLine) {
   EXPECT_EQ(error_reading("[1, 2]"),
             ":1: expected an object {\"prompt\", \"chosen\", \"rejected\"}");
   EXPECT_EQ(error_reading(good + "{\"prompt\": 0,").substr(0, 12), ":2: not JSON");
+  EXPECT_EQ(error_reading("{\"prompt\": 0, \"chosen\": [1, 2], \"rejected\": [2, 1], \"tie\": 1}"),
+            ":1: \"tie\" must be true or false");
 }
 
 }  // namespace

@@ -21,6 +21,13 @@ void check_preference_options(const PreferenceOptions& options) {
   if (!(options.label_noise >= 0.0 && options.label_noise < 0.5)) {
     fail("label_noise = {}: accepted [0, 0.5)", options.label_noise);
   }
+  if (!(options.tie_margin >= 0.0) || !std::isfinite(options.tie_margin)) {
+    fail("tie_margin = {}: accepted a finite number >= 0", options.tie_margin);
+  }
+  if (options.annotators < 1) fail("annotators = 0: accepted >= 1");
+  if (!(options.annotator_spread >= 0.0) || !std::isfinite(options.annotator_spread)) {
+    fail("annotator_spread = {}: accepted a finite number >= 0", options.annotator_spread);
+  }
 }
 
 PreferenceData make_preferences(const Task& task, const PreferenceOptions& options) {
@@ -53,10 +60,37 @@ PreferenceData make_preferences(const Task& task, const PreferenceOptions& optio
       std::copy(again.begin(), again.end(), b);
     }
   }
+  // The annotators' personal terms c_k[x][t][v], drawn from their own streams (so adding
+  // annotators leaves the responses above unchanged).
+  const size_t taste_size = static_cast<size_t>(s.prompts) * len * static_cast<size_t>(s.vocab);
+  std::vector<double> taste;
+  if (options.annotators > 1 || options.annotator_spread > 0.0) {
+    taste.resize(options.annotators * taste_size);
+    for (size_t k = 0; k < options.annotators; ++k) {
+      Rng taste_rng(options.seed, 100 + k);
+      for (size_t j = 0; j < taste_size; ++j) taste[k * taste_size + j] = taste_rng.normal();
+    }
+  }
+  auto annotator_reward = [&](size_t k, int32_t x, const uint8_t* y) {
+    double r = task.gold_reward(x, y);
+    if (taste.empty() || options.annotator_spread == 0.0) return r;
+    double personal = 0.0;
+    for (size_t t = 0; t < len; ++t) {
+      personal += taste[k * taste_size +
+                        (static_cast<size_t>(x) * len + t) * static_cast<size_t>(s.vocab) + y[t]];
+    }
+    return r + options.annotator_spread * personal / std::sqrt(static_cast<double>(len));
+  };
   data.outcome.resize(options.pairs);
   for (size_t i = 0; i < options.pairs; ++i) {
-    const double margin = task.gold_reward(data.prompts[i], data.a.data() + i * len) -
-                          task.gold_reward(data.prompts[i], data.b.data() + i * len);
+    const size_t k =
+        options.annotators > 1 ? static_cast<size_t>(rng.below(options.annotators)) : 0;
+    const double margin = annotator_reward(k, data.prompts[i], data.a.data() + i * len) -
+                          annotator_reward(k, data.prompts[i], data.b.data() + i * len);
+    if (std::abs(margin) < options.tie_margin) {
+      data.outcome[i] = 0.5f;
+      continue;
+    }
     bool a_wins = rng.uniform() < 1.0 / (1.0 + std::exp(-margin / options.label_temperature));
     if (options.label_noise > 0.0 && rng.uniform() < options.label_noise) a_wins = !a_wins;
     data.outcome[i] = a_wins ? 1.0f : 0.0f;

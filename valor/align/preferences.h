@@ -1,7 +1,12 @@
 // Preference data and reward functions of the lab (docs/align.md).
 // - Preference pairs: a prompt drawn uniformly, two responses drawn independently from pi_ref,
 //   and the outcome drawn by Bradley-Terry on the gold reward, P(a > b) = sigma((r*(a) - r*(b)) /
-//   label_temperature), then flipped with probability label_noise. A pair never compares a
+//   label_temperature), then flipped with probability label_noise. Optionally, ties: a pair whose
+//   labelling reward differs by less than tie_margin is a tie (outcome 0.5, never flipped); and
+//   several annotators: each pair is labelled by one of `annotators` annotators drawn uniformly,
+//   annotator k judging by r_k(x, y) = r*(x, y) + annotator_spread sum_t c_k[x][t][y_t] /
+//   sqrt(L), c_k independent N(0, 1) (a personal taste per prompt, position and token). A pair
+//   never compares a
 //   response with itself (the second is redrawn until it differs: such a pair moves no method,
 //   its h being 0 for every policy).
 // - Reward functions score responses: the gold reward, or a proxy learnt from preference pairs
@@ -33,6 +38,9 @@ struct PreferenceOptions {
   size_t pairs = 1000;
   double label_temperature = 1.0;  // > 0
   double label_noise = 0.0;        // flip probability in [0, 0.5)
+  double tie_margin = 0.0;         // >= 0; 0: no ties
+  size_t annotators = 1;           // >= 1
+  double annotator_spread = 0.0;   // >= 0: how far annotators' rewards differ from r*
   uint64_t seed = 0;
 };
 void check_preference_options(const PreferenceOptions& options);
