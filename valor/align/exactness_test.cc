@@ -7,47 +7,17 @@
 
 #include "valor/align/exact.h"
 #include "valor/align/pairwise.h"
+#include "valor/align/testing_exact.h"
 #include "valor/align/trainer.h"
 #include "valor/core/error.h"
 
 namespace valor::align {
 namespace {
 
-TaskSpec small_task() {
-  TaskSpec spec;
-  spec.shape = {2, 3, 3};
-  spec.seed = 4;
-  spec.reference_hidden = {16};
-  spec.pretrain_steps = 200;
-  return spec;
-}
-
-struct Trained {
-  std::vector<double> log_pi, log_ref, gold;
-};
-
-Trained train_exact(const Task& task, const std::string& method, const MethodOptions& options,
-                    int steps, double learning_rate) {
-  TrainOptions train;
-  train.method = method;
-  train.method_options = options;
-  train.policy = "tabular";
-  train.exact = true;
-  train.steps = steps;
-  train.learning_rate = learning_rate;
-  train.eval_every = steps;
-  auto policy = initial_policy(task, "tabular");
-  train_policy(task, *policy, train, nullptr, nullptr, {});
-  Evaluator evaluator(task, nullptr, 1, 0);
-  ExactDistribution d(task.shape());
-  d.evaluate(*policy);
-  return {std::vector<double>(d.log_probs().begin(), d.log_probs().end()),
-          evaluator.reference_log_probs(), evaluator.gold_table()};
-}
-
-std::span<const double> prompt_of(const std::vector<double>& v, int x, uint64_t n) {
-  return std::span<const double>(v).subspan(static_cast<size_t>(x) * n, n);
-}
+using testing::prompt_of;
+using testing::small_task;
+using testing::train_exact;
+using testing::Trained;
 
 TEST(AlignExactness, DpoConvergesToTheKlRegularisedOptimum) {
   const Task task(small_task());

@@ -10,47 +10,17 @@
 #include <cstdio>
 
 #include "valor/align/exact.h"
+#include "valor/align/testing_exact.h"
 #include "valor/align/trainer.h"
 #include "valor/core/error.h"
 
 namespace valor::align {
 namespace {
 
-TaskSpec small_task() {
-  TaskSpec spec;
-  spec.shape = {2, 3, 3};
-  spec.seed = 4;
-  spec.reference_hidden = {16};
-  spec.pretrain_steps = 200;
-  return spec;
-}
-
-std::span<const double> prompt_of(const std::vector<double>& v, int x, uint64_t n) {
-  return std::span<const double>(v).subspan(static_cast<size_t>(x) * n, n);
-}
-
-struct Trained {
-  std::vector<double> log_pi, log_ref, gold;
-};
-
-Trained train_exact(const Task& task, const std::string& method, const MethodOptions& options,
-                    int steps, double learning_rate) {
-  TrainOptions train;
-  train.method = method;
-  train.method_options = options;
-  train.policy = "tabular";
-  train.exact = true;
-  train.steps = steps;
-  train.learning_rate = learning_rate;
-  train.eval_every = steps;
-  auto policy = initial_policy(task, "tabular");
-  train_policy(task, *policy, train, nullptr, nullptr, {});
-  Evaluator evaluator(task, nullptr, 1, 0);
-  ExactDistribution d(task.shape());
-  d.evaluate(*policy);
-  return {std::vector<double>(d.log_probs().begin(), d.log_probs().end()),
-          evaluator.reference_log_probs(), evaluator.gold_table()};
-}
+using testing::prompt_of;
+using testing::small_task;
+using testing::train_exact;
+using testing::Trained;
 
 // A tabular policy near pi_ref but not equal to it (so that the KL terms are active).
 TabularPolicy perturbed_policy(const Task& task, uint64_t seed) {

@@ -100,20 +100,7 @@ AlignSweepSpec parse_align_sweep(std::string_view text, const std::string& sourc
     find_align_preset(*name);
     spec.presets.push_back(*name);
   }
-  const toml::node* seeds = sweep->get("seeds");
-  if (!seeds) fail("{}: [sweep] needs 'seeds', a count or a list of seeds", source);
-  if (const auto n = seeds->value_exact<int64_t>()) {
-    if (*n < 1 || *n > 100000) fail("{}: sweep.seeds must be a count in [1, 100000]", source);
-    for (int64_t s = 0; s < *n; ++s) spec.seeds.push_back(s);
-  } else if (const auto* a = seeds->as_array(); a && !a->empty()) {
-    for (const auto& node : *a) {
-      const auto s = node.value_exact<int64_t>();
-      if (!s || *s < 0) fail("{}: sweep.seeds must list integers >= 0", source);
-      spec.seeds.push_back(*s);
-    }
-  } else {
-    fail("{}: sweep.seeds must be a count or a non-empty list of seeds", source);
-  }
+  spec.seeds = run::sweep_seeds(*sweep, source);
   if (const toml::node* grid = root.get("grid")) {
     if (!grid->as_table())
       fail("{}: [grid] must be a table of keys, each a list of values", source);

@@ -199,20 +199,7 @@ SweepSpec parse_sweep(std::string_view text, const std::string& source) {
   spec.presets = string_list(*sweep, "presets", source, true);
   spec.envs = string_list(*sweep, "envs", source, false);
   spec.heads = string_list(*sweep, "heads", source, false);
-  const toml::node* seeds = sweep->get("seeds");
-  if (!seeds) fail("{}: [sweep] needs 'seeds', a count or a list of seeds", source);
-  if (const auto n = seeds->value_exact<int64_t>()) {
-    if (*n < 1 || *n > 100000) fail("{}: sweep.seeds must be a count in [1, 100000]", source);
-    for (int64_t s = 0; s < *n; ++s) spec.seeds.push_back(s);
-  } else if (const auto* a = seeds->as_array(); a && !a->empty()) {
-    for (const auto& item : *a) {
-      const auto s = item.value_exact<int64_t>();
-      if (!s || *s < 0) fail("{}: sweep.seeds must list integers >= 0", source);
-      spec.seeds.push_back(*s);
-    }
-  } else {
-    fail("{}: sweep.seeds must be a count or a non-empty list of seeds", source);
-  }
+  spec.seeds = sweep_seeds(*sweep, source);
   if (const auto* n = sweep->get("processes")) {
     const auto p = n->value_exact<int64_t>();
     if (!p || *p < 1 || *p > 256)
@@ -550,6 +537,25 @@ SweepReport report_sweep(const SweepSpec& spec, const std::vector<SweepRun>& run
   if (!report.plot_error.empty()) md += "Plots not drawn: " + report.plot_error + "\n";
   write_file_atomically(report.report, md);
   return report;
+}
+
+std::vector<int64_t> sweep_seeds(const toml::table& sweep, const std::string& source) {
+  const toml::node* seeds = sweep.get("seeds");
+  if (!seeds) fail("{}: [sweep] needs 'seeds', a count or a list of seeds", source);
+  std::vector<int64_t> out;
+  if (const auto n = seeds->value_exact<int64_t>()) {
+    if (*n < 1 || *n > 100000) fail("{}: sweep.seeds must be a count in [1, 100000]", source);
+    for (int64_t s = 0; s < *n; ++s) out.push_back(s);
+  } else if (const auto* a = seeds->as_array(); a && !a->empty()) {
+    for (const auto& item : *a) {
+      const auto s = item.value_exact<int64_t>();
+      if (!s || *s < 0) fail("{}: sweep.seeds must list integers >= 0", source);
+      out.push_back(*s);
+    }
+  } else {
+    fail("{}: sweep.seeds must be a count or a non-empty list of seeds", source);
+  }
+  return out;
 }
 
 void flatten_assignments(const toml::table& table, const std::string& prefix,

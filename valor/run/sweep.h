@@ -129,6 +129,9 @@ struct SweepReport {
 SweepReport report_sweep(const SweepSpec& spec, const std::vector<SweepRun>& runs,
                          const std::filesystem::path& out);
 
+// The [sweep] table's `seeds`: a count n (seeds 0..n-1, n in [1, 100000]) or a non-empty list of
+// integers >= 0; valor::Error naming `source` otherwise.
+std::vector<int64_t> sweep_seeds(const toml::table& sweep, const std::string& source);
 // The "key=value" overrides of a TOML table of configuration keys (nested tables give dotted
 // keys), as --set takes them; valor::Error naming `source` for a value that is not a string,
 // boolean, integer or float.
