@@ -1,0 +1,89 @@
+#include "valor/az/trainer.h"
+
+#include "valor/core/error.h"
+
+namespace valor::az {
+namespace {
+
+NetworkSpec network_spec(const TrainerOptions& o, const game::GameInfo& info) {
+  const std::unique_ptr<game::State> s = info.new_initial_state();
+  NetworkSpec spec;
+  spec.observation = s->observation_shape();
+  spec.num_actions = s->num_distinct_actions();
+  spec.hidden = o.hidden;
+  spec.value_head = o.value_head;
+  spec.bins = o.bins;
+  spec.sigma_ratio = o.sigma_ratio;
+  spec.value_weight = o.value_weight;
+  return spec;
+}
+
+PolicyValueNet make_network(const TrainerOptions& o, const game::GameInfo& info) {
+  check_trainer_options(o);
+  torch::manual_seed(o.seed);
+  return PolicyValueNet(network_spec(o, info));
+}
+
+}  // namespace
+
+void check_trainer_options(const TrainerOptions& o) {
+  game::find_game(o.game);
+  check_self_play_options(o.self_play);
+  if (o.games_per_iteration < 1) {
+    fail("az.games_per_iteration must be >= 1, got {}", o.games_per_iteration);
+  }
+  if (o.train_steps_per_iteration < 0) {
+    fail("az.train_steps_per_iteration must be >= 0, got {}", o.train_steps_per_iteration);
+  }
+  if (o.batch_size < 1) fail("az.batch_size must be >= 1, got {}", o.batch_size);
+  if (o.replay_capacity < 1) fail("az.replay_capacity must be >= 1, got {}", o.replay_capacity);
+  if (!(o.learning_rate > 0)) fail("az.learning_rate must be > 0, got {}", o.learning_rate);
+  if (!(o.weight_decay >= 0)) fail("az.weight_decay must be >= 0, got {}", o.weight_decay);
+}
+
+Trainer::Trainer(const TrainerOptions& options)
+    : options_(options),
+      game_(game::find_game(options.game)),
+      network_(make_network(options, game_)),
+      evaluator_(network_),
+      replay_(options.replay_capacity),
+      rng_(options.seed, 1) {
+  check_network_spec(network_->spec());
+  adam_ = std::make_unique<torch::optim::Adam>(
+      network_->parameters(),
+      torch::optim::AdamOptions(options.learning_rate).weight_decay(options.weight_decay));
+}
+
+IterationStats Trainer::iterate() {
+  IterationStats stats;
+  stats.iteration = ++iteration_;
+  double return_sum = 0.0;
+  for (int g = 0; g < options_.games_per_iteration; ++g) {
+    GameRecord record = play_game(game_, evaluator_, options_.self_play, rng_.next_u64());
+    return_sum += record.return0;
+    for (Sample& s : record.samples) replay_.add(std::move(s));
+    ++stats.games;
+  }
+  stats.mean_return0 = return_sum / stats.games;
+  network_->train();
+  double policy_sum = 0.0;
+  double value_sum = 0.0;
+  for (int step = 0; step < options_.train_steps_per_iteration; ++step) {
+    const ReplayBuffer::Batch b = replay_.sample(rng_, options_.batch_size);
+    adam_->zero_grad();
+    const LossTerms loss =
+        network_->loss(network_->forward(b.observations, b.legal), b.policy, b.value);
+    loss.total.backward();
+    adam_->step();
+    policy_sum += loss.policy.item<double>();
+    value_sum += loss.value.item<double>();
+  }
+  if (options_.train_steps_per_iteration > 0) {
+    stats.policy_loss = policy_sum / options_.train_steps_per_iteration;
+    stats.value_loss = value_sum / options_.train_steps_per_iteration;
+  }
+  stats.replay_size = replay_.size();
+  return stats;
+}
+
+}  // namespace valor::az
