@@ -98,4 +98,53 @@ ReplayBuffer::Batch ReplayBuffer::sample(Rng& rng, int batch_size) const {
   return batch;
 }
 
+void ReplayBuffer::save(torch::serialize::OutputArchive& archive) const {
+  const int64_t b = static_cast<int64_t>(samples_.size());
+  const int64_t n = b ? static_cast<int64_t>(samples_.front().observation.size()) : 0;
+  const int64_t a = b ? static_cast<int64_t>(samples_.front().policy.size()) : 0;
+  torch::Tensor obs = torch::empty({b, n});
+  torch::Tensor legal = torch::empty({b, a}, torch::kUInt8);
+  torch::Tensor policy = torch::empty({b, a});
+  torch::Tensor value = torch::empty({b});
+  for (int64_t i = 0; i < b; ++i) {
+    const Sample& s = samples_[static_cast<size_t>(i)];
+    std::copy(s.observation.begin(), s.observation.end(), obs.data_ptr<float>() + i * n);
+    std::copy(s.legal.begin(), s.legal.end(), legal.data_ptr<uint8_t>() + i * a);
+    std::copy(s.policy.begin(), s.policy.end(), policy.data_ptr<float>() + i * a);
+    value.data_ptr<float>()[i] = s.value;
+  }
+  archive.write("observations", obs);
+  archive.write("legal", legal);
+  archive.write("policy", policy);
+  archive.write("value", value);
+  archive.write("next", torch::tensor({static_cast<int64_t>(next_)}, torch::kInt64));
+}
+
+void ReplayBuffer::load(torch::serialize::InputArchive& archive) {
+  torch::Tensor obs, legal, policy, value, next;
+  archive.read("observations", obs);
+  archive.read("legal", legal);
+  archive.read("policy", policy);
+  archive.read("value", value);
+  archive.read("next", next);
+  const int64_t b = obs.size(0);
+  if (static_cast<size_t>(b) > capacity_) {
+    fail("az.replay_capacity ({}) is below the checkpoint's {} samples", capacity_, b);
+  }
+  const int64_t n = obs.size(1);
+  const int64_t a = policy.size(1);
+  samples_.assign(static_cast<size_t>(b), Sample{});
+  for (int64_t i = 0; i < b; ++i) {
+    Sample& s = samples_[static_cast<size_t>(i)];
+    const float* o = obs.data_ptr<float>() + i * n;
+    s.observation.assign(o, o + n);
+    const uint8_t* l = legal.data_ptr<uint8_t>() + i * a;
+    s.legal.assign(l, l + a);
+    const float* p = policy.data_ptr<float>() + i * a;
+    s.policy.assign(p, p + a);
+    s.value = value.data_ptr<float>()[i];
+  }
+  next_ = static_cast<size_t>(next.item<int64_t>());
+}
+
 }  // namespace valor::az

@@ -62,6 +62,10 @@ class ReplayBuffer {
   // `batch_size` samples drawn uniformly with replacement; the buffer must not be empty.
   Batch sample(Rng& rng, int batch_size) const;
 
+  // The samples as tensors (in storage order) and the ring position, for checkpoints.
+  void save(torch::serialize::OutputArchive& archive) const;
+  void load(torch::serialize::InputArchive& archive);
+
  private:
   size_t capacity_;
   size_t next_ = 0;  // where the next sample goes once full

@@ -1,5 +1,8 @@
 #include "valor/az/trainer.h"
 
+#include <sstream>
+
+#include "valor/core/atomic_file.h"
 #include "valor/core/error.h"
 
 namespace valor::az {
@@ -84,6 +87,56 @@ IterationStats Trainer::iterate() {
   }
   stats.replay_size = replay_.size();
   return stats;
+}
+
+namespace {
+
+torch::Tensor string_tensor(const std::string& text) {
+  torch::Tensor t = torch::empty({static_cast<int64_t>(text.size())}, torch::kUInt8);
+  std::copy(text.begin(), text.end(), t.data_ptr<uint8_t>());
+  return t;
+}
+
+std::string tensor_string(const torch::Tensor& t) {
+  const auto* p = reinterpret_cast<const char*>(t.data_ptr<uint8_t>());
+  return std::string(p, p + t.numel());
+}
+
+}  // namespace
+
+void Trainer::save(const std::filesystem::path& path) const {
+  torch::serialize::OutputArchive archive;
+  torch::serialize::OutputArchive net, adam, replay;
+  network_->save(net);
+  adam_->save(adam);
+  replay_.save(replay);
+  archive.write("network", net);
+  archive.write("adam", adam);
+  archive.write("replay", replay);
+  archive.write("rng", string_tensor(rng_.save_state()));
+  archive.write("iteration", torch::tensor({static_cast<int64_t>(iteration_)}, torch::kInt64));
+  std::ostringstream out;
+  archive.save_to(out);
+  write_file_atomically(path, out.str());
+}
+
+void Trainer::load(const std::filesystem::path& path) {
+  const std::string bytes = read_file(path);
+  torch::serialize::InputArchive archive;
+  std::istringstream in(bytes);
+  archive.load_from(in);
+  torch::serialize::InputArchive net, adam, replay;
+  archive.read("network", net);
+  archive.read("adam", adam);
+  archive.read("replay", replay);
+  network_->load(net);
+  adam_->load(adam);
+  replay_.load(replay);
+  torch::Tensor rng, iteration;
+  archive.read("rng", rng);
+  archive.read("iteration", iteration);
+  rng_.load_state(tensor_string(rng));
+  iteration_ = static_cast<int>(iteration.item<int64_t>());
 }
 
 }  // namespace valor::az

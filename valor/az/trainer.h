@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
 #include <string>
 
 #include "valor/az/network.h"
@@ -49,6 +50,15 @@ class Trainer {
   IterationStats iterate();
   PolicyValueNet network() const { return network_; }
   const ReplayBuffer& replay() const { return replay_; }
+  int iteration() const { return iteration_; }
+
+  // Checkpoint: the network, Adam's state, the replay buffer, the random stream and the
+  // iteration count, in one file written atomically (core/atomic_file.h). A trainer built with
+  // the same options and loaded from it continues exactly as the saved one would have.
+  void save(const std::filesystem::path& path) const;
+  // valor::Error naming the file if it is missing; std::runtime_error (LibTorch's message) if it
+  // is not a checkpoint of a trainer with these options' network.
+  void load(const std::filesystem::path& path);
 
  private:
   TrainerOptions options_;

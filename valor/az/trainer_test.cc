@@ -1,9 +1,11 @@
 #include "valor/az/trainer.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cmath>
+#include <filesystem>
 #include <set>
 
 #include "valor/core/error.h"
@@ -72,6 +74,32 @@ TEST(AzTrainer, SameSeedSameNetwork) {
   ASSERT_EQ(params[0].size(), params[1].size());
   for (size_t i = 0; i < params[0].size(); ++i)
     EXPECT_TRUE(torch::equal(params[0][i], params[1][i]));
+}
+
+TEST(AzTrainer, ResumesFromACheckpointExactly) {
+  torch::set_num_threads(1);
+  const auto path = std::filesystem::temp_directory_path() /
+                    ("valor_az_checkpoint_" + std::to_string(::getpid()) + ".pt");
+  Trainer a(small_options());
+  a.iterate();
+  a.iterate();
+  a.save(path);
+  TrainerOptions other = small_options();
+  other.seed = 99;  // a different start, replaced by the checkpoint
+  Trainer b(other);
+  b.load(path);
+  std::filesystem::remove(path);
+  EXPECT_EQ(b.iteration(), 2);
+  EXPECT_EQ(b.replay().size(), a.replay().size());
+  const IterationStats sa = a.iterate();
+  const IterationStats sb = b.iterate();
+  EXPECT_EQ(sa.mean_return0, sb.mean_return0);
+  EXPECT_EQ(sa.policy_loss, sb.policy_loss);
+  const auto pa = a.network()->parameters();
+  const auto pb = b.network()->parameters();
+  ASSERT_EQ(pa.size(), pb.size());
+  for (size_t i = 0; i < pa.size(); ++i) EXPECT_TRUE(torch::equal(pa[i], pb[i]));
+  EXPECT_THROW(b.load(path), Error);  // gone: valor::Error naming it
 }
 
 TEST(AzTrainer, RejectsBadOptionsNamingTheKey) {
