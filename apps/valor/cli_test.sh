@@ -578,6 +578,25 @@ EOF2
     run_valor 2 solve chain --gamma 0.9 --slip 0.1
     expect_in err.txt "apply to gridworlds only"
     ;;
+  az)
+    run_valor 0 --help
+    expect_in out.txt "az"
+    run_valor 0 az train --help
+    expect_in out.txt "--value-head"
+    run_valor 0 az train --iterations 2 --games 2 --steps 2 --simulations 4 --checkpoint ck/ttt.pt
+    expect_in out.txt "iteration 2 games 2"
+    [ -f ck/ttt.pt ] || fail "no checkpoint"
+    run_valor 0 az train --iterations 3 --games 2 --steps 2 --simulations 4 --checkpoint ck/ttt.pt \
+      --resume
+    expect_in out.txt "iteration 3 games 2"
+    grep -q "iteration 1 " out.txt && fail "resume started over"
+    run_valor 0 az train --game connect4 --iterations 1 --games 1 --steps 1 --simulations 2 \
+      --value-head hl_gauss --quiet
+    run_valor 2 az train --game chess
+    expect_in err.txt "accepted: connect4, tictactoe"
+    run_valor 2 az train --resume
+    expect_in err.txt "--resume needs --checkpoint"
+    ;;
   game)
     # Scores from Pascal Pons's solver (valor/game/testdata/connect4_pons.txt).
     printf '4147331457711545737257333155\n24622474443645533633377756\n' > c4.txt

@@ -38,6 +38,7 @@ void add_align_command(CLI::App& app, Action& action);
 void add_train_command(CLI::App& app, Action& action);
 void add_sweep_command(CLI::App& app, Action& action);
 void add_reward_command(CLI::App& app, Action& action);
+void add_az_command(CLI::App& app, Action& action);
 void add_torch_info_command(CLI::App& app, Action& action);
 
 // The commands the front end hands to the LibTorch side: `valor NAME ...` replaces itself with

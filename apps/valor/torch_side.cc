@@ -14,13 +14,14 @@ namespace valor::app {
 
 namespace {
 
-constexpr std::array<TorchCommand, 4> kTorchCommands = {{
+constexpr std::array<TorchCommand, 5> kTorchCommands = {{
     {"demo",
      "The main job: DQN on CartPole-v1, Huber vs HL-Gauss heads, 3 seeds each, with a report"},
     {"train", "Train a DQN-family agent into a run directory (metrics, checkpoints, summary)"},
     {"sweep", "Run a grid of training runs (presets x envs x heads x seeds) and report IQMs"},
     {"reward",
      "Reward models from comparisons on features: fit (linear or MLP, ensembles), score, eval"},
+    {"az", "AlphaZero: self-play training of a policy/value network for a game (az train)"},
 }};
 
 std::string missing_message(const std::filesystem::path& path, const char* why) {

@@ -1,4 +1,4 @@
-// valor-torch: the LibTorch side of valor (train, sweep, reward, demo, torch-info). Users type
+// valor-torch: the LibTorch side of valor (train, sweep, reward, az, demo, torch-info). Users type
 // `valor`; the front end (apps/valor/main.cc) replaces itself with this binary for these commands.
 #include <CLI/CLI.hpp>
 
@@ -12,6 +12,7 @@ int main(int argc, char** argv) {
   valor::app::add_train_command(app, action);
   valor::app::add_sweep_command(app, action);
   valor::app::add_reward_command(app, action);
+  valor::app::add_az_command(app, action);
   valor::app::add_torch_info_command(app, action);
   return valor::app::run_main(app, action, argc, argv, [] {
     valor::agent::keep_tensor_memory();

@@ -1,0 +1,150 @@
+#include "valor/az/self_play.h"
+
+#include "valor/core/error.h"
+#include "valor/game/puct.h"
+
+namespace valor::az {
+
+void check_self_play_options(const SelfPlayOptions& o) {
+  if (o.simulations < 1) fail("az.simulations must be >= 1, got {}", o.simulations);
+  if (!(o.c_puct > 0)) fail("az.c_puct must be > 0, got {}", o.c_puct);
+  if (!(o.dirichlet_fraction >= 0 && o.dirichlet_fraction <= 1)) {
+    fail("az.dirichlet_fraction must be in [0, 1], got {}", o.dirichlet_fraction);
+  }
+  if (!(o.dirichlet_alpha > 0)) fail("az.dirichlet_alpha must be > 0, got {}", o.dirichlet_alpha);
+  if (o.temperature_moves < 0) {
+    fail("az.temperature_moves must be >= 0, got {}", o.temperature_moves);
+  }
+  if (!(o.temperature > 0)) fail("az.temperature must be > 0, got {}", o.temperature);
+}
+
+GameRecord play_game(const game::GameInfo& info, game::Evaluator& evaluator,
+                     const SelfPlayOptions& options, uint64_t seed) {
+  game::PuctOptions puct;
+  puct.simulations = options.simulations;
+  puct.c_puct = options.c_puct;
+  puct.dirichlet_fraction = options.dirichlet_fraction;
+  puct.dirichlet_alpha = options.dirichlet_alpha;
+  game::PuctOptions greedy = puct;
+  puct.temperature = options.temperature;
+  greedy.temperature = 0.0;
+  // Two streams of one seed: the exploring opening and the greedy rest.
+  Rng seeds(seed);
+  game::PuctSearch explore(evaluator, puct, seeds.next_u64());
+  game::PuctSearch exploit(evaluator, greedy, seeds.next_u64());
+
+  std::unique_ptr<game::State> state = info.new_initial_state();
+  const int size = state->observation_shape().size();
+  const int actions = state->num_distinct_actions();
+  GameRecord record;
+  std::vector<int> movers;
+  std::vector<game::Action> legal;
+  while (!state->is_terminal()) {
+    game::PuctSearch& search = state->move_number() < options.temperature_moves ? explore : exploit;
+    const game::SearchResult result = search.search(*state);
+    Sample sample;
+    sample.observation.resize(static_cast<size_t>(size));
+    state->observation(sample.observation);
+    sample.legal.assign(static_cast<size_t>(actions), 0);
+    state->legal_actions(legal);
+    for (game::Action a : legal) sample.legal[static_cast<size_t>(a)] = 1;
+    sample.policy = result.policy;
+    record.samples.push_back(std::move(sample));
+    movers.push_back(state->current_player());
+    state->apply(result.action);
+  }
+  record.return0 = state->player_return(0);
+  for (size_t i = 0; i < record.samples.size(); ++i) {
+    record.samples[i].value = static_cast<float>(state->player_return(movers[i]));
+  }
+  return record;
+}
+
+ReplayBuffer::ReplayBuffer(size_t capacity) : capacity_(capacity) {
+  if (capacity < 1) fail("az.replay_capacity must be >= 1, got {}", capacity);
+}
+
+void ReplayBuffer::add(Sample sample) {
+  if (samples_.size() < capacity_) {
+    samples_.push_back(std::move(sample));
+    return;
+  }
+  samples_[next_] = std::move(sample);
+  next_ = (next_ + 1) % capacity_;
+}
+
+ReplayBuffer::Batch ReplayBuffer::sample(Rng& rng, int batch_size) const {
+  VALOR_CHECK(!samples_.empty() && batch_size > 0);
+  const int64_t b = batch_size;
+  const int64_t n = static_cast<int64_t>(samples_.front().observation.size());
+  const int64_t a = static_cast<int64_t>(samples_.front().policy.size());
+  Batch batch;
+  batch.observations = torch::empty({b, n});
+  torch::Tensor legal = torch::empty({b, a}, torch::kUInt8);
+  batch.policy = torch::empty({b, a});
+  batch.value = torch::empty({b});
+  float* obs = batch.observations.data_ptr<float>();
+  uint8_t* lg = legal.data_ptr<uint8_t>();
+  float* pol = batch.policy.data_ptr<float>();
+  float* val = batch.value.data_ptr<float>();
+  for (int64_t i = 0; i < b; ++i) {
+    const Sample& s = samples_[rng.below(samples_.size())];
+    std::copy(s.observation.begin(), s.observation.end(), obs + i * n);
+    std::copy(s.legal.begin(), s.legal.end(), lg + i * a);
+    std::copy(s.policy.begin(), s.policy.end(), pol + i * a);
+    val[i] = s.value;
+  }
+  batch.legal = legal.to(torch::kBool);
+  return batch;
+}
+
+void ReplayBuffer::save(torch::serialize::OutputArchive& archive) const {
+  const int64_t b = static_cast<int64_t>(samples_.size());
+  const int64_t n = b ? static_cast<int64_t>(samples_.front().observation.size()) : 0;
+  const int64_t a = b ? static_cast<int64_t>(samples_.front().policy.size()) : 0;
+  torch::Tensor obs = torch::empty({b, n});
+  torch::Tensor legal = torch::empty({b, a}, torch::kUInt8);
+  torch::Tensor policy = torch::empty({b, a});
+  torch::Tensor value = torch::empty({b});
+  for (int64_t i = 0; i < b; ++i) {
+    const Sample& s = samples_[static_cast<size_t>(i)];
+    std::copy(s.observation.begin(), s.observation.end(), obs.data_ptr<float>() + i * n);
+    std::copy(s.legal.begin(), s.legal.end(), legal.data_ptr<uint8_t>() + i * a);
+    std::copy(s.policy.begin(), s.policy.end(), policy.data_ptr<float>() + i * a);
+    value.data_ptr<float>()[i] = s.value;
+  }
+  archive.write("observations", obs);
+  archive.write("legal", legal);
+  archive.write("policy", policy);
+  archive.write("value", value);
+  archive.write("next", torch::tensor({static_cast<int64_t>(next_)}, torch::kInt64));
+}
+
+void ReplayBuffer::load(torch::serialize::InputArchive& archive) {
+  torch::Tensor obs, legal, policy, value, next;
+  archive.read("observations", obs);
+  archive.read("legal", legal);
+  archive.read("policy", policy);
+  archive.read("value", value);
+  archive.read("next", next);
+  const int64_t b = obs.size(0);
+  if (static_cast<size_t>(b) > capacity_) {
+    fail("az.replay_capacity ({}) is below the checkpoint's {} samples", capacity_, b);
+  }
+  const int64_t n = obs.size(1);
+  const int64_t a = policy.size(1);
+  samples_.assign(static_cast<size_t>(b), Sample{});
+  for (int64_t i = 0; i < b; ++i) {
+    Sample& s = samples_[static_cast<size_t>(i)];
+    const float* o = obs.data_ptr<float>() + i * n;
+    s.observation.assign(o, o + n);
+    const uint8_t* l = legal.data_ptr<uint8_t>() + i * a;
+    s.legal.assign(l, l + a);
+    const float* p = policy.data_ptr<float>() + i * a;
+    s.policy.assign(p, p + a);
+    s.value = value.data_ptr<float>()[i];
+  }
+  next_ = static_cast<size_t>(next.item<int64_t>());
+}
+
+}  // namespace valor::az

@@ -1,0 +1,75 @@
+// AlphaZero self-play (Silver et al. 2018): both sides play with PUCT search (game/puct.h) on the
+// network evaluator, with Dirichlet noise on the root priors, moves drawn with probability
+// proportional to N(a)^(1/temperature) for the first `temperature_moves` moves and the most
+// visited move after. Every position yields a sample (observation, legal actions, the root's
+// visit distribution, the final outcome for the player who was to move there), kept in a
+// replay buffer of the most recent samples from which the learner draws minibatches.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <cstdint>
+#include <vector>
+
+#include "valor/core/random.h"
+#include "valor/game/evaluator.h"
+#include "valor/game/registry.h"
+
+namespace valor::az {
+
+struct SelfPlayOptions {
+  int simulations = 32;
+  double c_puct = 1.25;
+  double dirichlet_fraction = 0.25;
+  double dirichlet_alpha = 1.0;  // about 10 / typical legal moves (tic-tac-toe ~ 1, Connect Four)
+  int temperature_moves = 4;     // moves drawn with `temperature`; then the most visited
+  double temperature = 1.0;
+};
+
+// Throws valor::Error naming the az.* key for a value out of range.
+void check_self_play_options(const SelfPlayOptions& options);
+
+struct Sample {
+  std::vector<float> observation;
+  std::vector<uint8_t> legal;  // num_actions entries, 1 where legal
+  std::vector<float> policy;   // the visit distribution
+  float value = 0.0f;          // the final outcome for the player to move here
+};
+
+struct GameRecord {
+  std::vector<Sample> samples;
+  double return0 = 0.0;  // the final outcome for player 0
+};
+
+// One game from the start of `game`; every random choice draws from Rng(seed).
+GameRecord play_game(const game::GameInfo& game, game::Evaluator& evaluator,
+                     const SelfPlayOptions& options, uint64_t seed);
+
+// The most recent `capacity` samples.
+class ReplayBuffer {
+ public:
+  explicit ReplayBuffer(size_t capacity);
+  void add(Sample sample);
+  size_t size() const { return samples_.size(); }
+  const Sample& at(size_t i) const { return samples_[i]; }
+
+  struct Batch {
+    torch::Tensor observations;  // [B, observation size]
+    torch::Tensor legal;         // [B, A] bool
+    torch::Tensor policy;        // [B, A]
+    torch::Tensor value;         // [B]
+  };
+  // `batch_size` samples drawn uniformly with replacement; the buffer must not be empty.
+  Batch sample(Rng& rng, int batch_size) const;
+
+  // The samples as tensors (in storage order) and the ring position, for checkpoints.
+  void save(torch::serialize::OutputArchive& archive) const;
+  void load(torch::serialize::InputArchive& archive);
+
+ private:
+  size_t capacity_;
+  size_t next_ = 0;  // where the next sample goes once full
+  std::vector<Sample> samples_;
+};
+
+}  // namespace valor::az

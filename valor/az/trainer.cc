@@ -1,0 +1,142 @@
+#include "valor/az/trainer.h"
+
+#include <sstream>
+
+#include "valor/core/atomic_file.h"
+#include "valor/core/error.h"
+
+namespace valor::az {
+namespace {
+
+NetworkSpec network_spec(const TrainerOptions& o, const game::GameInfo& info) {
+  const std::unique_ptr<game::State> s = info.new_initial_state();
+  NetworkSpec spec;
+  spec.observation = s->observation_shape();
+  spec.num_actions = s->num_distinct_actions();
+  spec.hidden = o.hidden;
+  spec.value_head = o.value_head;
+  spec.bins = o.bins;
+  spec.sigma_ratio = o.sigma_ratio;
+  spec.value_weight = o.value_weight;
+  return spec;
+}
+
+PolicyValueNet make_network(const TrainerOptions& o, const game::GameInfo& info) {
+  check_trainer_options(o);
+  torch::manual_seed(o.seed);
+  return PolicyValueNet(network_spec(o, info));
+}
+
+}  // namespace
+
+void check_trainer_options(const TrainerOptions& o) {
+  game::find_game(o.game);
+  check_self_play_options(o.self_play);
+  if (o.games_per_iteration < 1) {
+    fail("az.games_per_iteration must be >= 1, got {}", o.games_per_iteration);
+  }
+  if (o.train_steps_per_iteration < 0) {
+    fail("az.train_steps_per_iteration must be >= 0, got {}", o.train_steps_per_iteration);
+  }
+  if (o.batch_size < 1) fail("az.batch_size must be >= 1, got {}", o.batch_size);
+  if (o.replay_capacity < 1) fail("az.replay_capacity must be >= 1, got {}", o.replay_capacity);
+  if (!(o.learning_rate > 0)) fail("az.learning_rate must be > 0, got {}", o.learning_rate);
+  if (!(o.weight_decay >= 0)) fail("az.weight_decay must be >= 0, got {}", o.weight_decay);
+}
+
+Trainer::Trainer(const TrainerOptions& options)
+    : options_(options),
+      game_(game::find_game(options.game)),
+      network_(make_network(options, game_)),
+      evaluator_(network_),
+      replay_(options.replay_capacity),
+      rng_(options.seed, 1) {
+  check_network_spec(network_->spec());
+  adam_ = std::make_unique<torch::optim::Adam>(
+      network_->parameters(),
+      torch::optim::AdamOptions(options.learning_rate).weight_decay(options.weight_decay));
+}
+
+IterationStats Trainer::iterate() {
+  IterationStats stats;
+  stats.iteration = ++iteration_;
+  double return_sum = 0.0;
+  for (int g = 0; g < options_.games_per_iteration; ++g) {
+    GameRecord record = play_game(game_, evaluator_, options_.self_play, rng_.next_u64());
+    return_sum += record.return0;
+    for (Sample& s : record.samples) replay_.add(std::move(s));
+    ++stats.games;
+  }
+  stats.mean_return0 = return_sum / stats.games;
+  network_->train();
+  double policy_sum = 0.0;
+  double value_sum = 0.0;
+  for (int step = 0; step < options_.train_steps_per_iteration; ++step) {
+    const ReplayBuffer::Batch b = replay_.sample(rng_, options_.batch_size);
+    adam_->zero_grad();
+    const LossTerms loss =
+        network_->loss(network_->forward(b.observations, b.legal), b.policy, b.value);
+    loss.total.backward();
+    adam_->step();
+    policy_sum += loss.policy.item<double>();
+    value_sum += loss.value.item<double>();
+  }
+  if (options_.train_steps_per_iteration > 0) {
+    stats.policy_loss = policy_sum / options_.train_steps_per_iteration;
+    stats.value_loss = value_sum / options_.train_steps_per_iteration;
+  }
+  stats.replay_size = replay_.size();
+  return stats;
+}
+
+namespace {
+
+torch::Tensor string_tensor(const std::string& text) {
+  torch::Tensor t = torch::empty({static_cast<int64_t>(text.size())}, torch::kUInt8);
+  std::copy(text.begin(), text.end(), t.data_ptr<uint8_t>());
+  return t;
+}
+
+std::string tensor_string(const torch::Tensor& t) {
+  const auto* p = reinterpret_cast<const char*>(t.data_ptr<uint8_t>());
+  return std::string(p, p + t.numel());
+}
+
+}  // namespace
+
+void Trainer::save(const std::filesystem::path& path) const {
+  torch::serialize::OutputArchive archive;
+  torch::serialize::OutputArchive net, adam, replay;
+  network_->save(net);
+  adam_->save(adam);
+  replay_.save(replay);
+  archive.write("network", net);
+  archive.write("adam", adam);
+  archive.write("replay", replay);
+  archive.write("rng", string_tensor(rng_.save_state()));
+  archive.write("iteration", torch::tensor({static_cast<int64_t>(iteration_)}, torch::kInt64));
+  std::ostringstream out;
+  archive.save_to(out);
+  write_file_atomically(path, out.str());
+}
+
+void Trainer::load(const std::filesystem::path& path) {
+  const std::string bytes = read_file(path);
+  torch::serialize::InputArchive archive;
+  std::istringstream in(bytes);
+  archive.load_from(in);
+  torch::serialize::InputArchive net, adam, replay;
+  archive.read("network", net);
+  archive.read("adam", adam);
+  archive.read("replay", replay);
+  network_->load(net);
+  adam_->load(adam);
+  replay_.load(replay);
+  torch::Tensor rng, iteration;
+  archive.read("rng", rng);
+  archive.read("iteration", iteration);
+  rng_.load_state(tensor_string(rng));
+  iteration_ = static_cast<int>(iteration.item<int64_t>());
+}
+
+}  // namespace valor::az

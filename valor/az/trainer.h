@@ -1,0 +1,74 @@
+// The AlphaZero loop (Silver et al. 2018), synchronous and on one thread: each iteration plays
+// games_per_iteration self-play games with the current network (self_play.h), adds their
+// samples to the replay buffer, then takes train_steps_per_iteration Adam steps on minibatches
+// of the buffer (loss: network.h). Seeded: the same options give the same network bit for bit
+// (one LibTorch intra-op thread, design.md).
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+
+#include "valor/az/network.h"
+#include "valor/az/network_evaluator.h"
+#include "valor/az/self_play.h"
+
+namespace valor::az {
+
+struct TrainerOptions {
+  std::string game = "tictactoe";  // a game of game/registry.h
+  std::vector<int> hidden = {64, 64};
+  std::string value_head = "scalar";  // or "hl_gauss"
+  int bins = 21;
+  double sigma_ratio = 0.75;
+  double value_weight = 1.0;
+  SelfPlayOptions self_play;
+  int games_per_iteration = 16;
+  int train_steps_per_iteration = 40;
+  int batch_size = 64;
+  size_t replay_capacity = 4096;
+  double learning_rate = 3e-3;
+  double weight_decay = 1e-4;
+  uint64_t seed = 1;
+};
+
+// Throws valor::Error naming the az.* key for a value out of range or an unknown game.
+void check_trainer_options(const TrainerOptions& options);
+
+struct IterationStats {
+  int iteration = 0;  // 1-based
+  int games = 0;
+  double mean_return0 = 0.0;  // self-play outcome for player 0 over this iteration's games
+  double policy_loss = 0.0;   // mean over this iteration's training steps
+  double value_loss = 0.0;
+  size_t replay_size = 0;
+};
+
+class Trainer {
+ public:
+  explicit Trainer(const TrainerOptions& options);
+  IterationStats iterate();
+  PolicyValueNet network() const { return network_; }
+  const ReplayBuffer& replay() const { return replay_; }
+  int iteration() const { return iteration_; }
+
+  // Checkpoint: the network, Adam's state, the replay buffer, the random stream and the
+  // iteration count, in one file written atomically (core/atomic_file.h). A trainer built with
+  // the same options and loaded from it continues exactly as the saved one would have.
+  void save(const std::filesystem::path& path) const;
+  // valor::Error naming the file if it is missing; std::runtime_error (LibTorch's message) if it
+  // is not a checkpoint of a trainer with these options' network.
+  void load(const std::filesystem::path& path);
+
+ private:
+  TrainerOptions options_;
+  const game::GameInfo& game_;
+  PolicyValueNet network_{nullptr};
+  std::unique_ptr<torch::optim::Adam> adam_;
+  NetworkEvaluator evaluator_;
+  ReplayBuffer replay_;
+  Rng rng_;
+  int iteration_ = 0;
+};
+
+}  // namespace valor::az

@@ -1,0 +1,253 @@
+#include "valor/az/trainer.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <set>
+
+#include "valor/core/error.h"
+#include "valor/game/tic_tac_toe_solver.h"
+
+namespace valor::az {
+namespace {
+
+TrainerOptions small_options() {
+  TrainerOptions o;
+  o.games_per_iteration = 4;
+  o.train_steps_per_iteration = 5;
+  o.batch_size = 16;
+  o.self_play.simulations = 8;
+  return o;
+}
+
+TEST(AzSelfPlay, SamplesCarryTheVisitPolicyAndTheMoversOutcome) {
+  torch::set_num_threads(1);
+  Trainer trainer(small_options());
+  const IterationStats stats = trainer.iterate();
+  EXPECT_EQ(stats.games, 4);
+  ASSERT_GT(trainer.replay().size(), 0u);
+  for (size_t i = 0; i < trainer.replay().size(); ++i) {
+    const Sample& s = trainer.replay().at(i);
+    ASSERT_EQ(s.observation.size(), 18u);
+    ASSERT_EQ(s.policy.size(), 9u);
+    float sum = 0.0f;
+    for (size_t a = 0; a < 9; ++a) {
+      if (!s.legal[a]) {
+        EXPECT_EQ(s.policy[a], 0.0f);
+      }
+      sum += s.policy[a];
+    }
+    EXPECT_NEAR(sum, 1.0f, 1e-5);
+    EXPECT_TRUE(s.value == -1.0f || s.value == 0.0f || s.value == 1.0f);
+  }
+  // Within a game, consecutive samples are from opposite sides: their outcomes are opposite.
+  const Sample& first = trainer.replay().at(0);
+  const Sample& second = trainer.replay().at(1);
+  EXPECT_EQ(first.value, -second.value);
+}
+
+TEST(AzTrainer, ConnectFourByConfig) {
+  torch::set_num_threads(1);
+  TrainerOptions o = small_options();
+  o.game = "connect4";
+  o.games_per_iteration = 1;
+  Trainer trainer(o);
+  const IterationStats stats = trainer.iterate();
+  EXPECT_EQ(stats.games, 1);
+  EXPECT_GE(trainer.replay().size(), 7u);
+  EXPECT_EQ(trainer.replay().at(0).observation.size(), 2u * 6 * 7);
+  EXPECT_EQ(trainer.replay().at(0).policy.size(), 7u);
+}
+
+TEST(AzTrainer, SameSeedSameNetwork) {
+  torch::set_num_threads(1);
+  std::vector<torch::Tensor> params[2];
+  for (int run = 0; run < 2; ++run) {
+    Trainer trainer(small_options());
+    trainer.iterate();
+    trainer.iterate();
+    for (const auto& p : trainer.network()->parameters()) params[run].push_back(p.detach().clone());
+  }
+  ASSERT_EQ(params[0].size(), params[1].size());
+  for (size_t i = 0; i < params[0].size(); ++i)
+    EXPECT_TRUE(torch::equal(params[0][i], params[1][i]));
+}
+
+TEST(AzTrainer, ResumesFromACheckpointExactly) {
+  torch::set_num_threads(1);
+  const auto path = std::filesystem::temp_directory_path() /
+                    ("valor_az_checkpoint_" + std::to_string(::getpid()) + ".pt");
+  Trainer a(small_options());
+  a.iterate();
+  a.iterate();
+  a.save(path);
+  TrainerOptions other = small_options();
+  other.seed = 99;  // a different start, replaced by the checkpoint
+  Trainer b(other);
+  b.load(path);
+  std::filesystem::remove(path);
+  EXPECT_EQ(b.iteration(), 2);
+  EXPECT_EQ(b.replay().size(), a.replay().size());
+  const IterationStats sa = a.iterate();
+  const IterationStats sb = b.iterate();
+  EXPECT_EQ(sa.mean_return0, sb.mean_return0);
+  EXPECT_EQ(sa.policy_loss, sb.policy_loss);
+  const auto pa = a.network()->parameters();
+  const auto pb = b.network()->parameters();
+  ASSERT_EQ(pa.size(), pb.size());
+  for (size_t i = 0; i < pa.size(); ++i) EXPECT_TRUE(torch::equal(pa[i], pb[i]));
+  EXPECT_THROW(b.load(path), Error);  // gone: valor::Error naming it
+}
+
+TEST(AzTrainer, RejectsBadOptionsNamingTheKey) {
+  TrainerOptions o = small_options();
+  o.game = "chess";
+  EXPECT_THROW(Trainer{o}, Error);
+  o = small_options();
+  o.self_play.temperature = 0.0;
+  try {
+    Trainer{o};
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("az.temperature"), std::string::npos);
+  }
+}
+
+// Every non-terminal position reachable from the empty board, once each.
+void collect(game::State& s, std::set<std::string>& seen,
+             std::vector<std::unique_ptr<game::State>>& out) {
+  if (s.is_terminal() || !seen.insert(s.to_string()).second) return;
+  out.push_back(s.clone());
+  for (game::Action a : s.legal_actions()) {
+    s.apply(a);
+    collect(s, seen, out);
+    s.undo(a);
+  }
+}
+
+// Whether the raw policy (argmax of the masked logits), playing `side`, never loses against any
+// line of perfect play (every optimal reply of the solver is tried).
+bool never_loses(game::State& s, int side, PolicyValueNet& net, game::TicTacToeSolver& solver) {
+  if (s.is_terminal()) return s.player_return(side) >= 0;
+  if (s.current_player() == side) {
+    std::vector<float> obs;
+    std::vector<uint8_t> legal;
+    const game::State* states[] = {&s};
+    encode_states(states, 18, 9, obs, legal);
+    torch::NoGradGuard no_grad;
+    const NetworkOutput o =
+        net->forward(torch::from_blob(obs.data(), {1, 18}),
+                     torch::from_blob(legal.data(), {1, 9}, torch::kUInt8).to(torch::kBool));
+    const auto a = static_cast<game::Action>(o.policy_logits.argmax(1).item<int64_t>());
+    s.apply(a);
+    const bool ok = never_loses(s, side, net, solver);
+    s.undo(a);
+    return ok;
+  }
+  const std::vector<std::optional<int>> scores = solver.analyze(s);
+  int best = -1000;
+  for (const auto& sc : scores) {
+    if (sc) best = std::max(best, *sc);
+  }
+  for (size_t a = 0; a < scores.size(); ++a) {
+    if (!scores[a] || *scores[a] != best) continue;
+    s.apply(static_cast<game::Action>(a));
+    const bool ok = never_loses(s, side, net, solver);
+    s.undo(static_cast<game::Action>(a));
+    if (!ok) return false;
+  }
+  return true;
+}
+
+struct Figures {
+  double sign_agreement = 0.0;   // decisive positions: sign(v) == sign(solved score)
+  double class_agreement = 0.0;  // all positions: v > 1/3 win, < -1/3 loss, else draw
+  bool never_loses_first = false;
+  bool never_loses_second = false;
+  int positions = 0;
+};
+
+Figures measure(PolicyValueNet& net) {
+  game::TicTacToeSolver solver;
+  auto root = game::find_game("tictactoe").new_initial_state();
+  std::set<std::string> seen;
+  std::vector<std::unique_ptr<game::State>> states;
+  collect(*root, seen, states);
+  std::vector<const game::State*> ptrs;
+  for (auto& s : states) ptrs.push_back(s.get());
+  std::vector<float> obs;
+  std::vector<uint8_t> legal;
+  encode_states(ptrs, 18, 9, obs, legal);
+  const int64_t n = static_cast<int64_t>(ptrs.size());
+  torch::NoGradGuard no_grad;
+  net->eval();
+  const torch::Tensor v =
+      net->value(
+             net->forward(torch::from_blob(obs.data(), {n, 18}),
+                          torch::from_blob(legal.data(), {n, 9}, torch::kUInt8).to(torch::kBool))
+                 .value_out)
+          .contiguous();
+  int decisive = 0, sign_ok = 0, class_ok = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    const int score = solver.solve(*ptrs[static_cast<size_t>(i)]);
+    const float value = v[i].item<float>();
+    const int predicted = value > 1.0f / 3 ? 1 : (value < -1.0f / 3 ? -1 : 0);
+    const int truth = (score > 0) - (score < 0);
+    if (truth != 0) {
+      ++decisive;
+      if ((value > 0) == (truth > 0)) ++sign_ok;
+    }
+    if (predicted == truth) ++class_ok;
+  }
+  Figures f;
+  f.positions = static_cast<int>(n);
+  f.sign_agreement = static_cast<double>(sign_ok) / decisive;
+  f.class_agreement = static_cast<double>(class_ok) / static_cast<double>(n);
+  f.never_loses_first = never_loses(*root, 0, net, solver);
+  f.never_loses_second = never_loses(*root, 1, net, solver);
+  return f;
+}
+
+TrainerOptions learn_options(const std::string& head) {
+  TrainerOptions o;
+  o.value_head = head;
+  o.games_per_iteration = 16;
+  o.train_steps_per_iteration = 40;
+  o.self_play.simulations = 32;
+  // Moves drawn from the visit distribution all game long: the buffer then covers far more of
+  // the positions the figure is measured on (with 4 such moves: 0.75 at 30 iterations).
+  o.self_play.temperature_moves = 9;
+  o.seed = 7;
+  return o;
+}
+
+void learn(const std::string& head, int iterations) {
+  torch::set_num_threads(1);
+  Trainer trainer(learn_options(head));
+  const auto start = std::chrono::steady_clock::now();
+  IterationStats stats;
+  for (int i = 0; i < iterations; ++i) stats = trainer.iterate();
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  PolicyValueNet net = trainer.network();
+  const Figures f = measure(net);
+  std::printf(
+      "[AzLearn %s] %d iterations, %.1f s; %d positions; value sign agreement on decisive "
+      "positions %.3f, win/draw/loss class agreement %.3f; raw policy never loses as first %d, "
+      "as second %d; last losses policy %.3f value %.3f\n",
+      head.c_str(), iterations, seconds, f.positions, f.sign_agreement, f.class_agreement,
+      f.never_loses_first, f.never_loses_second, stats.policy_loss, stats.value_loss);
+  // Measured (Release, one thread, 2026-12-06): seed 7 gives 0.896 (scalar) and 0.894 (hl_gauss)
+  // in about 5.5 s each; seeds 1-4 gave 0.81-0.90. The raw policy never lost as the first
+  // player in 9 of those 10 runs and always lost some line as the second: not asserted.
+  EXPECT_GE(f.sign_agreement, 0.8);
+}
+
+TEST(AzLearn, TicTacToeScalarValueSignAgreesWithTheSolver) { learn("scalar", 100); }
+TEST(AzLearn, TicTacToeHlGaussValueSignAgreesWithTheSolver) { learn("hl_gauss", 100); }
+
+}  // namespace
+}  // namespace valor::az
