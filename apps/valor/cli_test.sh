@@ -596,6 +596,11 @@ EOF2
     expect_in err.txt "accepted: connect4, tictactoe"
     run_valor 2 az train --resume
     expect_in err.txt "--resume needs --checkpoint"
+    # A finished run's checkpoint is never overwritten by a fresh start.
+    cp ck/ttt.pt kept.pt
+    run_valor 2 az train --iterations 1 --games 2 --steps 2 --simulations 4 --checkpoint ck/ttt.pt
+    expect_in err.txt "--checkpoint ck/ttt.pt exists: add --resume"
+    cmp ck/ttt.pt kept.pt || fail "the checkpoint was overwritten"
     ;;
   game)
     # Scores from Pascal Pons's solver (valor/game/testdata/connect4_pons.txt).

@@ -26,6 +26,10 @@ struct AzTrainArgs {
 int run_az_train(const AzTrainArgs& args) {
   if (args.resume && args.checkpoint.empty()) fail("--resume needs --checkpoint FILE");
   if (args.iterations < 0) fail("--iterations must be >= 0, got {}", args.iterations);
+  if (!args.resume && !args.checkpoint.empty() && std::filesystem::exists(args.checkpoint)) {
+    fail("--checkpoint {} exists: add --resume to continue it, or name a new file",
+         args.checkpoint);
+  }
   az::Trainer trainer(args.options);
   if (args.resume) trainer.load(args.checkpoint);
   if (!args.checkpoint.empty()) {
