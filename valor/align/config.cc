@@ -156,13 +156,7 @@ std::span<const EmbeddedPreset> align_presets() {
 }
 
 const EmbeddedPreset& find_align_preset(std::string_view name) {
-  std::vector<std::string_view> names;
-  for (const auto& preset : align_presets()) {
-    if (preset.name == name) return preset;
-    names.push_back(preset.name);
-  }
-  fail("unknown align preset '{}'; presets: {} (or pass your own file with --config FILE)", name,
-       fmt::join(names, ", "));
+  return find_embedded_preset(align_presets(), name, "align preset");
 }
 
 Config resolve_align_config(const std::optional<std::string>& preset,

@@ -66,13 +66,7 @@ void sample_geometric_mixture(Policy& policy, Policy& reference, double b,
       const double top = *std::max_element(mixed.begin(), mixed.end());
       double z = 0.0;
       for (double& m : mixed) z += (m = std::exp(m - top));
-      double u = rng.uniform() * z;
-      size_t k = 0;
-      for (; k + 1 < v; ++k) {
-        u -= mixed[k];
-        if (u < 0.0) break;
-      }
-      tokens[i * len + t] = static_cast<uint8_t>(k);
+      tokens[i * len + t] = static_cast<uint8_t>(rng.weighted_index(mixed, z));
     }
   }
 }

@@ -358,6 +358,7 @@ void sample_sequences(Policy& policy, std::span<const int32_t> prompts, Rng& rng
   tokens.assign(n * len, 0);
   std::vector<int32_t> positions(n);
   std::vector<float> out(n * v);
+  std::vector<double> weights(v);
   for (size_t t = 0; t < len; ++t) {
     std::fill(positions.begin(), positions.end(), static_cast<int32_t>(t));
     policy.logits(NodeBatch{prompts, positions, tokens}, out.data());
@@ -365,14 +366,9 @@ void sample_sequences(Policy& policy, std::span<const int32_t> prompts, Rng& rng
       const float* row = out.data() + i * v;
       const float top = *std::max_element(row, row + v);
       double z = 0.0;
-      for (size_t k = 0; k < v; ++k) z += std::exp(static_cast<double>(row[k] - top));
-      double u = rng.uniform() * z;
-      size_t k = 0;
-      for (; k + 1 < v; ++k) {
-        u -= std::exp(static_cast<double>(row[k] - top));
-        if (u < 0.0) break;
-      }
-      tokens[i * len + t] = static_cast<uint8_t>(k);
+      for (size_t k = 0; k < v; ++k)
+        z += (weights[k] = std::exp(static_cast<double>(row[k] - top)));
+      tokens[i * len + t] = static_cast<uint8_t>(rng.weighted_index(weights, z));
     }
   }
 }

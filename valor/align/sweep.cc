@@ -57,21 +57,12 @@ std::string folder_of(const std::string& cell) {
 }  // namespace
 
 AlignSweepSpec parse_align_sweep(std::string_view text, const std::string& source) {
-  toml::table root;
-  try {
-    root = toml::parse(text, source);
-  } catch (const toml::parse_error& e) {
-    fail("{}:{}:{}: {}", source, e.source().begin.line, e.source().begin.column, e.description());
-  }
+  run::SweepFileHeader header = run::parse_sweep_header(text, source);
+  const toml::table& root = header.root;
   AlignSweepSpec spec;
   spec.source = source;
-  spec.name = std::filesystem::path(source).stem().string();
-  if (text.starts_with("#")) {
-    std::string_view line = text.substr(
-        1, text.find('\n') == std::string_view::npos ? text.size() - 1 : text.find('\n') - 1);
-    while (!line.empty() && line.front() == ' ') line.remove_prefix(1);
-    spec.description = std::string(line);
-  }
+  spec.name = std::move(header.name);
+  spec.description = std::move(header.description);
   for (const auto& [k, node] : root) {
     if (k != "sweep" && k != "set" && k != "grid") {
       fail("{}: unknown section [{}]; accepted: [sweep], [grid], [set]", source, k.str());
@@ -83,13 +74,6 @@ AlignSweepSpec parse_align_sweep(std::string_view text, const std::string& sourc
     if (k != "name" && k != "presets" && k != "seeds") {
       fail("{}: unknown key sweep.{}; accepted: name, presets, seeds", source, k.str());
     }
-  }
-  if (const auto* n = sweep->get("name")) {
-    const auto name = n->value_exact<std::string>();
-    if (!name || name->empty() || name->find('/') != std::string::npos) {
-      fail("{}: sweep.name must be a non-empty string without '/'", source);
-    }
-    spec.name = *name;
   }
   const auto* presets = sweep->get("presets") ? sweep->get("presets")->as_array() : nullptr;
   if (!presets || presets->empty())

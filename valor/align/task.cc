@@ -108,13 +108,7 @@ void Task::sample_teacher(std::span<const int32_t> prompts, Rng& rng,
       double top = logits[0], z = 0.0;
       for (size_t k = 1; k < v; ++k) top = std::max(top, logits[k]);
       for (size_t k = 0; k < v; ++k) z += (p[k] = std::exp(logits[k] - top));
-      double u = rng.uniform() * z;
-      size_t k = 0;
-      for (; k + 1 < v; ++k) {
-        u -= p[k];
-        if (u < 0.0) break;
-      }
-      tokens[i * len + t] = static_cast<uint8_t>(k);
+      tokens[i * len + t] = static_cast<uint8_t>(rng.weighted_index(p, z));
     }
   }
 }

@@ -10,14 +10,19 @@ std::span<const EmbeddedPreset> presets() {
   return {detail::kEmbeddedPresets, detail::kEmbeddedPresetsCount};
 }
 
-const EmbeddedPreset& find_preset(std::string_view name) {
+const EmbeddedPreset& find_embedded_preset(std::span<const EmbeddedPreset> set,
+                                           std::string_view name, std::string_view kind) {
   std::vector<std::string_view> names;
-  for (const auto& preset : presets()) {
+  for (const auto& preset : set) {
     if (preset.name == name) return preset;
     names.push_back(preset.name);
   }
-  fail("unknown preset '{}'; presets: {} (or pass your own file with --config FILE)", name,
+  fail("unknown {} '{}'; presets: {} (or pass your own file with --config FILE)", kind, name,
        fmt::join(names, ", "));
+}
+
+const EmbeddedPreset& find_preset(std::string_view name) {
+  return find_embedded_preset(presets(), name, "preset");
 }
 
 std::string preset_description(const EmbeddedPreset& preset) {

@@ -22,6 +22,9 @@ struct EmbeddedPreset {
 std::span<const EmbeddedPreset> presets();
 // The preset called `name`; valor::Error listing the presets if there is none.
 const EmbeddedPreset& find_preset(std::string_view name);
+// The preset `name` of `set`; valor::Error "unknown KIND 'name'; presets: ..." listing the set.
+const EmbeddedPreset& find_embedded_preset(std::span<const EmbeddedPreset> set,
+                                           std::string_view name, std::string_view kind);
 // The first comment line of the preset, without the '#'.
 std::string preset_description(const EmbeddedPreset& preset);
 

@@ -108,6 +108,16 @@ bool Rng::bernoulli(double p) {
   return uniform() < p;
 }
 
+size_t Rng::weighted_index(std::span<const double> weights, double total) {
+  double u = uniform() * total;
+  size_t k = 0;
+  for (; k + 1 < weights.size(); ++k) {
+    u -= weights[k];
+    if (u < 0.0) break;
+  }
+  return k;
+}
+
 Rng Rng::split(uint64_t child) const {
   const u128 state = engine_.lcg_state();
   const u128 increment = engine_.lcg_increment();

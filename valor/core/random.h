@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <limits>
 #include <pcg_random.hpp>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -50,6 +51,11 @@ class Rng {
   // True with probability p (one uniform() draw: uniform() < p). Throws valor::Error unless
   // 0 <= p <= 1.
   bool bernoulli(double p);
+
+  // An index k drawn with probability weights[k] / total, where the weights are >= 0 and sum to
+  // `total` (not necessarily 1): one uniform() draw, inverted by scanning the weights in order;
+  // rounding leftovers go to the last index.
+  size_t weighted_index(std::span<const double> weights, double total);
 
   // A child generator determined by this generator's current state and `child`, independent of
   // it and of the other children for practical purposes. Does not advance this generator, so

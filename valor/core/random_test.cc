@@ -343,3 +343,33 @@ TEST(RngTest, MalformedStateThrowsAndLeavesStateUnchanged) {
 
 }  // namespace
 }  // namespace valor
+
+namespace valor {
+namespace {
+
+TEST(RngWeightedIndexTest, FrequenciesFollowTheWeightsAndZeroWeightsAreNeverDrawn) {
+  Rng rng(11);
+  const std::vector<double> weights = {2.0, 0.0, 1.0, 5.0};
+  std::vector<int> counts(weights.size(), 0);
+  const int draws = 80000;
+  for (int i = 0; i < draws; ++i) ++counts[rng.weighted_index(weights, 8.0)];
+  EXPECT_EQ(counts[1], 0);
+  for (size_t k : {0u, 2u, 3u}) {
+    const double p = weights[k] / 8.0;
+    EXPECT_NEAR(counts[k] / static_cast<double>(draws), p, 4.0 * std::sqrt(p * (1 - p) / draws))
+        << k;
+  }
+}
+
+TEST(RngWeightedIndexTest, OneUniformDrawInvertedInOrder) {
+  Rng a(5), b(5);
+  const std::vector<double> weights = {0.5, 1.5, 2.0};
+  for (int i = 0; i < 100; ++i) {
+    const double u = b.uniform() * 4.0;
+    const size_t want = u < 0.5 ? 0 : u < 2.0 ? 1 : 2;
+    EXPECT_EQ(a.weighted_index(weights, 4.0), want);
+  }
+}
+
+}  // namespace
+}  // namespace valor

@@ -156,22 +156,12 @@ std::string format_iqm(const std::vector<double>& values) {
 }  // namespace
 
 SweepSpec parse_sweep(std::string_view text, const std::string& source) {
-  toml::table root;
-  try {
-    root = toml::parse(text, source);
-  } catch (const toml::parse_error& e) {
-    fail("{}:{}:{}: {}", source, e.source().begin.line, e.source().begin.column, e.description());
-  }
+  SweepFileHeader header = parse_sweep_header(text, source);
+  const toml::table& root = header.root;
   SweepSpec spec;
   spec.source = source;
-  spec.name = std::filesystem::path(source).stem().string();
-  const std::string_view t = text;
-  if (t.starts_with("#")) {
-    const auto end = t.find('\n');
-    std::string_view line = t.substr(1, end == std::string_view::npos ? t.size() - 1 : end - 1);
-    while (!line.empty() && line.front() == ' ') line.remove_prefix(1);
-    spec.description = std::string(line);
-  }
+  spec.name = std::move(header.name);
+  spec.description = std::move(header.description);
   for (const auto& [k, node] : root) {
     if (k != "sweep" && k != "set") {
       fail("{}: unknown section [{}]; accepted: [sweep], [set]", source, k.str());
@@ -188,13 +178,6 @@ SweepSpec parse_sweep(std::string_view text, const std::string& source) {
           "plot_metric, group_seeds",
           source, k.str());
     }
-  }
-  if (const auto* n = sweep->get("name")) {
-    const auto s = n->value<std::string>();
-    if (!s || s->empty() || s->find('/') != std::string::npos) {
-      fail("{}: sweep.name must be a non-empty string without '/'", source);
-    }
-    spec.name = *s;
   }
   spec.presets = string_list(*sweep, "presets", source, true);
   spec.envs = string_list(*sweep, "envs", source, false);
@@ -537,6 +520,33 @@ SweepReport report_sweep(const SweepSpec& spec, const std::vector<SweepRun>& run
   if (!report.plot_error.empty()) md += "Plots not drawn: " + report.plot_error + "\n";
   write_file_atomically(report.report, md);
   return report;
+}
+
+SweepFileHeader parse_sweep_header(std::string_view text, const std::string& source) {
+  SweepFileHeader header;
+  try {
+    header.root = toml::parse(text, source);
+  } catch (const toml::parse_error& e) {
+    fail("{}:{}:{}: {}", source, e.source().begin.line, e.source().begin.column, e.description());
+  }
+  header.name = std::filesystem::path(source).stem().string();
+  if (text.starts_with("#")) {
+    const auto end = text.find('\n');
+    std::string_view line =
+        text.substr(1, end == std::string_view::npos ? text.size() - 1 : end - 1);
+    while (!line.empty() && line.front() == ' ') line.remove_prefix(1);
+    header.description = std::string(line);
+  }
+  if (const toml::table* sweep = header.root["sweep"].as_table()) {
+    if (const auto* n = sweep->get("name")) {
+      const auto name = n->value<std::string>();
+      if (!name || name->empty() || name->find('/') != std::string::npos) {
+        fail("{}: sweep.name must be a non-empty string without '/'", source);
+      }
+      header.name = *name;
+    }
+  }
+  return header;
 }
 
 std::vector<int64_t> sweep_seeds(const toml::table& sweep, const std::string& source) {

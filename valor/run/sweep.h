@@ -129,6 +129,15 @@ struct SweepReport {
 SweepReport report_sweep(const SweepSpec& spec, const std::vector<SweepRun>& runs,
                          const std::filesystem::path& out);
 
+// What every sweep file (valor sweep, valor align sweep) shares: the parsed TOML
+// (valor::Error "source:line:column: ..." when malformed), the description (the first line, when
+// it is a comment) and the name (sweep.name when given: a non-empty string without '/'; else the
+// file's stem).
+struct SweepFileHeader {
+  toml::table root;
+  std::string name, description;
+};
+SweepFileHeader parse_sweep_header(std::string_view text, const std::string& source);
 // The [sweep] table's `seeds`: a count n (seeds 0..n-1, n in [1, 100000]) or a non-empty list of
 // integers >= 0; valor::Error naming `source` otherwise.
 std::vector<int64_t> sweep_seeds(const toml::table& sweep, const std::string& source);
