@@ -101,7 +101,7 @@ AlignSweepSpec parse_align_sweep(std::string_view text, const std::string& sourc
   }
   if (const toml::node* set = root.get("set")) {
     if (!set->as_table()) fail("{}: [set] must be a table of configuration keys", source);
-    run::flatten_assignments(*set->as_table(), "", source, spec.overrides);
+    run::flatten_assignments(*set->as_table(), "", source + ": [set]", spec.overrides);
   }
   for (const auto& o : spec.overrides) {
     const std::string key = o.substr(0, o.find('='));

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <chrono>
 #include <cmath>
@@ -163,8 +164,8 @@ SweepSpec parse_sweep(std::string_view text, const std::string& source) {
   spec.name = std::move(header.name);
   spec.description = std::move(header.description);
   for (const auto& [k, node] : root) {
-    if (k != "sweep" && k != "set") {
-      fail("{}: unknown section [{}]; accepted: [sweep], [set]", source, k.str());
+    if (k != "sweep" && k != "set" && k != "variant") {
+      fail("{}: unknown section [{}]; accepted: [sweep], [set], [[variant]]", source, k.str());
     }
   }
   const toml::table* sweep = root["sweep"].as_table();
@@ -201,10 +202,10 @@ SweepSpec parse_sweep(std::string_view text, const std::string& source) {
   }
   if (const toml::node* set = root.get("set")) {
     if (!set->as_table()) fail("{}: [set] must be a table of configuration keys", source);
-    flatten_assignments(*set->as_table(), "", source, spec.overrides);
+    flatten_assignments(*set->as_table(), "", source + ": [set]", spec.overrides);
   }
   // Keys the grid sets for every run: a value under [set] would be silently overridden.
-  for (const auto& o : spec.overrides) {
+  const auto check_controlled = [&](const std::string& where, const std::string& o) {
     const std::string key = o.substr(0, o.find('='));
     const char* controlled_by = nullptr;
     if (key == "run.seed" || key == "train.seeds") controlled_by = "sweep.seeds";
@@ -212,8 +213,46 @@ SweepSpec parse_sweep(std::string_view text, const std::string& source) {
     if (key == "env.name" && !spec.envs.empty()) controlled_by = "sweep.envs";
     if (key == "value.head" && !spec.heads.empty()) controlled_by = "sweep.heads";
     if (controlled_by) {
-      fail("{}: set.{} cannot be set in a sweep: it is set for each run by {}", source, key,
+      fail("{}: {}{} cannot be set in a sweep: it is set for each run by {}", source, where, key,
            controlled_by);
+    }
+    return key;
+  };
+  std::set<std::string> set_keys;
+  for (const auto& o : spec.overrides) set_keys.insert(check_controlled("set.", o));
+  if (const toml::node* variants = root.get("variant")) {
+    const toml::array* list = variants->as_array();
+    if (!list || list->empty() || !list->is_array_of_tables()) {
+      fail("{}: variants are written as [[variant]] tables, each with a name and its keys", source);
+    }
+    std::set<std::string> names;
+    for (size_t i = 0; i < list->size(); ++i) {
+      const toml::table& t = *list->get(i)->as_table();
+      const auto name = t["name"].value_exact<std::string>();
+      const bool valid =
+          name && !name->empty() && std::all_of(name->begin(), name->end(), [](char c) {
+            return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' ||
+                   c == '+' || c == '-';
+          });
+      if (!valid) {
+        fail("{}: variant {} needs a name of letters, digits and _ . + - (it names run folders)",
+             source, i + 1);
+      }
+      if (!names.insert(*name).second) fail("{}: two variants are named '{}'", source, *name);
+      SweepVariant v;
+      v.name = *name;
+      toml::table keys = t;
+      keys.erase("name");
+      if (keys.empty()) fail("{}: variant '{}' sets no keys", source, *name);
+      flatten_assignments(keys, "", fmt::format("{}: variant '{}'", source, *name), v.overrides);
+      for (const auto& o : v.overrides) {
+        const std::string key = check_controlled(fmt::format("variant '{}': ", *name), o);
+        if (set_keys.count(key)) {
+          fail("{}: {} is set both under [set] and by variant '{}'; set it in one place", source,
+               key, *name);
+        }
+      }
+      spec.variants.push_back(std::move(v));
     }
   }
   return spec;
@@ -232,22 +271,31 @@ std::vector<SweepRun> plan_sweep(const SweepSpec& spec, const std::filesystem::p
   for (const auto& preset : spec.presets) {
     for (const auto& env : spec.envs.empty() ? no_choice : spec.envs) {
       for (const auto& head : spec.heads.empty() ? no_choice : spec.heads) {
-        for (int64_t seed : spec.seeds) {
-          SweepRun r;
-          r.preset = preset;
-          r.seed = seed;
-          r.overrides = spec.overrides;
-          if (!env.empty()) r.overrides.push_back("env.name=" + env);
-          if (!head.empty()) r.overrides.push_back("value.head=" + head);
-          r.overrides.push_back(fmt::format("run.seed={}", seed));
-          const ResolvedRun resolved = resolve(preset, r.overrides);
-          r.env = resolved.env;
-          r.head = resolved.head;
-          r.frames = resolved.frames;
-          const std::string name = sanitize(preset + "--" + r.env + "--" + r.head);
-          r.overrides.push_back("run.name=" + name);
-          r.dir = out / "runs" / fmt::format("{}--seed{}", name, seed);
-          runs.push_back(std::move(r));
+        for (size_t v = 0; v < std::max<size_t>(spec.variants.size(), 1); ++v) {
+          const SweepVariant* variant = spec.variants.empty() ? nullptr : &spec.variants[v];
+          for (int64_t seed : spec.seeds) {
+            SweepRun r;
+            r.preset = preset;
+            r.seed = seed;
+            r.overrides = spec.overrides;
+            if (!env.empty()) r.overrides.push_back("env.name=" + env);
+            if (!head.empty()) r.overrides.push_back("value.head=" + head);
+            if (variant) {
+              r.variant = variant->name;
+              r.overrides.insert(r.overrides.end(), variant->overrides.begin(),
+                                 variant->overrides.end());
+            }
+            r.overrides.push_back(fmt::format("run.seed={}", seed));
+            const ResolvedRun resolved = resolve(preset, r.overrides);
+            r.env = resolved.env;
+            r.head = resolved.head;
+            r.frames = resolved.frames;
+            const std::string name = sanitize(preset + "--" + r.env + "--" + r.head +
+                                              (variant ? "--" + variant->name : ""));
+            r.overrides.push_back("run.name=" + name);
+            r.dir = out / "runs" / fmt::format("{}--seed{}", name, seed);
+            runs.push_back(std::move(r));
+          }
         }
       }
     }
@@ -435,7 +483,7 @@ SweepOutcome execute_sweep(const std::vector<SweepRun>& runs, int processes,
 SweepReport report_sweep(const SweepSpec& spec, const std::vector<SweepRun>& runs,
                          const std::filesystem::path& out) {
   struct Cell {
-    std::string env, preset, head;
+    std::string env, preset, head, variant;
     std::vector<double> final_return, final_eval, fps, wall;
     size_t missing = 0;
   };
@@ -447,7 +495,7 @@ SweepReport report_sweep(const SweepSpec& spec, const std::vector<SweepRun>& run
     const std::string key = r.cell();
     if (!index.count(key)) {
       index[key] = cells.size();
-      cells.push_back({r.env, r.preset, r.head, {}, {}, {}, {}, 0});
+      cells.push_back({r.env, r.preset, r.head, r.variant, {}, {}, {}, {}, 0});
     }
     Cell& c = cells[index[key]];
     const auto s = read_summary(r.dir);
@@ -462,20 +510,22 @@ SweepReport report_sweep(const SweepSpec& spec, const std::vector<SweepRun>& run
     if (!env_runs.count(r.env)) env_order.push_back(r.env);
     env_runs[r.env].push_back(r.dir);
   }
-  std::string table =
-      "| env | preset | head | seeds | final return, IQM [95% CI] | final eval return, IQM "
-      "[95% CI] | frames/s | wall s/run |\n|---|---|---|---|---|---|---|---|\n";
+  const bool variants = !spec.variants.empty();
+  std::string table = fmt::format(
+      "| env | preset | head |{} seeds | final return, IQM [95% CI] | final eval return, IQM "
+      "[95% CI] | frames/s | wall s/run |\n|---|---|---|{}---|---|---|---|---|\n",
+      variants ? " variant |" : "", variants ? "---|" : "");
   for (const Cell& c : cells) {
     double fps = 0, wall = 0;
     for (double x : c.fps) fps += x;
     for (double x : c.wall) wall += x;
     const double n = static_cast<double>(c.fps.size());
-    table +=
-        fmt::format("| {} | {} | {} | {}{} | {} | {} | {} | {} |\n", c.env, c.preset, c.head,
-                    c.final_return.size(), c.missing ? fmt::format(" ({} missing)", c.missing) : "",
-                    format_iqm(c.final_return), format_iqm(c.final_eval),
-                    n > 0 ? fmt::format("{:.0f}", fps / n) : "-",
-                    n > 0 ? fmt::format("{:.1f}", wall / n) : "-");
+    table += fmt::format("| {} | {} | {} |{} {}{} | {} | {} | {} | {} |\n", c.env, c.preset, c.head,
+                         variants ? " " + c.variant + " |" : "", c.final_return.size(),
+                         c.missing ? fmt::format(" ({} missing)", c.missing) : "",
+                         format_iqm(c.final_return), format_iqm(c.final_eval),
+                         n > 0 ? fmt::format("{:.0f}", fps / n) : "-",
+                         n > 0 ? fmt::format("{:.1f}", wall / n) : "-");
   }
   std::filesystem::create_directories(out);
   SweepReport report;
@@ -498,7 +548,7 @@ SweepReport report_sweep(const SweepSpec& spec, const std::vector<SweepRun>& run
   std::string md = fmt::format("# Sweep `{}`\n\n", spec.name);
   if (!spec.description.empty()) md += spec.description + "\n\n";
   md += fmt::format(
-      "Sweep file `{}`; {} runs ({} presets x {} envs x {} heads x {} seeds).\n\n"
+      "Sweep file `{}`; {} runs ({} presets x {} envs x {} heads x {}{} seeds).\n\n"
       "- *final return*: mean return of the last 100 training episodes of a run (summary.json "
       "`final_return_mean`, behaviour policy with its final epsilon).\n"
       "- *final eval return*: the run's last evaluation (`final_eval_return`: eval.episodes "
@@ -509,7 +559,9 @@ SweepReport report_sweep(const SweepSpec& spec, const std::vector<SweepRun>& run
       "at a time{}).\n\n",
       spec.source, runs.size(), spec.presets.size(),
       spec.envs.empty() ? size_t{1} : spec.envs.size(),
-      spec.heads.empty() ? size_t{1} : spec.heads.size(), spec.seeds.size(), spec.processes,
+      spec.heads.empty() ? size_t{1} : spec.heads.size(),
+      variants ? fmt::format("{} variants x ", spec.variants.size()) : "", spec.seeds.size(),
+      spec.processes,
       spec.group_seeds ? "; the seeds of a cell stepped in turn in shared processes, so a run's "
                          "own rate is its process's divided among them"
                        : "");
@@ -584,7 +636,7 @@ void flatten_assignments(const toml::table& table, const std::string& prefix,
     } else if (const auto d = node.value_exact<double>()) {
       out.push_back(fmt::format("{}={}", key, *d));
     } else {
-      fail("{}: set.{} must be a string, boolean, integer or float", source, key);
+      fail("{}: {} must be a string, boolean, integer or float", source, key);
     }
   }
 }

@@ -16,6 +16,10 @@
 //   plot_metric = "train_return_100"  # metrics.csv column of the learning curves
 //   [set]                          # overrides applied to every run (before the grid's keys)
 //   "train.frames" = 50000
+//   [[variant]]                    # optional, repeated: named settings, each a cell of its own
+//   name = "adam-lr1e-4"           # [A-Za-z0-9_.+-], unique; the run folder ends --<name>--seed<s>
+//   "train.optimizer" = "adam"     # keys it sets (not under [set], not run.seed/run.name/
+//   "train.learning_rate" = 1e-4   #  train.seeds, nor env.name/value.head when the grid sets them)
 #pragma once
 
 #include <toml++/toml.h>
@@ -31,6 +35,11 @@
 
 namespace valor::run {
 
+struct SweepVariant {
+  std::string name;
+  std::vector<std::string> overrides;  // "key=value"
+};
+
 struct SweepSpec {
   std::string name;
   std::string description;  // the file's first comment line
@@ -41,6 +50,7 @@ struct SweepSpec {
   bool group_seeds = false;
   std::string plot_metric = "train_return_100";
   std::vector<std::string> overrides;  // "key=value" from [set]
+  std::vector<SweepVariant> variants;  // [[variant]] tables; empty: one cell per preset/env/head
 };
 
 // valor::Error naming `source` and the key for anything malformed or unknown.
@@ -49,12 +59,15 @@ SweepSpec read_sweep_file(const std::filesystem::path& path);
 
 struct SweepRun {
   std::string preset, env, head;  // env and head as resolved for the run
+  std::string variant;            // the [[variant]]'s name, empty without variants
   int64_t seed = 0;
   int64_t frames = 0;  // train.frames of the run
   std::vector<std::string>
-      overrides;  // the [set] ones, then env.name, value.head, run.seed, run.name
+      overrides;  // the [set] ones, then env.name, value.head, the variant's, run.seed, run.name
   std::filesystem::path dir;
-  std::string cell() const { return preset + " / " + env + " / " + head; }
+  std::string cell() const {
+    return preset + " / " + env + " / " + head + (variant.empty() ? "" : " / " + variant);
+  }
 };
 
 // What a run resolves to: its env.name, value.head and train.frames. Throws valor::Error for a
@@ -66,7 +79,8 @@ struct ResolvedRun {
 using ResolveRun = std::function<ResolvedRun(const std::string& preset,
                                              const std::vector<std::string>& overrides)>;
 
-// The runs of the grid in order (preset, env, head, seed), each in <out>/runs/<cell>--seed<s>.
+// The runs of the grid in order (preset, env, head, variant, seed), each in
+// <out>/runs/<preset>--<env>--<head>[--<variant>]--seed<s>.
 std::vector<SweepRun> plan_sweep(const SweepSpec& spec, const std::filesystem::path& out,
                                  const ResolveRun& resolve);
 

@@ -146,5 +146,58 @@ TEST(ParseSweep, KeysTheGridSetsAreRefusedUnderSet) {
   EXPECT_EQ(spec.overrides, (std::vector<std::string>{"env.name=asterix", "train.frames=100"}));
 }
 
+// [[variant]] tables: each a cell of its own, its keys after [set]'s, its name in the folder.
+TEST(ParseSweep, VariantsAreCellsOfTheirOwn) {
+  const std::string text =
+      "[sweep]\npresets = [\"p\"]\nenvs = [\"a\", \"b\"]\nseeds = [3]\n"
+      "[set]\n\"train.frames\" = 100\n"
+      "[[variant]]\nname = \"adam-1\"\n\"train.optimizer\" = \"adam\"\n"
+      "[[variant]]\nname = \"hl\"\nvalue.head = \"hl_gauss\"\nvalue.sigma_ratio = 0.5\n";
+  const SweepSpec spec = parse_sweep(text, "s.toml");
+  ASSERT_EQ(spec.variants.size(), 2u);
+  EXPECT_EQ(spec.variants[1].overrides,
+            (std::vector<std::string>{"value.head=hl_gauss", "value.sigma_ratio=0.5"}));
+  const auto resolve = [](const std::string&, const std::vector<std::string>& overrides) {
+    ResolvedRun r{"", "huber", 0};
+    for (const auto& o : overrides) {
+      if (o.starts_with("env.name=")) r.env = o.substr(9);
+      if (o.starts_with("value.head=")) r.head = o.substr(11);
+    }
+    return r;
+  };
+  const std::vector<SweepRun> runs = plan_sweep(spec, "out", resolve);
+  ASSERT_EQ(runs.size(), 4u);
+  EXPECT_EQ(runs[0].dir, fs::path("out/runs/p--a--huber--adam-1--seed3"));
+  EXPECT_EQ(runs[1].dir, fs::path("out/runs/p--a--hl_gauss--hl--seed3"));
+  EXPECT_EQ(runs[3].dir, fs::path("out/runs/p--b--hl_gauss--hl--seed3"));
+  EXPECT_EQ(runs[0].cell(), "p / a / huber / adam-1");
+  EXPECT_EQ(runs[0].overrides,
+            (std::vector<std::string>{"train.frames=100", "env.name=a", "train.optimizer=adam",
+                                      "run.seed=3", "run.name=p--a--huber--adam-1"}));
+}
+
+TEST(ParseSweep, BadVariantsAreRefusedWithTheirName) {
+  const std::string head = "[sweep]\npresets = [\"p\"]\nseeds = 2\n";
+  EXPECT_THAT(sweep_error(head + "[[variant]]\n\"train.frames\" = 5\n"),
+              AllOf(HasSubstr("s.toml"), HasSubstr("variant 1 needs a name")));
+  EXPECT_THAT(sweep_error(head + "[[variant]]\nname = \"a b\"\nx.y = 1\n"),
+              HasSubstr("variant 1 needs a name"));
+  EXPECT_THAT(sweep_error(head + "[[variant]]\nname = \"a\"\n"), HasSubstr("sets no keys"));
+  EXPECT_THAT(
+      sweep_error(head +
+                  "[[variant]]\nname = \"a\"\nx.y = 1\n[[variant]]\nname = \"a\"\nx.y = 2\n"),
+      HasSubstr("two variants are named 'a'"));
+  EXPECT_THAT(sweep_error(head + "[set]\nx.y = 1\n[[variant]]\nname = \"a\"\nx.y = 2\n"),
+              HasSubstr("x.y is set both under [set] and by variant 'a'"));
+  EXPECT_THAT(sweep_error(head + "[[variant]]\nname = \"a\"\nrun.seed = 2\n"),
+              AllOf(HasSubstr("variant 'a': run.seed"), HasSubstr("sweep.seeds")));
+  EXPECT_THAT(
+      sweep_error(head + "heads = [\"c51\"]\n[[variant]]\nname = \"a\"\nvalue.head = \"qr\"\n"),
+      HasSubstr("sweep.heads"));
+  EXPECT_THAT(sweep_error(head + "[[variant]]\nname = \"a\"\nx.y = [1]\n"),
+              AllOf(HasSubstr("variant 'a'"), HasSubstr("x.y must be a string")));
+  EXPECT_THAT(sweep_error(head + "[variant]\nname = \"a\"\n"), HasSubstr("[[variant]] tables"));
+}
+
 }  // namespace
 }  // namespace valor::run
