@@ -25,6 +25,9 @@ SCORE_AFTER_FRAMES = 150_000
 EVAL_GAMES = ["breakout", "seaquest", "space_invaders"]
 EVAL_SEEDS = [0, 1, 2, 3, 4]
 EVAL_FRAMES = 1_000_000
+# Uniform random policy, 1,000 episodes, sticky actions 0.1 and difficulty ramping (the study's
+# settings): `valor env play GAME --episodes 1000 --seed 0` (2026-12-06).
+RANDOM_SCORES = {"breakout": 0.502, "seaquest": 0.089, "space_invaders": 2.844}
 SIGMA_GAME = "breakout"
 SIGMA_RATIOS = [0.25, 0.5, 0.75, 1.0, 2.0]
 
@@ -121,6 +124,8 @@ def main():
         for h in heads:
             out += ["", "[[variant]]", f'name = "{h}"']
             out += [f'"{k}" = {toml_value(val)}' for k, val in settings(chosen[h]).items()]
+        out += ["", "[report]", 'baseline = "huber"',
+                "random = { " + ", ".join(f"{g} = {RANDOM_SCORES[g]}" for g in EVAL_GAMES) + " }"]
         args.eval_sweep.write_text("\n".join(out) + "\n")
     if args.sigma_sweep:
         hl = settings(chosen["hl_gauss"])

@@ -35,6 +35,17 @@ double pooled_mean(std::span<const double> values) {
   return sum / static_cast<double>(values.size());
 }
 
+void check_interval_arguments(int replicates, double level) {
+  if (replicates < 1) fail("bootstrap: replicates must be >= 1, got {}", replicates);
+  if (!(level > 0 && level < 1)) fail("bootstrap: level must be in (0, 1), got {}", level);
+}
+
+Interval percentile_interval(std::vector<double>& stats, double level) {
+  std::sort(stats.begin(), stats.end());
+  const double tail = (1.0 - level) / 2.0;
+  return {quantile_sorted(stats, tail), quantile_sorted(stats, 1.0 - tail)};
+}
+
 template <typename Statistic>
 Interval stratified_bootstrap(const std::vector<std::vector<double>>& strata, int replicates,
                               double level, uint64_t seed, Statistic statistic) {
@@ -42,8 +53,7 @@ Interval stratified_bootstrap(const std::vector<std::vector<double>>& strata, in
   for (size_t s = 0; s < strata.size(); ++s) {
     if (strata[s].empty()) fail("bootstrap: stratum {} is empty", s);
   }
-  if (replicates < 1) fail("bootstrap: replicates must be >= 1, got {}", replicates);
-  if (!(level > 0 && level < 1)) fail("bootstrap: level must be in (0, 1), got {}", level);
+  check_interval_arguments(replicates, level);
   Rng rng(seed);
   std::vector<double> stats(static_cast<size_t>(replicates));
   std::vector<double> pooled;
@@ -55,12 +65,61 @@ Interval stratified_bootstrap(const std::vector<std::vector<double>>& strata, in
     }
     stat = statistic(pooled);
   }
-  std::sort(stats.begin(), stats.end());
-  const double tail = (1.0 - level) / 2.0;
-  return {quantile_sorted(stats, tail), quantile_sorted(stats, 1.0 - tail)};
+  return percentile_interval(stats, level);
+}
+
+void check_paired_tasks(const std::vector<std::vector<double>>& x,
+                        const std::vector<std::vector<double>>& y) {
+  if (x.empty() || x.size() != y.size()) {
+    fail("probability of improvement: both methods need scores on the same tasks ({} and {})",
+         x.size(), y.size());
+  }
+  for (size_t m = 0; m < x.size(); ++m) {
+    if (x[m].empty() || y[m].empty()) fail("probability of improvement: task {} has no score", m);
+  }
+}
+
+double task_probability_of_improvement(std::span<const double> x, std::span<const double> y) {
+  double wins = 0.0;
+  for (double a : x) {
+    for (double b : y) wins += a > b ? 1.0 : (a == b ? 0.5 : 0.0);
+  }
+  return wins / (static_cast<double>(x.size()) * static_cast<double>(y.size()));
 }
 
 }  // namespace
+
+double probability_of_improvement(const std::vector<std::vector<double>>& x,
+                                  const std::vector<std::vector<double>>& y) {
+  check_paired_tasks(x, y);
+  double sum = 0.0;
+  for (size_t m = 0; m < x.size(); ++m) sum += task_probability_of_improvement(x[m], y[m]);
+  return sum / static_cast<double>(x.size());
+}
+
+Interval stratified_bootstrap_probability_of_improvement(const std::vector<std::vector<double>>& x,
+                                                         const std::vector<std::vector<double>>& y,
+                                                         int replicates, double level,
+                                                         uint64_t seed) {
+  check_paired_tasks(x, y);
+  check_interval_arguments(replicates, level);
+  Rng rng(seed);
+  std::vector<double> stats(static_cast<size_t>(replicates)), rx, ry;
+  const auto resample = [&rng](const std::vector<double>& from, std::vector<double>& to) {
+    to.resize(from.size());
+    for (double& v : to) v = from[rng.below(from.size())];
+  };
+  for (double& stat : stats) {
+    double sum = 0.0;
+    for (size_t m = 0; m < x.size(); ++m) {
+      resample(x[m], rx);
+      resample(y[m], ry);
+      sum += task_probability_of_improvement(rx, ry);
+    }
+    stat = sum / static_cast<double>(x.size());
+  }
+  return percentile_interval(stats, level);
+}
 
 Interval stratified_bootstrap_iqm(const std::vector<std::vector<double>>& strata, int replicates,
                                   double level, uint64_t seed) {

@@ -26,4 +26,19 @@ Interval stratified_bootstrap_iqm(const std::vector<std::vector<double>>& strata
 Interval stratified_bootstrap_mean(const std::vector<std::vector<double>>& strata, int replicates,
                                    double level, uint64_t seed);
 
+// rliable's probability of improvement of X over Y ("Deep RL at the Edge of the Statistical
+// Precipice"): per task m, P(X_m > Y_m) = mean over all pairs (i, j) of [x_mi > y_mj] +
+// [x_mi == y_mj] / 2 (the Mann-Whitney U statistic over n_m k_m), averaged over the tasks.
+// x[m] and y[m] hold the two methods' scores (e.g. per seed) on task m; valor::Error for a
+// different number of tasks or an empty task.
+double probability_of_improvement(const std::vector<std::vector<double>>& x,
+                                  const std::vector<std::vector<double>>& y);
+
+// Its percentile bootstrap interval: each replicate resamples X's and Y's scores with
+// replacement within each task, independently. Deterministic for a seed.
+Interval stratified_bootstrap_probability_of_improvement(const std::vector<std::vector<double>>& x,
+                                                         const std::vector<std::vector<double>>& y,
+                                                         int replicates, double level,
+                                                         uint64_t seed);
+
 }  // namespace valor::run

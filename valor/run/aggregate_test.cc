@@ -61,5 +61,40 @@ TEST(StratifiedBootstrap, MeanIntervalIsOfThePooledMean) {
   EXPECT_THROW(stratified_bootstrap_mean({{}}, 10, 0.95, 1), Error);
 }
 
+TEST(ProbabilityOfImprovement, CountsPairsAndAveragesTasks) {
+  EXPECT_DOUBLE_EQ(probability_of_improvement({{3, 4}}, {{1, 2}}), 1.0);
+  EXPECT_DOUBLE_EQ(probability_of_improvement({{1, 2}}, {{3, 4}}), 0.0);
+  // Ties count a half: (0 + 0.5 + 1) / 3.
+  EXPECT_DOUBLE_EQ(probability_of_improvement({{1, 2, 3}}, {{2}}), 0.5);
+  // The Mann-Whitney U over n m: 0 + 2 + 3 + 2 wins of 12 pairs.
+  const std::vector<std::vector<double>> x = {{0.1, 0.5, 0.9, 0.4}}, y = {{0.2, 0.3, 0.6}};
+  EXPECT_DOUBLE_EQ(probability_of_improvement(x, y), 7.0 / 12.0);
+  EXPECT_DOUBLE_EQ(probability_of_improvement(x, y) + probability_of_improvement(y, x), 1.0);
+  // Each task weighs the same, whatever its number of seeds.
+  EXPECT_DOUBLE_EQ(probability_of_improvement({{5}, {0, 0, 0}}, {{1}, {1, 1}}), 0.5);
+  EXPECT_THROW(probability_of_improvement({{1}}, {{1}, {2}}), Error);
+  EXPECT_THROW(probability_of_improvement({{1}, {}}, {{1}, {2}}), Error);
+}
+
+TEST(ProbabilityOfImprovement, BootstrapIntervalBracketsTheEstimateAndIsDeterministic) {
+  const std::vector<std::vector<double>> x = {{0.1, 0.5, 0.9, 0.4}, {3, 5, 4}};
+  const std::vector<std::vector<double>> y = {{0.2, 0.3, 0.6}, {4.5, 2, 1, 6}};
+  const double p = probability_of_improvement(x, y);
+  const Interval a = stratified_bootstrap_probability_of_improvement(x, y, 2000, 0.95, 7);
+  const Interval b = stratified_bootstrap_probability_of_improvement(x, y, 2000, 0.95, 7);
+  EXPECT_LT(a.low, p);
+  EXPECT_GT(a.high, p);
+  EXPECT_GE(a.low, 0.0);
+  EXPECT_LE(a.high, 1.0);
+  EXPECT_EQ(a.low, b.low);
+  EXPECT_EQ(a.high, b.high);
+  // Every resample of a method that always wins still wins.
+  const Interval all =
+      stratified_bootstrap_probability_of_improvement({{3, 4}}, {{1, 2}}, 100, 0.95, 1);
+  EXPECT_DOUBLE_EQ(all.low, 1.0);
+  EXPECT_DOUBLE_EQ(all.high, 1.0);
+  EXPECT_THROW(stratified_bootstrap_probability_of_improvement(x, y, 0, 0.95, 1), Error);
+}
+
 }  // namespace
 }  // namespace valor::run

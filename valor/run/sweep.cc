@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -154,6 +155,85 @@ std::string format_iqm(const std::vector<double>& values) {
   return fmt::format("{:.1f} [{:.1f}, {:.1f}]", iqm, ci.low, ci.high);
 }
 
+// The mean of a metrics.csv column over its rows (NaN rows skipped): the area under the run's
+// learning curve per logged row. NaN when unreadable or empty.
+double curve_mean(const std::filesystem::path& run_dir, const std::string& metric) {
+  try {
+    const MetricsTable t = read_metrics_csv(run_dir / "metrics.csv");
+    const auto column = t.column_index(metric);
+    if (!column) return std::nan("");
+    double sum = 0.0;
+    size_t n = 0;
+    for (const auto& row : t.rows) {
+      if (std::isnan(row[*column])) continue;
+      sum += row[*column];
+      ++n;
+    }
+    return n ? sum / static_cast<double>(n) : std::nan("");
+  } catch (const std::exception&) {
+    return std::nan("");
+  }
+}
+
+// The [report] section: methods compared across envs on one score (rliable's aggregate IQM of
+// normalised scores and probability of improvement over the baseline, with stratified
+// bootstrap intervals over each env's seeds).
+std::string method_comparison(
+    const SweepSpec& spec, const std::string& score_name, const std::vector<std::string>& methods,
+    const std::vector<std::string>& envs,
+    const std::map<std::pair<std::string, std::string>, std::vector<double>>& scores) {
+  const SweepSpec::Report& report = *spec.report;
+  std::map<std::string, double> random(report.random.begin(), report.random.end());
+  const bool normalise = random.size() == envs.size();
+  const auto scores_of = [&](const std::string& method) {
+    std::vector<std::vector<double>> out;
+    for (const auto& env : envs) {
+      const auto it = scores.find({method, env});
+      if (it == scores.end() || it->second.empty()) return std::vector<std::vector<double>>{};
+      out.push_back(it->second);
+    }
+    return out;
+  };
+  const auto baseline = scores_of(report.baseline);
+  std::string md =
+      fmt::format("### {}\n\n| method | runs |{} P(method > {}) [95% CI] |\n|---|---|{}---|\n",
+                  score_name, normalise ? " normalised score, IQM [95% CI] |" : "", report.baseline,
+                  normalise ? "---|" : "");
+  for (const auto& method : methods) {
+    const auto x = scores_of(method);
+    size_t runs = 0;
+    for (const auto& task : x) runs += task.size();
+    std::string normalised = "-", poi = "-";
+    if (!x.empty() && !baseline.empty()) {
+      if (normalise) {
+        std::vector<std::vector<double>> strata;
+        std::vector<double> pooled;
+        for (size_t e = 0; e < envs.size(); ++e) {
+          const double zero = random[envs[e]];
+          const double one = interquartile_mean(baseline[e]);
+          std::vector<double> task;
+          for (double v : x[e]) task.push_back((v - zero) / (one - zero));
+          pooled.insert(pooled.end(), task.begin(), task.end());
+          strata.push_back(std::move(task));
+        }
+        const Interval ci = stratified_bootstrap_iqm(strata, 10000, 0.95, 0);
+        normalised =
+            fmt::format("{:.3f} [{:.3f}, {:.3f}]", interquartile_mean(pooled), ci.low, ci.high);
+      }
+      if (method != report.baseline) {
+        const Interval ci =
+            stratified_bootstrap_probability_of_improvement(x, baseline, 10000, 0.95, 0);
+        poi = fmt::format("{:.3f} [{:.3f}, {:.3f}]", probability_of_improvement(x, baseline),
+                          ci.low, ci.high);
+      }
+    }
+    md +=
+        fmt::format("| {} | {} |{} {} |\n", method, x.empty() ? "incomplete" : std::to_string(runs),
+                    normalise ? " " + normalised + " |" : "", poi);
+  }
+  return md + "\n";
+}
+
 }  // namespace
 
 SweepSpec parse_sweep(std::string_view text, const std::string& source) {
@@ -164,8 +244,9 @@ SweepSpec parse_sweep(std::string_view text, const std::string& source) {
   spec.name = std::move(header.name);
   spec.description = std::move(header.description);
   for (const auto& [k, node] : root) {
-    if (k != "sweep" && k != "set" && k != "variant") {
-      fail("{}: unknown section [{}]; accepted: [sweep], [set], [[variant]]", source, k.str());
+    if (k != "sweep" && k != "set" && k != "variant" && k != "report") {
+      fail("{}: unknown section [{}]; accepted: [sweep], [set], [[variant]], [report]", source,
+           k.str());
     }
   }
   const toml::table* sweep = root["sweep"].as_table();
@@ -255,6 +336,32 @@ SweepSpec parse_sweep(std::string_view text, const std::string& source) {
       spec.variants.push_back(std::move(v));
     }
   }
+  if (const toml::node* node = root.get("report")) {
+    const toml::table* report = node->as_table();
+    if (!report) fail("{}: [report] must be a table (baseline, random)", source);
+    SweepSpec::Report r;
+    for (const auto& [k, value] : *report) {
+      if (k == "baseline") {
+        const auto b = value.value_exact<std::string>();
+        if (!b || b->empty()) fail("{}: report.baseline must be a method's name", source);
+        r.baseline = *b;
+      } else if (k == "random") {
+        const toml::table* scores = value.as_table();
+        if (!scores) fail("{}: report.random must be a table of env = score", source);
+        for (const auto& [env, score] : *scores) {
+          const auto x = score.value<double>();
+          if (!x || !std::isfinite(*x)) {
+            fail("{}: report.random.{} must be a finite number", source, env.str());
+          }
+          r.random.emplace_back(std::string(env.str()), *x);
+        }
+      } else {
+        fail("{}: unknown key report.{}; accepted: baseline, random", source, k.str());
+      }
+    }
+    if (r.baseline.empty()) fail("{}: [report] needs a baseline (a method's name)", source);
+    spec.report = std::move(r);
+  }
   return spec;
 }
 
@@ -300,7 +407,32 @@ std::vector<SweepRun> plan_sweep(const SweepSpec& spec, const std::filesystem::p
       }
     }
   }
+  if (spec.report) {
+    std::set<std::string> methods, envs;
+    for (const auto& r : runs) {
+      methods.insert(method_label(spec, r));
+      envs.insert(r.env);
+    }
+    if (!methods.count(spec.report->baseline)) {
+      std::string list;
+      for (const auto& m : methods) list += (list.empty() ? "" : ", ") + m;
+      fail("{}: report.baseline '{}' is not a method of this sweep; its methods: {}", spec.source,
+           spec.report->baseline, list);
+    }
+    for (const auto& [env, score] : spec.report->random) {
+      if (!envs.count(env)) {
+        fail("{}: report.random.{}: the sweep runs no such env", spec.source, env);
+      }
+    }
+  }
   return runs;
+}
+
+std::string method_label(const SweepSpec& spec, const SweepRun& run) {
+  std::string label = spec.presets.size() > 1 ? run.preset + "/" : "";
+  if (spec.variants.empty()) return label + run.head;
+  if (spec.heads.size() > 1) label += run.head + "/";
+  return label + run.variant;
 }
 
 RunState run_state(const std::filesystem::path& dir) {
@@ -570,6 +702,44 @@ SweepReport report_sweep(const SweepSpec& spec, const std::vector<SweepRun>& run
     md += fmt::format("![{}]({})\n\n", p.filename().string(), p.filename().string());
   }
   if (!report.plot_error.empty()) md += "Plots not drawn: " + report.plot_error + "\n";
+  if (spec.report) {
+    std::vector<std::string> methods, envs;
+    std::map<std::pair<std::string, std::string>, std::vector<double>> final_scores, curve_scores;
+    for (const auto& r : runs) {
+      const std::string method = method_label(spec, r);
+      if (std::find(methods.begin(), methods.end(), method) == methods.end())
+        methods.push_back(method);
+      if (std::find(envs.begin(), envs.end(), r.env) == envs.end()) envs.push_back(r.env);
+      const auto s = read_summary(r.dir);
+      if (!s || !s->value("complete", false)) continue;
+      final_scores[{method, r.env}].push_back(json_number(*s, "final_return_mean"));
+      curve_scores[{method, r.env}].push_back(curve_mean(r.dir, spec.plot_metric));
+    }
+    std::string normalisation = "no normalised scores: report.random does not give every env's";
+    if (spec.report->random.size() == envs.size()) {
+      normalisation =
+          "normalised score = (score - random) / (the baseline's IQM on the env - "
+          "random), random: ";
+      for (size_t i = 0; i < spec.report->random.size(); ++i) {
+        normalisation += fmt::format("{}{} {}", i ? ", " : "", spec.report->random[i].first,
+                                     spec.report->random[i].second);
+      }
+    }
+    md += fmt::format(
+        "## Methods across envs (baseline {})\n\n"
+        "Over the {} envs ({}): {}; IQM over every run of a method, 95% stratified bootstrap "
+        "interval (10,000 replicates, each env's seeds resampled). P(method > baseline): the "
+        "probability of improvement (rliable), the chance that a run of the method beats a run "
+        "of the baseline on the same env (ties count a half), averaged over envs; interval from "
+        "the same bootstrap. A method without complete runs on every env is 'incomplete'.\n\n",
+        spec.report->baseline, envs.size(), fmt::join(envs, ", "), normalisation);
+    md += method_comparison(spec, "Final return (last 100 training episodes)", methods, envs,
+                            final_scores);
+    md += method_comparison(
+        spec,
+        fmt::format("Area under the curve (mean of {} over the metrics rows)", spec.plot_metric),
+        methods, envs, curve_scores);
+  }
   write_file_atomically(report.report, md);
   return report;
 }

@@ -20,6 +20,11 @@
 //   name = "adam-lr1e-4"           # [A-Za-z0-9_.+-], unique; the run folder ends --<name>--seed<s>
 //   "train.optimizer" = "adam"     # keys it sets (not under [set], not run.seed/run.name/
 //   "train.learning_rate" = 1e-4   #  train.seeds, nor env.name/value.head when the grid sets them)
+//   [report]                       # optional: compare methods across envs (rliable's metrics)
+//   baseline = "huber"             # a method: the variant's name, else the head (preset/... when
+//                                  #  several presets)
+//   random = { breakout = 0.5 }    # optional: per env, the score that normalises to 0 (the
+//                                  #  baseline's IQM on the env normalises to 1)
 #pragma once
 
 #include <toml++/toml.h>
@@ -29,6 +34,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -51,7 +57,17 @@ struct SweepSpec {
   std::string plot_metric = "train_return_100";
   std::vector<std::string> overrides;  // "key=value" from [set]
   std::vector<SweepVariant> variants;  // [[variant]] tables; empty: one cell per preset/env/head
+  struct Report {
+    std::string baseline;
+    std::vector<std::pair<std::string, double>> random;  // env, score
+  };
+  std::optional<Report> report;  // [report]
 };
+
+// The method a run belongs to when methods are compared across envs ([report]): its variant's
+// name, else its head; prefixed with "preset/" when the sweep has several presets (and with
+// "head/" when it has both heads and variants).
+std::string method_label(const SweepSpec& spec, const struct SweepRun& run);
 
 // valor::Error naming `source` and the key for anything malformed or unknown.
 SweepSpec parse_sweep(std::string_view toml_text, const std::string& source);
@@ -80,7 +96,8 @@ using ResolveRun = std::function<ResolvedRun(const std::string& preset,
                                              const std::vector<std::string>& overrides)>;
 
 // The runs of the grid in order (preset, env, head, variant, seed), each in
-// <out>/runs/<preset>--<env>--<head>[--<variant>]--seed<s>.
+// <out>/runs/<preset>--<env>--<head>[--<variant>]--seed<s>. valor::Error when [report] names a
+// baseline that is no method of the sweep or a random score for an env it does not run.
 std::vector<SweepRun> plan_sweep(const SweepSpec& spec, const std::filesystem::path& out,
                                  const ResolveRun& resolve);
 

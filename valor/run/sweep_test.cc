@@ -1,8 +1,10 @@
 #include "valor/run/sweep.h"
 
+#include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -197,6 +199,76 @@ TEST(ParseSweep, BadVariantsAreRefusedWithTheirName) {
   EXPECT_THAT(sweep_error(head + "[[variant]]\nname = \"a\"\nx.y = [1]\n"),
               AllOf(HasSubstr("variant 'a'"), HasSubstr("x.y must be a string")));
   EXPECT_THAT(sweep_error(head + "[variant]\nname = \"a\"\n"), HasSubstr("[[variant]] tables"));
+}
+
+// The error of planning `text` (resolving every run to env "a" or its env.name, head huber).
+std::string sweep_error_on_plan(const std::string& text) {
+  try {
+    const SweepSpec spec = parse_sweep(text, "s.toml");
+    plan_sweep(spec, "out", [](const std::string&, const std::vector<std::string>& overrides) {
+      ResolvedRun r{"a", "huber", 1};
+      for (const auto& o : overrides) {
+        if (o.starts_with("env.name=")) r.env = o.substr(9);
+      }
+      return r;
+    });
+  } catch (const Error& e) {
+    return e.what();
+  }
+  ADD_FAILURE() << "accepted:\n" << text;
+  return "";
+}
+
+// [report]: methods across envs, normalised by report.random and the baseline's IQM per env.
+TEST(ReportSweep, ComparesMethodsAcrossEnvsWithTheBaseline) {
+  testing::TempDir dir;
+  const std::string text =
+      "[sweep]\npresets = [\"p\"]\nenvs = [\"a\", \"b\"]\nseeds = 3\n"
+      "[[variant]]\nname = \"base\"\nx.y = 1\n[[variant]]\nname = \"new\"\nx.y = 2\n"
+      "[report]\nbaseline = \"base\"\nrandom = { a = 0, b = 0.0 }\n";
+  const SweepSpec spec = parse_sweep(text, "s.toml");
+  const auto resolve = [](const std::string&, const std::vector<std::string>& overrides) {
+    ResolvedRun r{"", "huber", 100};
+    for (const auto& o : overrides) {
+      if (o.starts_with("env.name=")) r.env = o.substr(9);
+    }
+    return r;
+  };
+  const std::vector<SweepRun> runs = plan_sweep(spec, dir.path(), resolve);
+  ASSERT_EQ(runs.size(), 12u);
+  // base: a 1 2 3, b 10 20 30; new: a 4 5 6, b 5 15 25.
+  const std::map<std::string, std::vector<double>> scores = {{"a/base", {1, 2, 3}},
+                                                             {"b/base", {10, 20, 30}},
+                                                             {"a/new", {4, 5, 6}},
+                                                             {"b/new", {5, 15, 25}}};
+  for (const auto& r : runs) {
+    EXPECT_EQ(method_label(spec, r), r.variant);
+    const double score = scores.at(r.env + "/" + r.variant)[static_cast<size_t>(r.seed)];
+    fs::create_directories(r.dir);
+    write_file_atomically(r.dir / "summary.json",
+                          fmt::format("{{\"complete\": true, \"final_return_mean\": {}}}", score));
+    write_file_atomically(r.dir / "metrics.csv",
+                          fmt::format("frames,train_return_100\n50,{}\n100,{}\n", score, score));
+  }
+  const SweepReport report = report_sweep(spec, runs, dir.path());
+  const std::string md = read_file(report.report);
+  // P(new > base): 9 of 9 pairs on a, 3 of 9 on b -> 2/3. Normalised (base IQM a 2, b 20):
+  // new 2 2.5 3 0.25 0.75 1.25 -> IQM 1.625; base .5 1 1.5 .5 1 1.5 -> 1.
+  EXPECT_THAT(md, HasSubstr("| base | 6 | 1.000 ["));
+  EXPECT_THAT(md, HasSubstr("| new | 6 | 1.625 ["));
+  EXPECT_THAT(md, HasSubstr("] | 0.667 ["));
+  EXPECT_THAT(md, HasSubstr("Area under the curve"));
+  // A baseline that is no method, or a random score for an env the sweep does not run.
+  EXPECT_THAT(
+      sweep_error_on_plan("[sweep]\npresets = [\"p\"]\nseeds = 1\n[report]\nbaseline = \"qr\"\n"),
+      AllOf(HasSubstr("report.baseline 'qr'"), HasSubstr("huber")));
+  EXPECT_THAT(sweep_error_on_plan("[sweep]\npresets = [\"p\"]\nenvs = [\"a\"]\nseeds = 1\n"
+                                  "[report]\nbaseline = \"huber\"\nrandom = { c = 1 }\n"),
+              HasSubstr("report.random.c"));
+  EXPECT_THAT(sweep_error("[sweep]\npresets = [\"p\"]\nseeds = 1\n[report]\nbase = 1\n"),
+              HasSubstr("unknown key report.base"));
+  EXPECT_THAT(sweep_error("[sweep]\npresets = [\"p\"]\nseeds = 1\n[report]\nrandom = {}\n"),
+              HasSubstr("needs a baseline"));
 }
 
 }  // namespace
