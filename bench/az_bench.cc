@@ -1,13 +1,15 @@
 // AlphaZero self-play speed on Connect Four with the network evaluator (an untrained MLP, hidden
 // 128 128, one LibTorch thread), 64 PUCT simulations per move: one iteration plays 16 games
 // (self_play.h play_games) with (parallel games, leaf batch) = the benchmark's arguments.
-// Counters: positions_per_s (self-play samples per second), calls (evaluator calls per
+// Counters: positions_per_s (self-play samples per wall-clock second), positions_per_cpu_s (per
+// second of this process's CPU time), calls (evaluator calls per
 // position), leaves (leaves per evaluator call). docs/az.md has the measured ratios, e.g.
 //   build/bench/az_bench --benchmark_repetitions=3
 #include <benchmark/benchmark.h>
 #include <torch/torch.h>
 
 #include <cstdint>
+#include <ctime>
 #include <vector>
 
 #include "valor/az/network.h"
@@ -54,6 +56,7 @@ void BM_SelfPlayConnect4(benchmark::State& state) {
   std::vector<uint64_t> seeds(16);
   uint64_t next_seed = 1;
   int64_t positions = 0;
+  const std::clock_t cpu_start = std::clock();
   for (auto _ : state) {
     for (uint64_t& s : seeds) s = next_seed++;
     const auto games = valor::az::play_games(info, evaluator, options, seeds, parallel);
@@ -61,6 +64,9 @@ void BM_SelfPlayConnect4(benchmark::State& state) {
   }
   state.counters["positions_per_s"] =
       benchmark::Counter(static_cast<double>(positions), benchmark::Counter::kIsRate);
+  // This process's CPU seconds: steadier than the wall clock on a loaded machine.
+  const double cpu = static_cast<double>(std::clock() - cpu_start) / CLOCKS_PER_SEC;
+  state.counters["positions_per_cpu_s"] = static_cast<double>(positions) / cpu;
   state.counters["calls"] = static_cast<double>(evaluator.calls) / static_cast<double>(positions);
   state.counters["leaves"] =
       static_cast<double>(evaluator.leaves) / static_cast<double>(evaluator.calls);
