@@ -13,10 +13,9 @@
 // distinct leaves of the round go to the evaluator in one evaluate() call, are expanded, and
 // every descent that ended at a leaf backs up that leaf's value; the virtual losses are then
 // removed. A descent that reaches a leaf already pending in the round is not evaluated again:
-// it still counts as one simulation and backs up that leaf's value (so the round keeps its
-// k simulations, and a leaf reached twice counts twice, as it would have with two searches in
-// a row that saw no change). Every round but the last has k descents: the total is exactly
-// `simulations`. With k = 1 the search is the sequential one.
+// it still counts as one simulation and backs up that leaf's value once more (the round is not
+// cut short). Every round but the last has k descents: the total is exactly `simulations`.
+// With k = 1 the search is exactly the sequential one.
 #pragma once
 
 #include <cstdint>
