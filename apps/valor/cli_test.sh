@@ -592,6 +592,13 @@ EOF2
     grep -q "iteration 1 " out.txt && fail "resume started over"
     run_valor 0 az train --game connect4 --iterations 1 --games 1 --steps 1 --simulations 2 \
       --value-head hl_gauss --quiet
+    run_valor 0 az train --game connect4 --iterations 1 --games 3 --steps 1 --simulations 8 \
+      --parallel-games 2 --leaf-batch 4
+    expect_in out.txt "iteration 1 games 3"
+    run_valor 2 az train --leaf-batch 0
+    expect_in err.txt "az.leaf_batch (--leaf-batch) must be in [1, 4096], got 0"
+    run_valor 2 az train --parallel-games 0
+    expect_in err.txt "az.parallel_games (--parallel-games) must be in [1, 4096], got 0"
     run_valor 2 az train --game chess
     expect_in err.txt "accepted: connect4, tictactoe"
     run_valor 2 az train --resume

@@ -12,52 +12,127 @@ void check_self_play_options(const SelfPlayOptions& o) {
     fail("az.dirichlet_fraction must be in [0, 1], got {}", o.dirichlet_fraction);
   }
   if (!(o.dirichlet_alpha > 0)) fail("az.dirichlet_alpha must be > 0, got {}", o.dirichlet_alpha);
+  if (o.leaf_batch < 1 || o.leaf_batch > 4096) {
+    fail("az.leaf_batch (--leaf-batch) must be in [1, 4096], got {}", o.leaf_batch);
+  }
   if (o.temperature_moves < 0) {
     fail("az.temperature_moves must be >= 0, got {}", o.temperature_moves);
   }
   if (!(o.temperature > 0)) fail("az.temperature must be > 0, got {}", o.temperature);
 }
 
+namespace {
+
+// One game of play_games: the position, its two searches and the samples so far.
+struct GameInPlay {
+  size_t index = 0;  // into the seeds
+  std::unique_ptr<game::State> state;
+  std::unique_ptr<game::PuctSearch> explore;
+  std::unique_ptr<game::PuctSearch> exploit;
+  game::PuctSearch* search = nullptr;  // the one searching the current position
+  GameRecord record;
+  std::vector<int> movers;
+};
+
+}  // namespace
+
 GameRecord play_game(const game::GameInfo& info, game::Evaluator& evaluator,
                      const SelfPlayOptions& options, uint64_t seed) {
+  return std::move(play_games(info, evaluator, options, std::span<const uint64_t>(&seed, 1), 1)[0]);
+}
+
+std::vector<GameRecord> play_games(const game::GameInfo& info, game::Evaluator& evaluator,
+                                   const SelfPlayOptions& options, std::span<const uint64_t> seeds,
+                                   int parallel) {
+  VALOR_CHECK(parallel >= 1 && options.leaf_batch >= 1);
   game::PuctOptions puct;
   puct.simulations = options.simulations;
   puct.c_puct = options.c_puct;
   puct.dirichlet_fraction = options.dirichlet_fraction;
   puct.dirichlet_alpha = options.dirichlet_alpha;
+  puct.leaf_batch = options.leaf_batch;
   game::PuctOptions greedy = puct;
   puct.temperature = options.temperature;
   greedy.temperature = 0.0;
-  // Two streams of one seed: the exploring opening and the greedy rest.
-  Rng seeds(seed);
-  game::PuctSearch explore(evaluator, puct, seeds.next_u64());
-  game::PuctSearch exploit(evaluator, greedy, seeds.next_u64());
 
-  std::unique_ptr<game::State> state = info.new_initial_state();
-  const int size = state->observation_shape().size();
-  const int actions = state->num_distinct_actions();
-  GameRecord record;
-  std::vector<int> movers;
+  std::vector<GameRecord> records(seeds.size());
+  std::vector<std::unique_ptr<GameInPlay>> games;
+  size_t next = 0;
   std::vector<game::Action> legal;
-  while (!state->is_terminal()) {
-    game::PuctSearch& search = state->move_number() < options.temperature_moves ? explore : exploit;
-    const game::SearchResult result = search.search(*state);
+  const auto start_search = [&options](GameInPlay& g) {
+    g.search =
+        g.state->move_number() < options.temperature_moves ? g.explore.get() : g.exploit.get();
+    g.search->start(*g.state);
+  };
+  const auto refill = [&] {
+    while (games.size() < static_cast<size_t>(parallel) && next < seeds.size()) {
+      auto g = std::make_unique<GameInPlay>();
+      g->index = next;
+      // Two streams of one seed: the exploring opening and the greedy rest.
+      Rng streams(seeds[next]);
+      g->explore = std::make_unique<game::PuctSearch>(evaluator, puct, streams.next_u64());
+      g->exploit = std::make_unique<game::PuctSearch>(evaluator, greedy, streams.next_u64());
+      g->state = info.new_initial_state();
+      start_search(*g);
+      games.push_back(std::move(g));
+      ++next;
+    }
+  };
+  // A finished search: the sample of its position, then its move; true once the game is over.
+  const auto play_move = [&](GameInPlay& g) {
+    const game::SearchResult result = g.search->finish();
+    game::State& state = *g.state;
+    const int actions = state.num_distinct_actions();
     Sample sample;
-    sample.observation.resize(static_cast<size_t>(size));
-    state->observation(sample.observation);
+    sample.observation.resize(static_cast<size_t>(state.observation_shape().size()));
+    state.observation(sample.observation);
     sample.legal.assign(static_cast<size_t>(actions), 0);
-    state->legal_actions(legal);
+    state.legal_actions(legal);
     for (game::Action a : legal) sample.legal[static_cast<size_t>(a)] = 1;
     sample.policy = result.policy;
-    record.samples.push_back(std::move(sample));
-    movers.push_back(state->current_player());
-    state->apply(result.action);
+    g.record.samples.push_back(std::move(sample));
+    g.movers.push_back(state.current_player());
+    state.apply(result.action);
+    if (!state.is_terminal()) {
+      start_search(g);
+      return false;
+    }
+    g.record.return0 = state.player_return(0);
+    for (size_t i = 0; i < g.record.samples.size(); ++i) {
+      g.record.samples[i].value = static_cast<float>(state.player_return(g.movers[i]));
+    }
+    records[g.index] = std::move(g.record);
+    return true;
+  };
+
+  std::vector<const game::State*> batch;
+  std::vector<game::Evaluation> evaluations;
+  refill();
+  while (!games.empty()) {
+    batch.clear();
+    for (const auto& g : games) {
+      const auto states = g->search->pending();
+      batch.insert(batch.end(), states.begin(), states.end());
+    }
+    evaluations.resize(batch.size());
+    evaluator.evaluate(batch, evaluations);
+    size_t offset = 0;
+    bool finished = false;
+    for (auto& g : games) {
+      const size_t count = g->search->pending().size();
+      g->search->supply(std::span<const game::Evaluation>(evaluations).subspan(offset, count));
+      offset += count;
+      if (g->search->ready() && play_move(*g)) {
+        g.reset();
+        finished = true;
+      }
+    }
+    if (finished) {
+      std::erase(games, nullptr);
+      refill();
+    }
   }
-  record.return0 = state->player_return(0);
-  for (size_t i = 0; i < record.samples.size(); ++i) {
-    record.samples[i].value = static_cast<float>(state->player_return(movers[i]));
-  }
-  return record;
+  return records;
 }
 
 ReplayBuffer::ReplayBuffer(size_t capacity) : capacity_(capacity) {

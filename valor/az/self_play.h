@@ -9,6 +9,7 @@
 #include <torch/torch.h>
 
 #include <cstdint>
+#include <span>
 #include <vector>
 
 #include "valor/core/random.h"
@@ -24,6 +25,7 @@ struct SelfPlayOptions {
   double dirichlet_alpha = 1.0;  // about 10 / typical legal moves (tic-tac-toe ~ 1, Connect Four)
   int temperature_moves = 4;     // moves drawn with `temperature`; then the most visited
   double temperature = 1.0;
+  int leaf_batch = 1;  // PUCT leaves evaluated together per search step (game/puct.h); >= 1
 };
 
 // Throws valor::Error naming the az.* key for a value out of range.
@@ -44,6 +46,17 @@ struct GameRecord {
 // One game from the start of `game`; every random choice draws from Rng(seed).
 GameRecord play_game(const game::GameInfo& game, game::Evaluator& evaluator,
                      const SelfPlayOptions& options, uint64_t seed);
+
+// One game per seed, up to `parallel` of them in lockstep: each step gathers the pending leaves
+// of every game in play (up to options.leaf_batch per game, see game/puct.h) and evaluates them
+// in ONE evaluator.evaluate() call; a finished game's place goes to the next seed's game.
+// records[i] is the game of seeds[i], played exactly as play_game(..., seeds[i]) would play it
+// with an evaluator whose answer for a state does not depend on the rest of its batch (the
+// network's can differ in the last bits with the batch size: then the games depend on
+// `parallel` too, but are still determined by the seeds, options and network). parallel >= 1.
+std::vector<GameRecord> play_games(const game::GameInfo& game, game::Evaluator& evaluator,
+                                   const SelfPlayOptions& options, std::span<const uint64_t> seeds,
+                                   int parallel);
 
 // The most recent `capacity` samples.
 class ReplayBuffer {

@@ -35,6 +35,9 @@ void check_trainer_options(const TrainerOptions& o) {
   if (o.games_per_iteration < 1) {
     fail("az.games_per_iteration must be >= 1, got {}", o.games_per_iteration);
   }
+  if (o.parallel_games < 1 || o.parallel_games > 4096) {
+    fail("az.parallel_games (--parallel-games) must be in [1, 4096], got {}", o.parallel_games);
+  }
   if (o.train_steps_per_iteration < 0) {
     fail("az.train_steps_per_iteration must be >= 0, got {}", o.train_steps_per_iteration);
   }
@@ -61,8 +64,12 @@ IterationStats Trainer::iterate() {
   IterationStats stats;
   stats.iteration = ++iteration_;
   double return_sum = 0.0;
-  for (int g = 0; g < options_.games_per_iteration; ++g) {
-    GameRecord record = play_game(game_, evaluator_, options_.self_play, rng_.next_u64());
+  // The seeds drawn in game order, as when each game drew its own before it started.
+  std::vector<uint64_t> seeds(static_cast<size_t>(options_.games_per_iteration));
+  for (uint64_t& seed : seeds) seed = rng_.next_u64();
+  std::vector<GameRecord> records =
+      play_games(game_, evaluator_, options_.self_play, seeds, options_.parallel_games);
+  for (GameRecord& record : records) {
     return_sum += record.return0;
     for (Sample& s : record.samples) replay_.add(std::move(s));
     ++stats.games;

@@ -1,8 +1,8 @@
 // The AlphaZero loop (Silver et al. 2018), synchronous and on one thread: each iteration plays
-// games_per_iteration self-play games with the current network (self_play.h), adds their
-// samples to the replay buffer, then takes train_steps_per_iteration Adam steps on minibatches
-// of the buffer (loss: network.h). Seeded: the same options give the same network bit for bit
-// (one LibTorch intra-op thread, design.md).
+// games_per_iteration self-play games with the current network (self_play.h; parallel_games of
+// them at a time in lockstep), adds their samples to the replay buffer in game order, then takes
+// train_steps_per_iteration Adam steps on minibatches of the buffer (loss: network.h). Seeded: the
+// same options give the same network bit for bit (one LibTorch intra-op thread, design.md).
 #pragma once
 
 #include <cstdint>
@@ -24,6 +24,10 @@ struct TrainerOptions {
   double value_weight = 1.0;
   SelfPlayOptions self_play;
   int games_per_iteration = 16;
+  // Self-play games played at once in lockstep, their leaves evaluated in one network call per
+  // step (self_play.h play_games); with self_play.leaf_batch, up to parallel_games * leaf_batch
+  // leaves per call. 1 (and leaf_batch 1): one game after another, one leaf at a time.
+  int parallel_games = 1;
   int train_steps_per_iteration = 40;
   int batch_size = 64;
   size_t replay_capacity = 4096;

@@ -3,12 +3,14 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
 #include <set>
 
 #include "valor/core/error.h"
+#include "valor/game/evaluator.h"
 #include "valor/game/tic_tac_toe_solver.h"
 
 namespace valor::az {
@@ -47,6 +49,152 @@ TEST(AzSelfPlay, SamplesCarryTheVisitPolicyAndTheMoversOutcome) {
   const Sample& first = trainer.replay().at(0);
   const Sample& second = trainer.replay().at(1);
   EXPECT_EQ(first.value, -second.value);
+}
+
+// Records the size of every batch it is given.
+class CountingEvaluator final : public game::Evaluator {
+ public:
+  explicit CountingEvaluator(game::Evaluator& inner) : inner_(inner) {}
+  void evaluate(std::span<const game::State* const> states,
+                std::span<game::Evaluation> out) override {
+    sizes.push_back(static_cast<int>(states.size()));
+    inner_.evaluate(states, out);
+  }
+  std::vector<int> sizes;
+
+ private:
+  game::Evaluator& inner_;
+};
+
+// Valid samples: a distribution over the legal moves, outcomes in {-1, 0, 1} that alternate with
+// the mover and agree with the game's outcome for player 0 (who moves first).
+void expect_valid_game(const GameRecord& r, size_t actions) {
+  ASSERT_FALSE(r.samples.empty());
+  EXPECT_TRUE(r.return0 == -1.0 || r.return0 == 0.0 || r.return0 == 1.0);
+  for (size_t i = 0; i < r.samples.size(); ++i) {
+    const Sample& s = r.samples[i];
+    ASSERT_EQ(s.policy.size(), actions);
+    float sum = 0.0f;
+    for (size_t a = 0; a < actions; ++a) {
+      if (!s.legal[a]) {
+        EXPECT_EQ(s.policy[a], 0.0f);
+      }
+      sum += s.policy[a];
+    }
+    EXPECT_NEAR(sum, 1.0f, 1e-5);
+    EXPECT_EQ(s.value, static_cast<float>(i % 2 == 0 ? r.return0 : -r.return0));
+  }
+}
+
+bool same_games(const std::vector<GameRecord>& a, const std::vector<GameRecord>& b) {
+  if (a.size() != b.size()) return false;
+  for (size_t g = 0; g < a.size(); ++g) {
+    if (a[g].return0 != b[g].return0 || a[g].samples.size() != b[g].samples.size()) return false;
+    for (size_t i = 0; i < a[g].samples.size(); ++i) {
+      const Sample& x = a[g].samples[i];
+      const Sample& y = b[g].samples[i];
+      if (x.observation != y.observation || x.legal != y.legal || x.policy != y.policy ||
+          x.value != y.value)
+        return false;
+    }
+  }
+  return true;
+}
+
+TEST(AzSelfPlay, LockstepGamesAreTheSequentialOnesWithABatchIndependentEvaluator) {
+  const game::GameInfo& info = game::find_game("tictactoe");
+  game::TicTacToeSolver solver;
+  game::SolverEvaluator exact(solver, {});  // a function of the state alone
+  const std::vector<uint64_t> seeds = {3, 1, 4, 1, 5, 9, 2};
+  for (const int leaf_batch : {1, 4}) {
+    SCOPED_TRACE(leaf_batch);
+    SelfPlayOptions o;
+    o.simulations = 24;
+    o.leaf_batch = leaf_batch;
+    o.temperature_moves = 9;
+    std::vector<GameRecord> sequential;
+    for (const uint64_t seed : seeds) sequential.push_back(play_game(info, exact, o, seed));
+    CountingEvaluator counting(exact);
+    const std::vector<GameRecord> lockstep = play_games(info, counting, o, seeds, 4);
+    EXPECT_TRUE(same_games(sequential, lockstep));
+    for (const GameRecord& r : lockstep) expect_valid_game(r, 9);
+    // The leaves of several games went to the evaluator together.
+    EXPECT_GT(*std::max_element(counting.sizes.begin(), counting.sizes.end()), leaf_batch);
+    EXPECT_EQ(counting.sizes[0], 4);  // the four first roots
+    EXPECT_LE(*std::max_element(counting.sizes.begin(), counting.sizes.end()), 4 * leaf_batch);
+  }
+}
+
+TEST(AzSelfPlay, LockstepNetworkSelfPlayIsValidAndDeterministic) {
+  torch::set_num_threads(1);
+  const game::GameInfo& info = game::find_game("connect4");
+  torch::manual_seed(2);
+  NetworkSpec spec;
+  spec.observation = info.new_initial_state()->observation_shape();
+  spec.num_actions = 7;
+  spec.hidden = {32};
+  PolicyValueNet net(spec);
+  NetworkEvaluator evaluator(net);
+  SelfPlayOptions o;
+  o.simulations = 16;
+  o.leaf_batch = 4;
+  o.temperature_moves = 42;  // every move drawn: games differ with the seed
+  const std::vector<uint64_t> seeds = {10, 11, 12, 13, 14};
+  const auto a = play_games(info, evaluator, o, seeds, 3);
+  const auto b = play_games(info, evaluator, o, seeds, 3);
+  EXPECT_TRUE(same_games(a, b));
+  ASSERT_EQ(a.size(), 5u);
+  for (const GameRecord& r : a) expect_valid_game(r, 7);
+  EXPECT_FALSE(same_games({a[0]}, {a[1]}));
+  const std::vector<uint64_t> other = {20, 11, 12, 13, 14};
+  EXPECT_FALSE(same_games(a, play_games(info, evaluator, o, other, 3)));
+}
+
+TEST(AzTrainer, OneGameAtATimeAndOneLeafAtATimeIsTheSequentialLoop) {
+  torch::set_num_threads(1);
+  TrainerOptions o = small_options();
+  o.train_steps_per_iteration = 0;
+  ASSERT_EQ(o.parallel_games, 1);
+  ASSERT_EQ(o.self_play.leaf_batch, 1);
+  Trainer trainer(o);
+  trainer.iterate();
+  // What the trainer did before lockstep self-play: play_game per game, seeds drawn in turn.
+  torch::manual_seed(o.seed);
+  Trainer fresh(o);  // the same initial network
+  NetworkEvaluator evaluator(fresh.network());
+  Rng rng(o.seed, 1);
+  std::vector<GameRecord> games;
+  for (int g = 0; g < o.games_per_iteration; ++g) {
+    games.push_back(play_game(game::find_game(o.game), evaluator, o.self_play, rng.next_u64()));
+  }
+  size_t i = 0;
+  for (const GameRecord& r : games) {
+    for (const Sample& s : r.samples) {
+      ASSERT_LT(i, trainer.replay().size());
+      EXPECT_EQ(trainer.replay().at(i).observation, s.observation);
+      EXPECT_EQ(trainer.replay().at(i).policy, s.policy);
+      EXPECT_EQ(trainer.replay().at(i).value, s.value);
+      ++i;
+    }
+  }
+  EXPECT_EQ(i, trainer.replay().size());
+}
+
+TEST(AzTrainer, ParallelGamesAndLeafBatchesTrainDeterministically) {
+  torch::set_num_threads(1);
+  TrainerOptions o = small_options();
+  o.parallel_games = 3;
+  o.self_play.leaf_batch = 4;
+  std::vector<torch::Tensor> params[2];
+  for (int run = 0; run < 2; ++run) {
+    Trainer trainer(o);
+    const IterationStats stats = trainer.iterate();
+    EXPECT_EQ(stats.games, 4);
+    trainer.iterate();
+    for (const auto& p : trainer.network()->parameters()) params[run].push_back(p.detach().clone());
+  }
+  for (size_t i = 0; i < params[0].size(); ++i)
+    EXPECT_TRUE(torch::equal(params[0][i], params[1][i]));
 }
 
 TEST(AzTrainer, ConnectFourByConfig) {
@@ -113,6 +261,25 @@ TEST(AzTrainer, RejectsBadOptionsNamingTheKey) {
     FAIL();
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("az.temperature"), std::string::npos);
+  }
+  for (const int bad : {0, -1, 5000}) {
+    o = small_options();
+    o.self_play.leaf_batch = bad;
+    try {
+      Trainer{o};
+      FAIL();
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find("az.leaf_batch (--leaf-batch) must be in [1, 4096]"),
+                std::string::npos);
+    }
+    o = small_options();
+    o.parallel_games = bad;
+    try {
+      Trainer{o};
+      FAIL();
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find("az.parallel_games"), std::string::npos);
+    }
   }
 }
 

@@ -13,47 +13,91 @@ PuctSearch::PuctSearch(Evaluator& evaluator, PuctOptions options, uint64_t seed)
   VALOR_CHECK(options.simulations >= 1 && options.c_puct >= 0.0);
   VALOR_CHECK(options.dirichlet_fraction >= 0.0 && options.dirichlet_fraction <= 1.0);
   VALOR_CHECK(options.dirichlet_alpha > 0.0 && options.temperature >= 0.0);
+  VALOR_CHECK(options.leaf_batch >= 1);
 }
 
-SearchResult PuctSearch::search(const State& state) {
-  tree_.reset(state, evaluator_);
-  auto& nodes = tree_.nodes();
-  const SearchNode& root = nodes[0];
-  if (options_.dirichlet_fraction > 0.0) {
-    noise_.resize(static_cast<size_t>(root.num_children));
-    sample_dirichlet(rng_, options_.dirichlet_alpha, noise_);
-    const double f = options_.dirichlet_fraction;
-    for (int i = 0; i < root.num_children; ++i) {
-      float& p = nodes[static_cast<size_t>(root.first_child + i)].prior;
-      p = static_cast<float>((1.0 - f) * p + f * noise_[static_cast<size_t>(i)]);
-    }
-  }
+namespace {
 
-  const double c_puct = options_.c_puct;
-  const double unvisited = options_.unvisited_value;
-  const auto select = [c_puct, unvisited](const SearchTree& tree, int node) {
+// The PUCT rule (puct.h), counting the virtual losses of the round in progress.
+struct PuctSelect {
+  double c_puct;
+  double unvisited;
+  int operator()(const SearchTree& tree, int node) const {
     const auto& all = tree.nodes();
     const SearchNode& n = all[static_cast<size_t>(node)];
     int total = 0;
     for (int c = n.first_child; c < n.first_child + n.num_children; ++c) {
-      total += all[static_cast<size_t>(c)].visits;
+      const SearchNode& child = all[static_cast<size_t>(c)];
+      total += child.visits + child.virtual_loss;
     }
     const double scale = c_puct * std::sqrt(std::max(1.0, static_cast<double>(total)));
     int best = n.first_child;
     double best_score = -1e300;
     for (int c = n.first_child; c < n.first_child + n.num_children; ++c) {
       const SearchNode& child = all[static_cast<size_t>(c)];
-      const double q = child.visits > 0 ? child.q() : unvisited;
-      const double score = q + scale * child.prior / (1.0 + child.visits);
+      const int visits = child.visits + child.virtual_loss;
+      // With no virtual loss (leaf_batch 1), exactly value_sum / visits.
+      const double q = visits > 0 ? (child.value_sum - child.virtual_loss) / visits : unvisited;
+      const double score = q + scale * child.prior / (1.0 + visits);
       if (score > best_score) {
         best_score = score;
         best = c;
       }
     }
     return best;
-  };
-  for (int s = 0; s < options_.simulations; ++s) tree_.simulate(evaluator_, -1, select);
+  }
+};
 
+}  // namespace
+
+SearchResult PuctSearch::search(const State& state) {
+  start(state);
+  while (!ready()) {
+    const auto states = pending();
+    evaluations_.resize(states.size());
+    evaluator_.evaluate(states, evaluations_);
+    supply(evaluations_);
+  }
+  return finish();
+}
+
+void PuctSearch::start(const State& state) {
+  tree_.begin(state);
+  started_ = true;
+  root_expanded_ = false;
+  remaining_ = options_.simulations;
+}
+
+void PuctSearch::supply(std::span<const Evaluation> evaluations) {
+  VALOR_CHECK(started_ && !tree_.pending().empty());
+  tree_.supply(evaluations);
+  auto& nodes = tree_.nodes();
+  if (!root_expanded_) {
+    root_expanded_ = true;
+    const SearchNode& root = nodes[0];
+    if (options_.dirichlet_fraction > 0.0) {
+      noise_.resize(static_cast<size_t>(root.num_children));
+      sample_dirichlet(rng_, options_.dirichlet_alpha, noise_);
+      const double f = options_.dirichlet_fraction;
+      for (int i = 0; i < root.num_children; ++i) {
+        float& p = nodes[static_cast<size_t>(root.first_child + i)].prior;
+        p = static_cast<float>((1.0 - f) * p + f * noise_[static_cast<size_t>(i)]);
+      }
+    }
+  }
+  // Rounds until one has leaves to evaluate (rounds of terminal nodes alone need none).
+  const PuctSelect select{options_.c_puct, options_.unvisited_value};
+  while (remaining_ > 0 && tree_.pending().empty()) {
+    const int count = std::min(remaining_, options_.leaf_batch);
+    tree_.collect(count, select);
+    remaining_ -= count;
+  }
+}
+
+SearchResult PuctSearch::finish() {
+  VALOR_CHECK(ready(), "finish() before the search is done");
+  started_ = false;
+  auto& nodes = tree_.nodes();
   SearchResult result;
   tree_.fill_root_statistics(result);
   const size_t actions = result.visits.size();

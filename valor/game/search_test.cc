@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cmath>
 #include <fstream>
 #include <numeric>
 #include <optional>
@@ -16,6 +17,7 @@
 #include "valor/game/evaluator.h"
 #include "valor/game/gumbel.h"
 #include "valor/game/puct.h"
+#include "valor/game/sampling.h"
 #include "valor/game/testing_reference_positions.h"
 #include "valor/game/tic_tac_toe.h"
 #include "valor/game/tic_tac_toe_solver.h"
@@ -89,6 +91,165 @@ TEST(GumbelSearch, ExactEvaluatorPicksAnOptimalMoveInEveryTestedConnectFourPosit
   expect_optimal_moves(search);
 }
 
+TEST(PuctSearch, LeafBatchesPickAnOptimalMoveInEveryTestedConnectFourPosition) {
+  ConnectFourSolver solver;
+  SolverEvaluator evaluator(solver, kExactScores);
+  for (const int leaf_batch : {4, 8}) {
+    SCOPED_TRACE(leaf_batch);
+    PuctOptions options;
+    options.simulations = 200;
+    options.leaf_batch = leaf_batch;
+    PuctSearch search(evaluator, options, 1);
+    expect_optimal_moves(search);
+  }
+}
+
+// The PUCT search as it was before leaf batching (one leaf per simulation, through
+// SearchTree::simulate): leaf_batch 1 must give exactly its results.
+SearchResult sequential_puct(Evaluator& evaluator, const PuctOptions& options, Rng& rng,
+                             const State& state) {
+  SearchTree tree;
+  tree.reset(state, evaluator);
+  auto& nodes = tree.nodes();
+  if (options.dirichlet_fraction > 0.0) {
+    std::vector<double> noise(static_cast<size_t>(nodes[0].num_children));
+    sample_dirichlet(rng, options.dirichlet_alpha, noise);
+    for (int i = 0; i < nodes[0].num_children; ++i) {
+      float& p = nodes[static_cast<size_t>(nodes[0].first_child + i)].prior;
+      p = static_cast<float>((1.0 - options.dirichlet_fraction) * p +
+                             options.dirichlet_fraction * noise[static_cast<size_t>(i)]);
+    }
+  }
+  const auto select = [&options](const SearchTree& t, int node) {
+    const auto& all = t.nodes();
+    const SearchNode& n = all[static_cast<size_t>(node)];
+    int total = 0;
+    for (int c = n.first_child; c < n.first_child + n.num_children; ++c)
+      total += all[static_cast<size_t>(c)].visits;
+    const double scale = options.c_puct * std::sqrt(std::max(1.0, static_cast<double>(total)));
+    int best = n.first_child;
+    double best_score = -1e300;
+    for (int c = n.first_child; c < n.first_child + n.num_children; ++c) {
+      const SearchNode& child = all[static_cast<size_t>(c)];
+      const double q = child.visits > 0 ? child.q() : options.unvisited_value;
+      const double score = q + scale * child.prior / (1.0 + child.visits);
+      if (score > best_score) {
+        best_score = score;
+        best = c;
+      }
+    }
+    return best;
+  };
+  for (int s = 0; s < options.simulations; ++s) tree.simulate(evaluator, -1, select);
+  SearchResult result;
+  tree.fill_root_statistics(result);
+  int total = 0;
+  for (const int v : result.visits) total += v;
+  for (const int v : result.visits)
+    result.policy.push_back(static_cast<float>(v) / static_cast<float>(total));
+  // The most visited move (ties: higher Q, then the lower action).
+  const SearchNode* best = nullptr;
+  for (int c = nodes[0].first_child; c < nodes[0].first_child + nodes[0].num_children; ++c) {
+    const SearchNode& child = nodes[static_cast<size_t>(c)];
+    if (best == nullptr || child.visits > best->visits ||
+        (child.visits == best->visits && child.visits > 0 && child.q() > best->q()))
+      best = &child;
+  }
+  result.action = best->action;
+  return result;
+}
+
+TEST(PuctSearch, LeafBatchOneIsTheSequentialSearch) {
+  PuctOptions options;
+  options.simulations = 300;
+  options.dirichlet_fraction = 0.25;
+  options.dirichlet_alpha = 1.0;
+  options.unvisited_value = -0.2;
+  ASSERT_EQ(options.leaf_batch, 1);
+  RolloutEvaluator batched_rollouts(2, 11);
+  RolloutEvaluator sequential_rollouts(2, 11);
+  PuctSearch search(batched_rollouts, options, 5);
+  Rng rng(5);
+  int differing_from_uniform = 0;
+  for (const char* moves : {"", "4", "4453", "121212", "12121", "123456712345", "3333332"}) {
+    SCOPED_TRACE(moves);
+    const auto state = ConnectFourState::from_moves(moves);
+    const SearchResult a = search.search(state);
+    const SearchResult b = sequential_puct(sequential_rollouts, options, rng, state);
+    EXPECT_EQ(a.visits, b.visits);
+    EXPECT_EQ(a.q, b.q);
+    EXPECT_EQ(a.value, b.value);
+    EXPECT_EQ(a.policy, b.policy);
+    EXPECT_EQ(a.action, b.action);
+    differing_from_uniform += a.visits[0] != a.visits[3] ? 1 : 0;
+  }
+  EXPECT_GT(differing_from_uniform, 0);
+  // And with the exact evaluator (its own tree sizes and terminal nodes) on tic-tac-toe.
+  TicTacToeSolver solver;
+  SolverEvaluator exact(solver, {});
+  options.dirichlet_fraction = 0.0;
+  options.simulations = 100;
+  PuctSearch exact_search(exact, options, 1);
+  for (const auto& moves : {std::vector<Action>{}, {4}, {0, 4}, {0, 4, 8}}) {
+    TicTacToeState state;
+    for (const Action m : moves) state.apply(m);
+    const SearchResult a = exact_search.search(state);
+    const SearchResult b = sequential_puct(exact, options, rng, state);
+    EXPECT_EQ(a.visits, b.visits);
+    EXPECT_EQ(a.q, b.q);
+    EXPECT_EQ(a.action, b.action);
+  }
+}
+
+// Records the size of every batch it is given.
+class CountingEvaluator final : public Evaluator {
+ public:
+  explicit CountingEvaluator(Evaluator& inner) : inner_(inner) {}
+  void evaluate(std::span<const State* const> states, std::span<Evaluation> out) override {
+    sizes.push_back(static_cast<int>(states.size()));
+    std::vector<std::string> seen;
+    for (const State* s : states) seen.push_back(s->moves_string());
+    std::sort(seen.begin(), seen.end());
+    distinct = distinct && std::adjacent_find(seen.begin(), seen.end()) == seen.end();
+    inner_.evaluate(states, out);
+  }
+  std::vector<int> sizes;
+  bool distinct = true;
+
+ private:
+  Evaluator& inner_;
+};
+
+TEST(PuctSearch, LeafBatchEvaluatesDistinctLeavesTogetherAndKeepsTheSimulationCount) {
+  RolloutEvaluator rollouts(1, 4);
+  for (const int leaf_batch : {1, 4, 8}) {
+    for (const char* moves : {"", "4453", "3333332", "121212"}) {
+      SCOPED_TRACE(std::to_string(leaf_batch) + " " + moves);
+      CountingEvaluator counting(rollouts);
+      PuctOptions options;
+      options.simulations = 64;
+      options.leaf_batch = leaf_batch;
+      PuctSearch search(counting, options, 2);
+      const auto state = ConnectFourState::from_moves(moves);
+      const SearchResult r = search.search(state);
+      EXPECT_EQ(std::accumulate(r.visits.begin(), r.visits.end(), 0), 64);
+      EXPECT_TRUE(counting.distinct);
+      ASSERT_FALSE(counting.sizes.empty());
+      EXPECT_EQ(counting.sizes[0], 1);  // the root
+      EXPECT_LE(*std::max_element(counting.sizes.begin(), counting.sizes.end()), leaf_batch);
+      // One call per round at most: 64 / leaf_batch rounds after the root.
+      EXPECT_LE(counting.sizes.size(), 1u + 64u / static_cast<unsigned>(leaf_batch));
+      if (leaf_batch > 1 && std::string(moves) == "") {
+        // The first round fans out over the root's 7 moves (an 8th descent finds them all
+        // pending and joins one: 7 leaves).
+        EXPECT_EQ(counting.sizes[1], std::min(leaf_batch, 7));
+      }
+      for (const SearchNode& n : search.tree().nodes()) EXPECT_EQ(n.virtual_loss, 0);
+      expect_distribution(r.policy, state);
+    }
+  }
+}
+
 // An agent that plays the move of a search.
 template <typename Search, typename Options>
 class SearchPlayer final : public Agent {
@@ -121,6 +282,17 @@ TEST(PuctSearch, NeverLosesTicTacToeToPerfectPlay) {
   options.simulations = 200;
   SearchPlayer<PuctSearch, PuctOptions> with_exact(exact, options, 2);
   EXPECT_EQ(against_perfect_play(with_exact).losses, 0);
+}
+
+TEST(PuctSearch, NeverLosesTicTacToeToPerfectPlayWithLeafBatches) {
+  PuctOptions options;
+  options.simulations = 800;
+  options.leaf_batch = 4;
+  RolloutEvaluator rollouts(4, 3);
+  SearchPlayer<PuctSearch, PuctOptions> with_rollouts(rollouts, options, 1);
+  const MatchResult r = against_perfect_play(with_rollouts);
+  EXPECT_EQ(r.losses, 0);
+  EXPECT_EQ(r.draws, 20);
 }
 
 TEST(GumbelSearch, NeverLosesTicTacToeToPerfectPlay) {

@@ -81,6 +81,10 @@ void add_az_command(CLI::App& app, Action& action) {
   t->add_option("--dirichlet-alpha", o.self_play.dirichlet_alpha, "Dirichlet concentration");
   t->add_option("--temperature-moves", o.self_play.temperature_moves,
                 "Moves drawn from the visit distribution before playing the most visited");
+  t->add_option("--parallel-games", o.parallel_games,
+                "Self-play games in lockstep, their leaves evaluated in one network call");
+  t->add_option("--leaf-batch", o.self_play.leaf_batch,
+                "PUCT leaves per game evaluated together (virtual loss), 1 to 4096");
   t->add_option("--seed", o.seed, "Seed of the network and of self-play");
   t->add_option("--checkpoint", a->checkpoint, "Checkpoint file, rewritten after each iteration");
   t->add_flag("--resume", a->resume, "Continue from --checkpoint");
