@@ -3,14 +3,23 @@
 // Adam, replay buffer, random stream) is rewritten atomically after every iteration, and
 // --resume continues from it.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <chrono>
 #include <filesystem>
+#include <iostream>
 #include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
 
 #include "apps/valor/commands.h"
+#include "valor/az/checkpoint_network.h"
+#include "valor/az/network_evaluator.h"
 #include "valor/az/trainer.h"
 #include "valor/core/error.h"
+#include "valor/game/labelled_positions.h"
+#include "valor/game/position_eval.h"
 
 namespace valor::app {
 namespace {
@@ -53,6 +62,109 @@ int run_az_train(const AzTrainArgs& args) {
   return 0;
 }
 
+struct AzEvalArgs {
+  std::string checkpoint;
+  std::vector<std::string> positions;
+  std::vector<int> sims = {2, 4, 8, 16, 64};
+  std::vector<std::string> searches = {"puct", "gumbel"};
+  game::PositionEvalOptions options;
+  std::string format = "text";
+};
+
+nlohmann::json proportion_json(const game::Proportion& p) {
+  const game::Interval i = game::wilson_interval(p);
+  return {{"successes", p.successes},
+          {"trials", p.trials},
+          {"rate", p.rate()},
+          {"ci95", {i.low, i.high}}};
+}
+
+std::string proportion_text(const game::Proportion& p) {
+  if (p.trials == 0) return "-";
+  const game::Interval i = game::wilson_interval(p);
+  return fmt::format("{:.3f} [{:.3f},{:.3f}]", p.rate(), i.low, i.high);
+}
+
+int run_az_eval(const AzEvalArgs& args) {
+  const az::CheckpointNetwork loaded = az::load_checkpoint_network(args.checkpoint);
+  game::PositionEvalOptions options = args.options;
+  options.choosers = {{game::MoveChooser::Kind::kPolicy, 0}};
+  for (const std::string& search : args.searches) {
+    for (int sims : args.sims) {
+      options.choosers.push_back(
+          {search == "puct" ? game::MoveChooser::Kind::kPuct : game::MoveChooser::Kind::kGumbel,
+           sims});
+    }
+  }
+  game::check_position_eval_options(options);
+  std::vector<game::LabelledPosition> positions;
+  for (const std::string& file : args.positions) {
+    auto read = game::read_labelled_positions_file(*loaded.game, file);
+    for (auto& p : read) positions.push_back(std::move(p));
+  }
+  if (positions.empty()) fail("{}: no positions", fmt::join(args.positions, ", "));
+  az::NetworkEvaluator evaluator(loaded.network);
+  const auto start = std::chrono::steady_clock::now();
+  const game::PositionEval eval = game::evaluate_positions(positions, evaluator, options);
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+
+  std::vector<const game::BucketEval*> rows;
+  for (const auto& b : eval.buckets) rows.push_back(&b);
+  rows.push_back(&eval.all);
+  if (args.format == "json") {
+    nlohmann::json buckets = nlohmann::json::array();
+    for (const auto* b : rows) {
+      nlohmann::json moves = nlohmann::json::object();
+      for (size_t c = 0; c < eval.choosers.size(); ++c) {
+        moves[eval.choosers[c]] = proportion_json(b->outcome_preserving[c]);
+      }
+      buckets.push_back({{"stones", {b->min_stones, b->max_stones}},
+                         {"all", b == &eval.all},
+                         {"positions", b->positions},
+                         {"value_sign_agreement", proportion_json(b->value_sign)},
+                         {"drawn", b->drawn},
+                         {"drawn_mean_abs_value", b->drawn_mean_abs_value},
+                         {"outcome_preserving", moves}});
+    }
+    std::cout << nlohmann::json{{"checkpoint", args.checkpoint},
+                                {"game", std::string(loaded.game->name)},
+                                {"positions", args.positions},
+                                {"interval", "Wilson score, 95%"},
+                                {"seconds", seconds},
+                                {"buckets", buckets}}
+                     .dump(1)
+              << '\n';
+    return 0;
+  }
+  fmt::print("{} on {} ({} {} positions), {:.1f}s; rates with 95% Wilson intervals\n",
+             args.checkpoint, fmt::join(args.positions, ", "), positions.size(), loaded.game->name,
+             seconds);
+  fmt::print(
+      "value sign: agreement with the solver on decisive positions; |v| drawn: mean |value| "
+      "on drawn ones\noutcome-preserving move: the chosen move keeps the best move's "
+      "outcome (win/draw/loss)\n\n");
+  const auto stones = [](const game::BucketEval& b) {
+    return b.min_stones == b.max_stones ? std::to_string(b.min_stones)
+                                        : fmt::format("{}-{}", b.min_stones, b.max_stones);
+  };
+  fmt::print("{:<8} {:>9} {:>7} {:<23} {:>9}\n", "stones", "positions", "drawn", "value sign",
+             "|v| drawn");
+  for (const auto* b : rows) {
+    fmt::print("{:<8} {:>9} {:>7} {:<23} {:>9.3f}\n", b == &eval.all ? "all" : stones(*b),
+               b->positions, b->drawn, proportion_text(b->value_sign), b->drawn_mean_abs_value);
+  }
+  fmt::print("\noutcome-preserving move\n{:<11}", "chooser");
+  for (const auto* b : rows) fmt::print(" {:<23}", b == &eval.all ? "all" : stones(*b));
+  fmt::print("\n");
+  for (size_t c = 0; c < eval.choosers.size(); ++c) {
+    fmt::print("{:<11}", eval.choosers[c]);
+    for (const auto* b : rows) fmt::print(" {:<23}", proportion_text(b->outcome_preserving[c]));
+    fmt::print("\n");
+  }
+  return 0;
+}
+
 }  // namespace
 
 void add_az_command(CLI::App& app, Action& action) {
@@ -86,6 +198,32 @@ void add_az_command(CLI::App& app, Action& action) {
   t->add_flag("--resume", a->resume, "Continue from --checkpoint");
   t->add_flag("--quiet", a->quiet, "No progress lines");
   t->callback([a, &action] { action = [a] { return run_az_train(*a); }; });
+
+  auto e = std::make_shared<AzEvalArgs>();
+  auto* ev = az->add_subcommand(
+      "eval",
+      "Measure a checkpoint's network against solver-labelled positions (valor game positions): "
+      "per bucket of stone counts, the value head's sign agreement on decisive positions and the "
+      "fraction of moves that keep the best outcome, for the raw policy and for PUCT and Gumbel "
+      "over the network at each --sims, with 95% Wilson intervals");
+  ev->add_option("checkpoint", e->checkpoint, "A checkpoint of valor az train")->required();
+  ev->add_option("positions", e->positions, "Files of labelled positions of the network's game")
+      ->required();
+  ev->add_option("--sims", e->sims, "Simulations of each search, e.g. --sims 2,4,8,16,64")
+      ->delimiter(',');
+  ev->add_option("--search", e->searches, "The searches: puct, gumbel (default both)")
+      ->delimiter(',')
+      ->check(CLI::IsMember({"puct", "gumbel"}));
+  ev->add_flag(
+      "--no-search", [e](int64_t) { e->searches.clear(); }, "Only the raw policy");
+  ev->add_option("--bucket-width", e->options.bucket_width,
+                 "Stone counts per bucket, from the fewest in the set (default 5)");
+  ev->add_option("--c-puct", e->options.c_puct, "PUCT's exploration constant (default 1.25)");
+  ev->add_option("--gumbel-considered", e->options.gumbel_considered,
+                 "Gumbel's actions considered at the root (default 16)");
+  ev->add_option("--format", e->format, "text (tables) or json")
+      ->check(CLI::IsMember({"text", "json"}));
+  ev->callback([e, &action] { action = [e] { return run_az_eval(*e); }; });
 }
 
 }  // namespace valor::app
