@@ -643,6 +643,19 @@ EOF2
     expect_in err.txt "missing.pt: no such checkpoint file"
     run_valor 2 az eval set.txt set.txt
     expect_in err.txt "set.txt: not a readable valor az checkpoint"
+    # A ladder: round-robin games as comparisons that valor rank reads, rated on the Elo scale.
+    run_valor 0 az ladder ttt.pt --anchor random --anchor solver --games 4 --sims 4 --out ladder.csv
+    expect_in out.txt "az:ttt.pt:4 vs random: "
+    expect_in out.txt "Bradley-Terry ratings (Elo scale"
+    [ "$(grep -c . ladder.csv)" -eq 13 ] || fail "not 12 games in ladder.csv"
+    run_valor 0 rank ladder.csv --firth
+    expect_in out.txt "from 12 comparisons of 3 items"
+    run_valor 2 az ladder ttt.pt --games 4 --out l.csv
+    expect_in err.txt "two players at least"
+    run_valor 2 az ladder ttt.pt --anchor random --games 3 --out l.csv
+    expect_in err.txt "--games must be an even number"
+    run_valor 2 az ladder ttt.pt --anchor alphazero --out l.csv
+    expect_in err.txt "unknown agent 'alphazero'"
     ;;
   game)
     # Scores from Pascal Pons's solver (valor/game/testdata/connect4_pons.txt).

@@ -15,11 +15,15 @@
 
 #include "apps/valor/commands.h"
 #include "valor/az/checkpoint_network.h"
+#include "valor/az/network_agent.h"
 #include "valor/az/network_evaluator.h"
 #include "valor/az/trainer.h"
+#include "valor/core/atomic_file.h"
 #include "valor/core/error.h"
+#include "valor/core/random.h"
 #include "valor/game/labelled_positions.h"
 #include "valor/game/position_eval.h"
+#include "valor/rank/leaderboard.h"
 
 namespace valor::app {
 namespace {
@@ -165,6 +169,95 @@ int run_az_eval(const AzEvalArgs& args) {
   return 0;
 }
 
+struct AzLadderArgs {
+  std::vector<std::string> checkpoints;
+  std::vector<std::string> anchors;
+  int games = 20;
+  int sims = 0;
+  int opening_moves = 2;
+  uint64_t seed = 0;
+  std::string out;
+};
+
+// Round-robin matches between checkpoints (az:CKPT or az:CKPT:SIMS) and anchor agents, written
+// as comparisons (model_a,model_b,winner; one row a game) that `valor rank` reads, then rated by
+// Bradley-Terry (ties half a win, Firth's bias reduction) on the Elo scale, 95% Wald intervals.
+int run_az_ladder(const AzLadderArgs& args) {
+  if (args.checkpoints.empty()) fail("az ladder needs at least one checkpoint");
+  if (args.games < 2 || args.games % 2 != 0) {
+    fail("--games must be an even number >= 2 (each agent moves first in half), got {}",
+         args.games);
+  }
+  if (args.sims < 0) fail("--sims must be >= 0, got {}", args.sims);
+  if (args.opening_moves < 0) fail("--opening-moves must be >= 0, got {}", args.opening_moves);
+  const game::GameInfo& info = *az::load_checkpoint_network(args.checkpoints.front()).game;
+  std::vector<std::string> players;
+  for (const auto& c : args.checkpoints) {
+    players.push_back(fmt::format("az:{}", c) +
+                      (args.sims > 0 ? fmt::format(":{}", args.sims) : ""));
+  }
+  for (const auto& a : args.anchors) players.push_back(a);
+  if (players.size() < 2) fail("az ladder needs two players at least (checkpoints and --anchor)");
+  for (const auto& p : players) {
+    if (p.find_first_of(",\"\n") != std::string::npos) {
+      fail("player '{}': a name with a comma or a quote cannot go into the comparisons CSV", p);
+    }
+    az::make_any_agent(p, info, 0);  // every spec checked before any game
+  }
+  const Rng rng(args.seed);
+  std::string csv = "model_a,model_b,winner\n";
+  std::vector<game::Action> legal;
+  for (size_t i = 0; i < players.size(); ++i) {
+    for (size_t j = i + 1; j < players.size(); ++j) {
+      Rng pair_rng = rng.split(i * players.size() + j);
+      const auto a = az::make_any_agent(players[i], info, pair_rng.next_u64());
+      const auto b = az::make_any_agent(players[j], info, pair_rng.next_u64());
+      game::MatchResult total;
+      // Each pair of games starts from one random opening, each agent moving first once.
+      for (int g = 0; g < args.games; g += 2) {
+        std::unique_ptr<game::State> start;
+        do {
+          start = info.new_initial_state();
+          for (int k = 0; k < args.opening_moves && !start->is_terminal(); ++k) {
+            start->legal_actions(legal);
+            start->apply(legal[pair_rng.below(legal.size())]);
+          }
+        } while (start->is_terminal());
+        const game::MatchResult r = game::play_match(*a, *b, *start, 2);
+        total.wins += r.wins;
+        total.draws += r.draws;
+        total.losses += r.losses;
+      }
+      for (int k = 0; k < total.wins; ++k) csv += players[i] + "," + players[j] + ",model_a\n";
+      for (int k = 0; k < total.losses; ++k) csv += players[i] + "," + players[j] + ",model_b\n";
+      for (int k = 0; k < total.draws; ++k) csv += players[i] + "," + players[j] + ",tie\n";
+      fmt::print("{} vs {}: {} wins, {} draws, {} losses\n", players[i], players[j], total.wins,
+                 total.draws, total.losses);
+      std::fflush(stdout);
+    }
+  }
+  write_file_atomically(args.out, csv);
+  const rank::InputData input = rank::read_comparisons_or_rankings(args.out);
+  // bt, ties half a win, Elo scale, Wald intervals; Firth's bias reduction keeps the rating of a
+  // player that never loses (or never wins) finite.
+  rank::LeaderboardOptions options;
+  options.bias_reduced = true;
+  const rank::Leaderboard lb = rank::fit_leaderboard(input, options);
+  std::vector<size_t> order(lb.names.size());
+  for (size_t k = 0; k < order.size(); ++k) order[k] = k;
+  std::sort(order.begin(), order.end(),
+            [&](size_t x, size_t y) { return lb.rating[x] > lb.rating[y]; });
+  fmt::print(
+      "\n{}: Bradley-Terry ratings (Elo scale, ties half a win, Firth's bias reduction; "
+      "interval: {}); comparisons in {} (valor rank {} --firth)\n",
+      info.name, lb.interval, args.out, args.out);
+  for (size_t k : order) {
+    fmt::print("{:>8.1f} [{:.1f}, {:.1f}]  score {:.3f}  {}\n", lb.rating[k], lb.low[k], lb.high[k],
+               lb.win_rate[k], lb.names[k]);
+  }
+  return 0;
+}
+
 }  // namespace
 
 void add_az_command(CLI::App& app, Action& action) {
@@ -224,6 +317,25 @@ void add_az_command(CLI::App& app, Action& action) {
   ev->add_option("--format", e->format, "text (tables) or json")
       ->check(CLI::IsMember({"text", "json"}));
   ev->callback([e, &action] { action = [e] { return run_az_eval(*e); }; });
+
+  auto l = std::make_shared<AzLadderArgs>();
+  auto* la = az->add_subcommand(
+      "ladder",
+      "Round-robin matches between checkpoints (and anchor agents), written as a comparisons CSV "
+      "for valor rank, and their Bradley-Terry ratings on the Elo scale");
+  la->add_option("checkpoints", l->checkpoints, "Checkpoints of valor az train (one game)")
+      ->required();
+  la->add_option("--anchor", l->anchors,
+                 "Also play this agent (random, mcts-rollout:SIMS, solver, ...); repeatable");
+  la->add_option("--games", l->games, "Games per pair, even (default 20)");
+  la->add_option("--sims", l->sims,
+                 "PUCT simulations of the checkpoints' agents (default 0: the raw policy)");
+  la->add_option("--opening-moves", l->opening_moves,
+                 "Random moves opening each pair of games, for varied games between deterministic "
+                 "agents (default 2)");
+  la->add_option("--seed", l->seed, "Seed of the openings and the agents");
+  la->add_option("--out", l->out, "The comparisons CSV to write")->required();
+  la->callback([l, &action] { action = [l] { return run_az_ladder(*l); }; });
 }
 
 }  // namespace valor::app
