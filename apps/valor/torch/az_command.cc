@@ -2,6 +2,9 @@
 // self-play training (valor/az/trainer.h), one line per iteration; the checkpoint (network,
 // Adam, replay buffer, random stream) is rewritten atomically after every iteration, and
 // --resume continues from it.
+// `valor az eval CKPT POSITIONS...`: the network, raw and under PUCT and Gumbel, against
+// solver-labelled positions (game/position_eval.h). `valor az ladder CKPT... --out CSV`:
+// round-robin games rated by Bradley-Terry (valor/rank).
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
