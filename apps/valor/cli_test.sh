@@ -609,6 +609,61 @@ EOF2
     expect_in err.txt "--checkpoint ck/ttt.pt exists: add --resume"
     cmp ck/ttt.pt kept.pt || fail "the checkpoint was overwritten"
     ;;
+  az_eval)
+    run_valor 0 az train --iterations 2 --games 2 --steps 2 --simulations 4 --checkpoint ttt.pt \
+      --quiet
+    # Network agents: the front end hands these to valor-torch.
+    run_valor 0 game match az:ttt.pt random --game tictactoe --games 2 --seed 1
+    expect_in out.txt "tictactoe: az:ttt.pt vs random, 2 games"
+    run_valor 0 game match az:ttt.pt:8 solver --game tictactoe --games 2 --format json
+    expect_in out.txt '"losses":'
+    expect_in out.txt '"wins":0'
+    printf '5\n' | "$valor" game play tictactoe --agent=az:ttt.pt:4 \
+      > out.txt 2> err.txt || { cat err.txt >&2; fail "game play with az"; }
+    expect_in out.txt "az:ttt.pt:4 plays cell"
+    run_valor 2 game match az:missing.pt random --game tictactoe
+    expect_in err.txt "agent 'az:missing.pt': missing.pt: no such checkpoint file"
+    run_valor 2 game match az:ttt.pt random --game connect4
+    expect_in err.txt "the checkpoint's network plays tictactoe, not connect4"
+    run_valor 2 game match az:ttt.pt:0 random --game tictactoe
+    expect_in err.txt "SIMS must be in [1, 10000000]"
+    run_valor 2 game match az: random --game tictactoe
+    expect_in err.txt "names no checkpoint"
+    # Evaluation against labelled positions.
+    run_valor 0 game positions --game tictactoe --stones 2-6 --count 60 --seed 2 --out set.txt
+    run_valor 0 az eval ttt.pt set.txt --sims 2,8 --bucket-width 3
+    expect_in out.txt "60 tictactoe positions"
+    expect_in out.txt "gumbel:8"
+    expect_in out.txt "puct:2"
+    expect_in out.txt "2-4"
+    run_valor 0 az eval ttt.pt set.txt --sims 4 --search puct --format json
+    expect_in out.txt '"puct:4"'
+    expect_in out.txt '"ci95"'
+    grep -q gumbel out.txt && fail "--search puct still ran gumbel"
+    head -n 3 set.txt > bad.txt
+    echo "12 0 - - 0 0 0 0 0 0" >> bad.txt
+    run_valor 2 az eval ttt.pt bad.txt
+    expect_in err.txt "bad.txt:4: 10 fields; expected 11"
+    run_valor 2 az eval ttt.pt set.txt --sims 0
+    expect_in err.txt "--sims"
+    run_valor 2 az eval missing.pt set.txt
+    expect_in err.txt "missing.pt: no such checkpoint file"
+    run_valor 2 az eval set.txt set.txt
+    expect_in err.txt "set.txt: not a readable valor az checkpoint"
+    # A ladder: round-robin games as comparisons that valor rank reads, rated on the Elo scale.
+    run_valor 0 az ladder ttt.pt --anchor random --anchor solver --games 4 --sims 4 --out ladder.csv
+    expect_in out.txt "az:ttt.pt:4 vs random: "
+    expect_in out.txt "Bradley-Terry ratings (Elo scale"
+    [ "$(grep -c . ladder.csv)" -eq 13 ] || fail "not 12 games in ladder.csv"
+    run_valor 0 rank ladder.csv --firth
+    expect_in out.txt "from 12 comparisons of 3 items"
+    run_valor 2 az ladder ttt.pt --games 4 --out l.csv
+    expect_in err.txt "two players at least"
+    run_valor 2 az ladder ttt.pt --anchor random --games 3 --out l.csv
+    expect_in err.txt "--games must be an even number"
+    run_valor 2 az ladder ttt.pt --anchor alphazero --out l.csv
+    expect_in err.txt "unknown agent 'alphazero'"
+    ;;
   game)
     # Scores from Pascal Pons's solver (valor/game/testdata/connect4_pons.txt).
     printf '4147331457711545737257333155\n24622474443645533633377756\n' > c4.txt
@@ -678,6 +733,26 @@ EOF2
     [[ $? == 2 ]] || fail "a bad move from a pipe must exit 2"
     expect_in err.txt "stdin:2:"
     expect_in err.txt "columns 1-7"
+    ;;
+  game_positions)
+    # Solver-labelled positions: the labels are the solver's own (game solve --analyze).
+    run_valor 0 game positions --game connect4 --stones 26-30 --count 5 --seed 3 --out set/c4.txt
+    [ "$(grep -vc '^#' set/c4.txt)" -eq 5 ] || fail "not 5 positions"
+    expect_in set/c4.txt "# valor game positions --game connect4 --stones 26-30 --count 5 --seed 3"
+    grep -v '^#' set/c4.txt | cut -d' ' -f1 > moves.txt
+    run_valor 0 game solve connect4 --analyze moves.txt
+    grep -v '^#' set/c4.txt | cut -d' ' -f1,3- | diff - out.txt >&2 || fail "labels differ"
+    run_valor 0 game positions --game connect4 --stones 26-30 --count 5 --seed 3
+    grep -v '^#' set/c4.txt | diff - <(grep -v '^#' out.txt) >&2 || fail "not deterministic"
+    run_valor 0 game positions --game tictactoe --stones 4 --count 20 --seed 1
+    [ "$(grep -v '^#' out.txt | cut -d' ' -f1 | awk '{print length($1)}' | sort -u)" = 4 ] \
+      || fail "not all with 4 stones"
+    run_valor 2 game positions --game tictactoe --stones 3-9 --count 5
+    expect_in err.txt "--stones 3-9: expected LO-HI"
+    run_valor 2 game positions --stones x-3
+    expect_in err.txt "--stones 'x-3'"
+    run_valor 2 game positions --game tictactoe --stones 1 --count 20
+    expect_in err.txt "no new unfinished tictactoe position with 1 stones"
     ;;
   rank)
     {

@@ -15,6 +15,7 @@
 
 #include "valor/core/config.h"
 #include "valor/core/presets.h"
+#include "valor/game/agent.h"
 
 namespace valor::app {
 
@@ -29,7 +30,14 @@ void add_env_command(CLI::App& app, Action& action);
 void add_bench_command(CLI::App& app, Action& action);
 void add_solve_command(CLI::App& app, Action& action);
 void add_rank_command(CLI::App& app, Action& action);
-void add_game_command(CLI::App& app, Action& action);
+// `valor game`; `make_agent` builds the agents of `game match` and `game play`
+// (game::make_agent in the front end; valor-torch adds the network agents, az:CHECKPOINT).
+using AgentMaker = std::function<std::unique_ptr<game::Agent>(
+    std::string_view spec, const game::GameInfo& game, uint64_t seed)>;
+void add_game_command(CLI::App& app, Action& action, AgentMaker make_agent);
+// Whether `valor ARGS` is a `game match` or `game play` naming a network agent (az:...), which
+// the front end hands to valor-torch.
+bool game_command_needs_torch(int argc, char** argv);
 void add_study_command(CLI::App& app, Action& action);
 void add_align_command(CLI::App& app, Action& action);
 

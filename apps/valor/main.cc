@@ -9,6 +9,8 @@
 #include "valor/core/blas_threads.h"
 
 int main(int argc, char** argv) {
+  // `game match` and `game play` with a network agent (az:CHECKPOINT) need LibTorch too.
+  if (valor::app::game_command_needs_torch(argc, argv)) return valor::app::exec_torch_side(argv);
   if (argc >= 2) {
     for (const auto& c : valor::app::torch_commands()) {
       if (c.name == std::string_view(argv[1])) return valor::app::exec_torch_side(argv);
@@ -24,7 +26,7 @@ int main(int argc, char** argv) {
   valor::app::add_env_command(app, action);
   valor::app::add_solve_command(app, action);
   valor::app::add_rank_command(app, action);
-  valor::app::add_game_command(app, action);
+  valor::app::add_game_command(app, action, valor::game::make_agent);
   valor::app::add_study_command(app, action);
   valor::app::add_align_command(app, action);
   valor::app::add_bench_command(app, action);

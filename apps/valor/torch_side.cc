@@ -21,7 +21,9 @@ constexpr std::array<TorchCommand, 5> kTorchCommands = {{
     {"sweep", "Run a grid of training runs (presets x envs x heads x seeds) and report IQMs"},
     {"reward",
      "Reward models from comparisons on features: fit (linear or MLP, ensembles), score, eval"},
-    {"az", "AlphaZero: self-play training of a policy/value network for a game (az train)"},
+    {"az",
+     "AlphaZero: self-play training of a policy/value network for a game, its measurement "
+     "against the exact solver, and ladders between checkpoints (az train|eval|ladder)"},
 }};
 
 std::string missing_message(const std::filesystem::path& path, const char* why) {

@@ -29,6 +29,14 @@ std::span<const AgentKind> agent_kinds();
 // "random, solver, mcts-rollout:SIMS, ...".
 std::string agent_specs();
 
+// Agents over a trained network (valor/az/network_agent.h, in valor-torch): "az:PATH" (its raw
+// policy) and "az:PATH:SIMS" (PUCT over it). make_agent does not make them.
+inline constexpr std::string_view kNetworkAgentPrefix = "az:";
+inline constexpr std::string_view kNetworkAgentSpecs = "az:CHECKPOINT or az:CHECKPOINT:SIMS";
+inline bool is_network_agent_spec(std::string_view spec) {
+  return spec.starts_with(kNetworkAgentPrefix);
+}
+
 // The agent `spec` for `game`; throws valor::Error naming the spec and the accepted ones.
 std::unique_ptr<Agent> make_agent(std::string_view spec, const GameInfo& game, uint64_t seed);
 

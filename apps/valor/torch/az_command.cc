@@ -2,15 +2,31 @@
 // self-play training (valor/az/trainer.h), one line per iteration; the checkpoint (network,
 // Adam, replay buffer, random stream) is rewritten atomically after every iteration, and
 // --resume continues from it.
+// `valor az eval CKPT POSITIONS...`: the network, raw and under PUCT and Gumbel, against
+// solver-labelled positions (game/position_eval.h). `valor az ladder CKPT... --out CSV`:
+// round-robin games rated by Bradley-Terry (valor/rank).
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <chrono>
 #include <filesystem>
+#include <iostream>
 #include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
 
 #include "apps/valor/commands.h"
+#include "valor/az/checkpoint_network.h"
+#include "valor/az/network_agent.h"
+#include "valor/az/network_evaluator.h"
 #include "valor/az/trainer.h"
+#include "valor/core/atomic_file.h"
 #include "valor/core/error.h"
+#include "valor/core/random.h"
+#include "valor/game/labelled_positions.h"
+#include "valor/game/position_eval.h"
+#include "valor/rank/leaderboard.h"
 
 namespace valor::app {
 namespace {
@@ -53,6 +69,198 @@ int run_az_train(const AzTrainArgs& args) {
   return 0;
 }
 
+struct AzEvalArgs {
+  std::string checkpoint;
+  std::vector<std::string> positions;
+  std::vector<int> sims = {2, 4, 8, 16, 64};
+  std::vector<std::string> searches = {"puct", "gumbel"};
+  game::PositionEvalOptions options;
+  std::string format = "text";
+};
+
+nlohmann::json proportion_json(const game::Proportion& p) {
+  const game::Interval i = game::wilson_interval(p);
+  return {{"successes", p.successes},
+          {"trials", p.trials},
+          {"rate", p.rate()},
+          {"ci95", {i.low, i.high}}};
+}
+
+std::string proportion_text(const game::Proportion& p) {
+  if (p.trials == 0) return "-";
+  const game::Interval i = game::wilson_interval(p);
+  return fmt::format("{:.3f} [{:.3f},{:.3f}]", p.rate(), i.low, i.high);
+}
+
+int run_az_eval(const AzEvalArgs& args) {
+  const az::CheckpointNetwork loaded = az::load_checkpoint_network(args.checkpoint);
+  game::PositionEvalOptions options = args.options;
+  options.choosers = {{game::MoveChooser::Kind::kPolicy, 0}};
+  for (const std::string& search : args.searches) {
+    for (int sims : args.sims) {
+      options.choosers.push_back(
+          {search == "puct" ? game::MoveChooser::Kind::kPuct : game::MoveChooser::Kind::kGumbel,
+           sims});
+    }
+  }
+  game::check_position_eval_options(options);
+  std::vector<game::LabelledPosition> positions;
+  for (const std::string& file : args.positions) {
+    auto read = game::read_labelled_positions_file(*loaded.game, file);
+    for (auto& p : read) positions.push_back(std::move(p));
+  }
+  if (positions.empty()) fail("{}: no positions", fmt::join(args.positions, ", "));
+  az::NetworkEvaluator evaluator(loaded.network);
+  const auto start = std::chrono::steady_clock::now();
+  const game::PositionEval eval = game::evaluate_positions(positions, evaluator, options);
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+
+  std::vector<const game::BucketEval*> rows;
+  for (const auto& b : eval.buckets) rows.push_back(&b);
+  rows.push_back(&eval.all);
+  if (args.format == "json") {
+    nlohmann::json buckets = nlohmann::json::array();
+    for (const auto* b : rows) {
+      nlohmann::json moves = nlohmann::json::object();
+      for (size_t c = 0; c < eval.choosers.size(); ++c) {
+        moves[eval.choosers[c]] = proportion_json(b->outcome_preserving[c]);
+      }
+      buckets.push_back({{"stones", {b->min_stones, b->max_stones}},
+                         {"all", b == &eval.all},
+                         {"positions", b->positions},
+                         {"value_sign_agreement", proportion_json(b->value_sign)},
+                         {"drawn", b->drawn},
+                         {"drawn_mean_abs_value", b->drawn_mean_abs_value},
+                         {"outcome_preserving", moves}});
+    }
+    std::cout << nlohmann::json{{"checkpoint", args.checkpoint},
+                                {"game", std::string(loaded.game->name)},
+                                {"positions", args.positions},
+                                {"interval", "Wilson score, 95%"},
+                                {"seconds", seconds},
+                                {"buckets", buckets}}
+                     .dump(1)
+              << '\n';
+    return 0;
+  }
+  fmt::print("{} on {} ({} {} positions), {:.1f}s; rates with 95% Wilson intervals\n",
+             args.checkpoint, fmt::join(args.positions, ", "), positions.size(), loaded.game->name,
+             seconds);
+  fmt::print(
+      "value sign: agreement with the solver on decisive positions; |v| drawn: mean |value| "
+      "on drawn ones\noutcome-preserving move: the chosen move keeps the best move's "
+      "outcome (win/draw/loss)\n\n");
+  const auto stones = [](const game::BucketEval& b) {
+    return b.min_stones == b.max_stones ? std::to_string(b.min_stones)
+                                        : fmt::format("{}-{}", b.min_stones, b.max_stones);
+  };
+  fmt::print("{:<8} {:>9} {:>7} {:<23} {:>9}\n", "stones", "positions", "drawn", "value sign",
+             "|v| drawn");
+  for (const auto* b : rows) {
+    fmt::print("{:<8} {:>9} {:>7} {:<23} {:>9.3f}\n", b == &eval.all ? "all" : stones(*b),
+               b->positions, b->drawn, proportion_text(b->value_sign), b->drawn_mean_abs_value);
+  }
+  fmt::print("\noutcome-preserving move\n{:<11}", "chooser");
+  for (const auto* b : rows) fmt::print(" {:<23}", b == &eval.all ? "all" : stones(*b));
+  fmt::print("\n");
+  for (size_t c = 0; c < eval.choosers.size(); ++c) {
+    fmt::print("{:<11}", eval.choosers[c]);
+    for (const auto* b : rows) fmt::print(" {:<23}", proportion_text(b->outcome_preserving[c]));
+    fmt::print("\n");
+  }
+  return 0;
+}
+
+struct AzLadderArgs {
+  std::vector<std::string> checkpoints;
+  std::vector<std::string> anchors;
+  int games = 20;
+  int sims = 0;
+  int opening_moves = 2;
+  uint64_t seed = 0;
+  std::string out;
+};
+
+// Round-robin matches between checkpoints (az:CKPT or az:CKPT:SIMS) and anchor agents, written
+// as comparisons (model_a,model_b,winner; one row a game) that `valor rank` reads, then rated by
+// Bradley-Terry (ties half a win, Firth's bias reduction) on the Elo scale, 95% Wald intervals.
+int run_az_ladder(const AzLadderArgs& args) {
+  if (args.checkpoints.empty()) fail("az ladder needs at least one checkpoint");
+  if (args.games < 2 || args.games % 2 != 0) {
+    fail("--games must be an even number >= 2 (each agent moves first in half), got {}",
+         args.games);
+  }
+  if (args.sims < 0) fail("--sims must be >= 0, got {}", args.sims);
+  if (args.opening_moves < 0) fail("--opening-moves must be >= 0, got {}", args.opening_moves);
+  const game::GameInfo& info = *az::load_checkpoint_network(args.checkpoints.front()).game;
+  std::vector<std::string> players;
+  for (const auto& c : args.checkpoints) {
+    players.push_back(fmt::format("az:{}", c) +
+                      (args.sims > 0 ? fmt::format(":{}", args.sims) : ""));
+  }
+  for (const auto& a : args.anchors) players.push_back(a);
+  if (players.size() < 2) fail("az ladder needs two players at least (checkpoints and --anchor)");
+  for (const auto& p : players) {
+    if (p.find_first_of(",\"\n") != std::string::npos) {
+      fail("player '{}': a name with a comma or a quote cannot go into the comparisons CSV", p);
+    }
+    az::make_any_agent(p, info, 0);  // every spec checked before any game
+  }
+  const Rng rng(args.seed);
+  std::string csv = "model_a,model_b,winner\n";
+  std::vector<game::Action> legal;
+  for (size_t i = 0; i < players.size(); ++i) {
+    for (size_t j = i + 1; j < players.size(); ++j) {
+      Rng pair_rng = rng.split(i * players.size() + j);
+      const auto a = az::make_any_agent(players[i], info, pair_rng.next_u64());
+      const auto b = az::make_any_agent(players[j], info, pair_rng.next_u64());
+      game::MatchResult total;
+      // Each pair of games starts from one random opening, each agent moving first once.
+      for (int g = 0; g < args.games; g += 2) {
+        std::unique_ptr<game::State> start;
+        do {
+          start = info.new_initial_state();
+          for (int k = 0; k < args.opening_moves && !start->is_terminal(); ++k) {
+            start->legal_actions(legal);
+            start->apply(legal[pair_rng.below(legal.size())]);
+          }
+        } while (start->is_terminal());
+        const game::MatchResult r = game::play_match(*a, *b, *start, 2);
+        total.wins += r.wins;
+        total.draws += r.draws;
+        total.losses += r.losses;
+      }
+      for (int k = 0; k < total.wins; ++k) csv += players[i] + "," + players[j] + ",model_a\n";
+      for (int k = 0; k < total.losses; ++k) csv += players[i] + "," + players[j] + ",model_b\n";
+      for (int k = 0; k < total.draws; ++k) csv += players[i] + "," + players[j] + ",tie\n";
+      fmt::print("{} vs {}: {} wins, {} draws, {} losses\n", players[i], players[j], total.wins,
+                 total.draws, total.losses);
+      std::fflush(stdout);
+    }
+  }
+  write_file_atomically(args.out, csv);
+  const rank::InputData input = rank::read_comparisons_or_rankings(args.out);
+  // bt, ties half a win, Elo scale, Wald intervals; Firth's bias reduction keeps the rating of a
+  // player that never loses (or never wins) finite.
+  rank::LeaderboardOptions options;
+  options.bias_reduced = true;
+  const rank::Leaderboard lb = rank::fit_leaderboard(input, options);
+  std::vector<size_t> order(lb.names.size());
+  for (size_t k = 0; k < order.size(); ++k) order[k] = k;
+  std::sort(order.begin(), order.end(),
+            [&](size_t x, size_t y) { return lb.rating[x] > lb.rating[y]; });
+  fmt::print(
+      "\n{}: Bradley-Terry ratings (Elo scale, ties half a win, Firth's bias reduction; "
+      "interval: {}); comparisons in {} (valor rank {} --firth)\n",
+      info.name, lb.interval, args.out, args.out);
+  for (size_t k : order) {
+    fmt::print("{:>8.1f} [{:.1f}, {:.1f}]  score {:.3f}  {}\n", lb.rating[k], lb.low[k], lb.high[k],
+               lb.win_rate[k], lb.names[k]);
+  }
+  return 0;
+}
+
 }  // namespace
 
 void add_az_command(CLI::App& app, Action& action) {
@@ -90,6 +298,51 @@ void add_az_command(CLI::App& app, Action& action) {
   t->add_flag("--resume", a->resume, "Continue from --checkpoint");
   t->add_flag("--quiet", a->quiet, "No progress lines");
   t->callback([a, &action] { action = [a] { return run_az_train(*a); }; });
+
+  auto e = std::make_shared<AzEvalArgs>();
+  auto* ev = az->add_subcommand(
+      "eval",
+      "Measure a checkpoint's network against solver-labelled positions (valor game positions): "
+      "per bucket of stone counts, the value head's sign agreement on decisive positions and the "
+      "fraction of moves that keep the best outcome, for the raw policy and for PUCT and Gumbel "
+      "over the network at each --sims, with 95% Wilson intervals");
+  ev->add_option("checkpoint", e->checkpoint, "A checkpoint of valor az train")->required();
+  ev->add_option("positions", e->positions, "Files of labelled positions of the network's game")
+      ->required();
+  ev->add_option("--sims", e->sims, "Simulations of each search, e.g. --sims 2,4,8,16,64")
+      ->delimiter(',');
+  ev->add_option("--search", e->searches, "The searches: puct, gumbel (default both)")
+      ->delimiter(',')
+      ->check(CLI::IsMember({"puct", "gumbel"}));
+  ev->add_flag(
+      "--no-search", [e](int64_t) { e->searches.clear(); }, "Only the raw policy");
+  ev->add_option("--bucket-width", e->options.bucket_width,
+                 "Stone counts per bucket, from the fewest in the set (default 5)");
+  ev->add_option("--c-puct", e->options.c_puct, "PUCT's exploration constant (default 1.25)");
+  ev->add_option("--gumbel-considered", e->options.gumbel_considered,
+                 "Gumbel's actions considered at the root (default 16)");
+  ev->add_option("--format", e->format, "text (tables) or json")
+      ->check(CLI::IsMember({"text", "json"}));
+  ev->callback([e, &action] { action = [e] { return run_az_eval(*e); }; });
+
+  auto l = std::make_shared<AzLadderArgs>();
+  auto* la = az->add_subcommand(
+      "ladder",
+      "Round-robin matches between checkpoints (and anchor agents), written as a comparisons CSV "
+      "for valor rank, and their Bradley-Terry ratings on the Elo scale");
+  la->add_option("checkpoints", l->checkpoints, "Checkpoints of valor az train (one game)")
+      ->required();
+  la->add_option("--anchor", l->anchors,
+                 "Also play this agent (random, mcts-rollout:SIMS, solver, ...); repeatable");
+  la->add_option("--games", l->games, "Games per pair, even (default 20)");
+  la->add_option("--sims", l->sims,
+                 "PUCT simulations of the checkpoints' agents (default 0: the raw policy)");
+  la->add_option("--opening-moves", l->opening_moves,
+                 "Random moves opening each pair of games, for varied games between deterministic "
+                 "agents (default 2)");
+  la->add_option("--seed", l->seed, "Seed of the openings and the agents");
+  la->add_option("--out", l->out, "The comparisons CSV to write")->required();
+  la->callback([l, &action] { action = [l] { return run_az_ladder(*l); }; });
 }
 
 }  // namespace valor::app
