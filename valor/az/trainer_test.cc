@@ -303,7 +303,11 @@ bool never_loses(game::State& s, int side, PolicyValueNet& net, game::TicTacToeS
 }
 
 struct Figures {
-  double sign_agreement = 0.0;   // decisive positions: sign(v) == sign(solved score)
+  double sign_agreement = 0.0;  // decisive positions: sign(v) == sign(solved score)
+  // The mean of the sign agreement on won and on lost positions: about 0.8 of the decisive
+  // positions are won for the mover, so a network with v > 0 everywhere reaches 0.8 on the
+  // figure above but only 0.5 on this one.
+  double balanced_sign_agreement = 0.0;
   double class_agreement = 0.0;  // all positions: v > 1/3 win, < -1/3 loss, else draw
   bool never_loses_first = false;
   bool never_loses_second = false;
@@ -330,7 +334,7 @@ Figures measure(PolicyValueNet& net) {
                           torch::from_blob(legal.data(), {n, 9}, torch::kUInt8).to(torch::kBool))
                  .value_out)
           .contiguous();
-  int decisive = 0, sign_ok = 0, class_ok = 0;
+  int decisive = 0, sign_ok = 0, class_ok = 0, won = 0, won_ok = 0;
   for (int64_t i = 0; i < n; ++i) {
     const int score = solver.solve(*ptrs[static_cast<size_t>(i)]);
     const float value = v[i].item<float>();
@@ -339,12 +343,20 @@ Figures measure(PolicyValueNet& net) {
     if (truth != 0) {
       ++decisive;
       if ((value > 0) == (truth > 0)) ++sign_ok;
+      if (truth > 0) {
+        ++won;
+        if (value > 0) ++won_ok;
+      }
     }
     if (predicted == truth) ++class_ok;
   }
   Figures f;
   f.positions = static_cast<int>(n);
   f.sign_agreement = static_cast<double>(sign_ok) / decisive;
+  const int lost = decisive - won;
+  const int lost_ok = sign_ok - won_ok;
+  f.balanced_sign_agreement =
+      0.5 * (static_cast<double>(won_ok) / won + static_cast<double>(lost_ok) / lost);
   f.class_agreement = static_cast<double>(class_ok) / static_cast<double>(n);
   f.never_loses_first = never_loses(*root, 0, net, solver);
   f.never_loses_second = never_loses(*root, 1, net, solver);
@@ -364,9 +376,10 @@ TrainerOptions learn_options(const std::string& head) {
   return o;
 }
 
-// Trains with `o` for `iterations` and asserts the value sign agreement reaches `threshold`,
-// which the untrained network must not already reach.
-void learn(const std::string& name, const TrainerOptions& o, int iterations, double threshold) {
+// Trains with `o` for `iterations` and asserts the value sign agreement (balanced: the mean over
+// won and lost positions) reaches `threshold`, which the untrained network must not reach.
+void learn(const std::string& name, const TrainerOptions& o, int iterations, double threshold,
+           bool balanced) {
   torch::set_num_threads(1);
   Trainer trainer(o);
   PolicyValueNet net = trainer.network();
@@ -380,32 +393,41 @@ void learn(const std::string& name, const TrainerOptions& o, int iterations, dou
   const Figures f = measure(net);
   std::printf(
       "[AzLearn %s] %d iterations, %.1f s; %d positions; value sign agreement on decisive "
-      "positions %.3f (untrained %.3f), win/draw/loss class agreement %.3f; raw policy never "
-      "loses as first %d, as second %d; last losses policy %.3f value %.3f\n",
+      "positions %.3f (untrained %.3f), balanced %.3f (untrained %.3f), win/draw/loss class "
+      "agreement %.3f; raw policy never loses as first %d, as second %d; last losses policy %.3f "
+      "value %.3f\n",
       name.c_str(), iterations, seconds, f.positions, f.sign_agreement, untrained.sign_agreement,
-      f.class_agreement, f.never_loses_first, f.never_loses_second, stats.policy_loss,
-      stats.value_loss);
-  EXPECT_LT(untrained.sign_agreement, threshold);
-  EXPECT_GE(f.sign_agreement, threshold);
+      f.balanced_sign_agreement, untrained.balanced_sign_agreement, f.class_agreement,
+      f.never_loses_first, f.never_loses_second, stats.policy_loss, stats.value_loss);
+  const double figure = balanced ? f.balanced_sign_agreement : f.sign_agreement;
+  const double untrained_figure =
+      balanced ? untrained.balanced_sign_agreement : untrained.sign_agreement;
+  EXPECT_LT(untrained_figure, threshold);
+  EXPECT_GE(figure, threshold);
 }
 
 // Measured (Release, one thread, 2026-12-06): seed 7 gives 0.896 (scalar) and 0.894 (hl_gauss)
 // in about 5.5 s each; seeds 1-4 gave 0.81-0.90. The raw policy never lost as the first
 // player in 9 of those 10 runs and always lost some line as the second: not asserted.
 TEST(AzLearn, TicTacToeScalarValueSignAgreesWithTheSolver) {
-  learn("scalar", learn_options("scalar"), 100, 0.8);
+  learn("scalar", learn_options("scalar"), 100, 0.8, false);
 }
 TEST(AzLearn, TicTacToeHlGaussValueSignAgreesWithTheSolver) {
-  learn("hl_gauss", learn_options("hl_gauss"), 100, 0.8);
+  learn("hl_gauss", learn_options("hl_gauss"), 100, 0.8, false);
 }
 
-// The conv trunk, small (16 channels, 2 blocks) to keep the test short.
+// The conv trunk, small (16 channels, 2 blocks) and 40 iterations to keep the test short. Its
+// untrained network has v > 0 nearly everywhere: 0.818 plain sign agreement, which is why this
+// test asserts the balanced figure (untrained 0.500). Measured (Release, one thread, loaded
+// machine, 2026-12-06, seed 7): balanced 0.704 / 0.690 / 0.780 / 0.808 / 0.793 after 10 / 20 /
+// 30 / 40 / 50 iterations (plain 0.692 / 0.809 / 0.796 / 0.865 / 0.836), about 0.8 s an
+// iteration.
 TEST(AzLearn, TicTacToeConvValueSignAgreesWithTheSolver) {
   TrainerOptions o = learn_options("scalar");
   o.trunk = "conv";
   o.channels = 16;
   o.blocks = 2;
-  learn("conv", o, 100, 0.8);
+  learn("conv", o, 40, 0.7, true);
 }
 
 }  // namespace
