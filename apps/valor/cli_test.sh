@@ -608,6 +608,20 @@ EOF2
     run_valor 2 az train --iterations 1 --games 2 --steps 2 --simulations 4 --checkpoint ck/ttt.pt
     expect_in err.txt "--checkpoint ck/ttt.pt exists: add --resume"
     cmp ck/ttt.pt kept.pt || fail "the checkpoint was overwritten"
+    # The conv trunk; --resume takes the network from the checkpoint, a differing flag is named.
+    run_valor 2 az train --trunk resnet
+    expect_in err.txt "az.trunk must be one of mlp, conv; got 'resnet'"
+    run_valor 0 az train --trunk conv --channels 4 --blocks 1 --iterations 1 --games 1 --steps 1 \
+      --simulations 2 --checkpoint ck/conv.pt
+    run_valor 0 az train --iterations 2 --games 1 --steps 1 --simulations 2 \
+      --checkpoint ck/conv.pt --resume
+    expect_in out.txt "iteration 2 games 1"
+    run_valor 2 az train --iterations 3 --checkpoint ck/conv.pt --resume --channels 8
+    expect_in err.txt "az.channels: the checkpoint has '4', these options give '8'"
+    run_valor 2 az train --iterations 3 --checkpoint ck/conv.pt --resume --trunk mlp
+    expect_in err.txt "az.trunk: the checkpoint has 'conv', these options give 'mlp'"
+    run_valor 2 az train --iterations 3 --checkpoint ck/ttt.pt --resume --hidden 32
+    expect_in err.txt "az.hidden: the checkpoint has '64 64', these options give '32'"
     ;;
   az_eval)
     run_valor 0 az train --iterations 2 --games 2 --steps 2 --simulations 4 --checkpoint ttt.pt \

@@ -112,7 +112,7 @@ TEST_F(AzCheckpointNetwork, BadFilesAreErrorsNamingThem) {
   std::ofstream(junk) << "not a checkpoint\n";
   EXPECT_NE(error_of([&] {
               load_checkpoint_network(junk);
-            }).find(junk.string() + ": not a readable valor az checkpoint"),
+            }).find("'" + junk.string() + "' is not a valor az checkpoint"),
             std::string::npos);
 }
 

@@ -19,6 +19,15 @@ NetworkSpec spec_for(const game::State& s, const std::string& head) {
   return spec;
 }
 
+NetworkSpec conv_spec_for(const game::State& s, const std::string& head) {
+  NetworkSpec spec = spec_for(s, head);
+  spec.trunk = "conv";
+  spec.channels = 8;
+  spec.blocks = 2;
+  spec.value_hidden = 16;
+  return spec;
+}
+
 struct Batch {
   torch::Tensor obs, legal, policy, value;
 };
@@ -93,6 +102,96 @@ TEST(AzNetwork, LossDecreasesOnAFixedBatch) {
   }
 }
 
+TEST(AzNetwork, ConvShapesAndMaskingForFlatAndPlanarInput) {
+  for (const char* head : {"scalar", "hl_gauss"}) {
+    torch::manual_seed(5);
+    auto s = game::find_game("tictactoe").new_initial_state();
+    PolicyValueNet net(conv_spec_for(*s, head));
+    const Batch batch = make_batch();
+    const NetworkOutput flat = net->forward(batch.obs, batch.legal);
+    const NetworkOutput planar = net->forward(batch.obs.reshape({6, 2, 3, 3}), batch.legal);
+    EXPECT_EQ(flat.policy_logits.sizes(), (std::vector<int64_t>{6, 9}));
+    EXPECT_EQ(flat.value_out.sizes(),
+              (std::vector<int64_t>{6, std::string(head) == "scalar" ? 1 : 21}));
+    EXPECT_TRUE(torch::equal(flat.policy_logits, planar.policy_logits));
+    EXPECT_TRUE(torch::equal(flat.value_out, planar.value_out));
+    const torch::Tensor p = torch::softmax(flat.policy_logits, 1);
+    EXPECT_EQ(p.masked_select(batch.legal.logical_not()).abs().max().item<float>(), 0.0f);
+    EXPECT_GT(p.masked_select(batch.legal).min().item<float>(), 0.0f);
+    EXPECT_NEAR(p.sum(1).min().item<float>(), 1.0f, 1e-5);
+    const torch::Tensor v = net->value(flat.value_out);
+    EXPECT_EQ(v.sizes(), (std::vector<int64_t>{6}));
+    EXPECT_LE(v.abs().max().item<float>(), 1.0f);
+  }
+}
+
+TEST(AzNetwork, ConvOnConnectFour) {
+  torch::manual_seed(6);
+  const auto& info = game::find_game("connect4");
+  auto a = info.state_from_moves("4");
+  auto b = info.state_from_moves("4444");
+  NetworkSpec spec = conv_spec_for(*a, "scalar");
+  spec.channels = 64;
+  spec.blocks = 4;
+  spec.value_hidden = 64;
+  PolicyValueNet net(spec);
+  // stem 2->64 3x3, 4 blocks of two 64->64 3x3, the 1x1 head convolutions, the head layers.
+  int64_t count = 0;
+  for (const auto& p : net->parameters()) count += p.numel();
+  const int64_t expected = (2 * 9 * 64 + 64) + 8 * (64 * 9 * 64 + 64) + (64 * 2 + 2) +
+                           (2 * 42 * 7 + 7) + (64 + 1) + (42 * 64 + 64) + (64 + 1);
+  EXPECT_EQ(count, expected);
+  const game::State* states[] = {a.get(), b.get()};
+  std::vector<float> obs;
+  std::vector<uint8_t> legal;
+  encode_states(states, 84, 7, obs, legal);
+  const NetworkOutput out =
+      net->forward(torch::from_blob(obs.data(), {2, 2, 6, 7}),
+                   torch::from_blob(legal.data(), {2, 7}, torch::kUInt8).to(torch::kBool));
+  EXPECT_EQ(out.policy_logits.sizes(), (std::vector<int64_t>{2, 7}));
+  EXPECT_EQ(out.value_out.sizes(), (std::vector<int64_t>{2, 1}));
+  EXPECT_LT(out.policy_logits.max().item<float>(), 1e6f);  // no column is full yet
+}
+
+TEST(AzNetwork, GradientsReachEveryParameter) {
+  for (const char* trunk : {"mlp", "conv"}) {
+    for (const char* head : {"scalar", "hl_gauss"}) {
+      torch::manual_seed(7);
+      auto s = game::find_game("tictactoe").new_initial_state();
+      const NetworkSpec spec =
+          std::string(trunk) == "mlp" ? spec_for(*s, head) : conv_spec_for(*s, head);
+      PolicyValueNet net(spec);
+      const Batch batch = make_batch();
+      net->loss(net->forward(batch.obs, batch.legal), batch.policy, batch.value).total.backward();
+      for (const auto& item : net->named_parameters()) {
+        const std::string& name = item.key();
+        const torch::Tensor& p = item.value();
+        ASSERT_TRUE(p.grad().defined()) << trunk << " " << head << " " << name;
+        EXPECT_GT(p.grad().abs().sum().item<float>(), 0.0f) << trunk << " " << head << " " << name;
+        EXPECT_TRUE(torch::isfinite(p.grad()).all().item<bool>()) << name;
+      }
+    }
+  }
+}
+
+TEST(AzNetwork, ConvLossDecreasesOnAFixedBatch) {
+  torch::manual_seed(8);
+  auto s = game::find_game("tictactoe").new_initial_state();
+  PolicyValueNet net(conv_spec_for(*s, "hl_gauss"));
+  torch::optim::Adam adam(net->parameters(), torch::optim::AdamOptions(1e-2));
+  const Batch batch = make_batch();
+  const float first = net->loss(net->forward(batch.obs, batch.legal), batch.policy, batch.value)
+                          .total.item<float>();
+  for (int step = 0; step < 200; ++step) {
+    adam.zero_grad();
+    net->loss(net->forward(batch.obs, batch.legal), batch.policy, batch.value).total.backward();
+    adam.step();
+  }
+  const LossTerms last = net->loss(net->forward(batch.obs, batch.legal), batch.policy, batch.value);
+  EXPECT_LT(last.total.item<float>(), 0.5f * first);
+  EXPECT_LT(last.policy.item<float>(), 0.05f);
+}
+
 TEST(AzNetwork, HlGaussValueStaysInRangeForExtremeLogits) {
   auto s = game::find_game("tictactoe").new_initial_state();
   PolicyValueNet net(spec_for(*s, "hl_gauss"));
@@ -121,6 +220,28 @@ TEST(AzNetwork, RejectsBadSpecsNamingTheKey) {
   spec = spec_for(*s, "scalar");
   spec.hidden = {0};
   EXPECT_THROW(check_network_spec(spec), Error);
+  const auto message = [](const NetworkSpec& bad) {
+    try {
+      check_network_spec(bad);
+    } catch (const Error& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  spec = spec_for(*s, "scalar");
+  spec.trunk = "resnet";
+  EXPECT_NE(message(spec).find("az.trunk must be one of mlp, conv"), std::string::npos);
+  spec = conv_spec_for(*s, "scalar");
+  spec.channels = 0;
+  EXPECT_NE(message(spec).find("az.channels"), std::string::npos);
+  spec = conv_spec_for(*s, "scalar");
+  spec.blocks = -1;
+  EXPECT_NE(message(spec).find("az.blocks"), std::string::npos);
+  spec = conv_spec_for(*s, "scalar");
+  spec.blocks = 0;  // the first convolution alone
+  EXPECT_EQ(message(spec), "no error");
+  spec.hidden = {0};  // not used by conv
+  EXPECT_EQ(message(spec), "no error");
 }
 
 TEST(AzNetworkEvaluator, FreshNetworkGivesDistributionsOverLegalMoves) {

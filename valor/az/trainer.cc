@@ -2,6 +2,7 @@
 
 #include <sstream>
 
+#include "valor/az/network_io.h"
 #include "valor/core/atomic_file.h"
 #include "valor/core/error.h"
 
@@ -13,7 +14,10 @@ NetworkSpec network_spec(const TrainerOptions& o, const game::GameInfo& info) {
   NetworkSpec spec;
   spec.observation = s->observation_shape();
   spec.num_actions = s->num_distinct_actions();
+  spec.trunk = o.trunk;
   spec.hidden = o.hidden;
+  spec.channels = o.channels;
+  spec.blocks = o.blocks;
   spec.value_head = o.value_head;
   spec.bins = o.bins;
   spec.sigma_ratio = o.sigma_ratio;
@@ -96,31 +100,18 @@ IterationStats Trainer::iterate() {
   return stats;
 }
 
-namespace {
-
-torch::Tensor string_tensor(const std::string& text) {
-  torch::Tensor t = torch::empty({static_cast<int64_t>(text.size())}, torch::kUInt8);
-  std::copy(text.begin(), text.end(), t.data_ptr<uint8_t>());
-  return t;
-}
-
-std::string tensor_string(const torch::Tensor& t) {
-  const auto* p = reinterpret_cast<const char*>(t.data_ptr<uint8_t>());
-  return std::string(p, p + t.numel());
-}
-
-}  // namespace
-
 void Trainer::save(const std::filesystem::path& path) const {
   torch::serialize::OutputArchive archive;
   torch::serialize::OutputArchive net, adam, replay;
   network_->save(net);
   adam_->save(adam);
   replay_.save(replay);
+  archive.write("game", text_tensor(options_.game));
+  archive.write("network_spec", text_tensor(network_spec_to_text(network_->spec())));
   archive.write("network", net);
   archive.write("adam", adam);
   archive.write("replay", replay);
-  archive.write("rng", string_tensor(rng_.save_state()));
+  archive.write("rng", text_tensor(rng_.save_state()));
   archive.write("iteration", torch::tensor({static_cast<int64_t>(iteration_)}, torch::kInt64));
   std::ostringstream out;
   archive.save_to(out);
@@ -128,10 +119,17 @@ void Trainer::save(const std::filesystem::path& path) const {
 }
 
 void Trainer::load(const std::filesystem::path& path) {
-  const std::string bytes = read_file(path);
-  torch::serialize::InputArchive archive;
-  std::istringstream in(bytes);
-  archive.load_from(in);
+  torch::serialize::InputArchive archive = read_checkpoint_archive(path);
+  const NetworkSpec spec = read_archive_spec(archive, path);
+  torch::Tensor game;
+  archive.read("game", game);
+  if (tensor_text(game) != options_.game) {
+    fail("resuming '{}': az.game: the checkpoint has '{}', these options give '{}'", path.string(),
+         tensor_text(game), options_.game);
+  }
+  if (const auto difference = network_spec_difference(spec, network_->spec())) {
+    fail("resuming '{}': {}", path.string(), *difference);
+  }
   torch::serialize::InputArchive net, adam, replay;
   archive.read("network", net);
   archive.read("adam", adam);
@@ -142,7 +140,7 @@ void Trainer::load(const std::filesystem::path& path) {
   torch::Tensor rng, iteration;
   archive.read("rng", rng);
   archive.read("iteration", iteration);
-  rng_.load_state(tensor_string(rng));
+  rng_.load_state(tensor_text(rng));
   iteration_ = static_cast<int>(iteration.item<int64_t>());
 }
 

@@ -16,9 +16,12 @@
 namespace valor::az {
 
 struct TrainerOptions {
-  std::string game = "tictactoe";  // a game of game/registry.h
-  std::vector<int> hidden = {64, 64};
-  std::string value_head = "scalar";  // or "hl_gauss"
+  std::string game = "tictactoe";      // a game of game/registry.h
+  std::string trunk = "mlp";           // or "conv" (network.h)
+  std::vector<int> hidden = {64, 64};  // mlp widths
+  int channels = 64;                   // conv
+  int blocks = 4;                      // conv
+  std::string value_head = "scalar";   // or "hl_gauss"
   int bins = 21;
   double sigma_ratio = 0.75;
   double value_weight = 1.0;
@@ -56,12 +59,16 @@ class Trainer {
   const ReplayBuffer& replay() const { return replay_; }
   int iteration() const { return iteration_; }
 
-  // Checkpoint: the network, Adam's state, the replay buffer, the random stream and the
-  // iteration count, in one file written atomically (core/atomic_file.h). A trainer built with
-  // the same options and loaded from it continues exactly as the saved one would have.
+  // Checkpoint: the game's name, the network's spec (network_io.h) and weights, Adam's state,
+  // the replay buffer, the random stream and the iteration count, in one file written
+  // atomically (core/atomic_file.h). A trainer built with the same options and loaded from it
+  // continues exactly as the saved one would have; az::load_network(path) builds the network
+  // from the file alone.
   void save(const std::filesystem::path& path) const;
-  // valor::Error naming the file if it is missing; std::runtime_error (LibTorch's message) if it
-  // is not a checkpoint of a trainer with these options' network.
+  // valor::Error naming the file if it is missing, not a checkpoint, or without a stored spec,
+  // and naming the key (az.game, az.trunk, az.hidden, az.channels, ...) if these options'
+  // game or network differ from the checkpoint's. The other options (learning rate, games,
+  // steps, self-play settings) are this trainer's own and may differ.
   void load(const std::filesystem::path& path);
 
  private:

@@ -1,7 +1,8 @@
 // `valor az train [--game G] [--iterations N] [...] [--checkpoint FILE [--resume]]`: AlphaZero
 // self-play training (valor/az/trainer.h), one line per iteration; the checkpoint (network,
-// Adam, replay buffer, random stream) is rewritten atomically after every iteration, and
-// --resume continues from it.
+// Adam, replay buffer, random stream, game and network spec) is rewritten atomically after every
+// iteration, and --resume continues from it: the game and network flags not given default to the
+// checkpoint's, and a given one that differs is an error naming its az.* key.
 // `valor az eval CKPT POSITIONS...`: the network, raw and under PUCT and Gumbel, against
 // solver-labelled positions (game/position_eval.h). `valor az ladder CKPT... --out CSV`:
 // round-robin games rated by Bradley-Terry (valor/rank).
@@ -13,6 +14,7 @@
 #include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -20,6 +22,7 @@
 #include "valor/az/checkpoint_network.h"
 #include "valor/az/network_agent.h"
 #include "valor/az/network_evaluator.h"
+#include "valor/az/network_io.h"
 #include "valor/az/trainer.h"
 #include "valor/core/atomic_file.h"
 #include "valor/core/error.h"
@@ -37,7 +40,30 @@ struct AzTrainArgs {
   std::string checkpoint;
   bool resume = false;
   bool quiet = false;
+  std::set<std::string> given;  // the game and network flags given on the command line
 };
+
+// The game and network flags, which --resume takes from the checkpoint unless given.
+constexpr const char* kNetworkFlags[] = {"--game",   "--trunk",      "--hidden", "--channels",
+                                         "--blocks", "--value-head", "--bins",   "--sigma-ratio"};
+
+// --resume: the game and network options not given on the command line become the checkpoint's.
+void adopt_checkpoint_network(AzTrainArgs& args) {
+  const az::CheckpointInfo info = az::read_checkpoint_info(args.checkpoint);
+  az::TrainerOptions& o = args.options;
+  const auto take = [&](const char* flag, auto& field, const auto& value) {
+    if (!args.given.contains(flag)) field = value;
+  };
+  take("--game", o.game, info.game);
+  take("--trunk", o.trunk, info.spec.trunk);
+  take("--hidden", o.hidden, info.spec.hidden);
+  take("--channels", o.channels, info.spec.channels);
+  take("--blocks", o.blocks, info.spec.blocks);
+  take("--value-head", o.value_head, info.spec.value_head);
+  take("--bins", o.bins, info.spec.bins);
+  take("--sigma-ratio", o.sigma_ratio, info.spec.sigma_ratio);
+  o.value_weight = info.spec.value_weight;  // no flag
+}
 
 int run_az_train(const AzTrainArgs& args) {
   if (args.resume && args.checkpoint.empty()) fail("--resume needs --checkpoint FILE");
@@ -46,7 +72,9 @@ int run_az_train(const AzTrainArgs& args) {
     fail("--checkpoint {} exists: add --resume to continue it, or name a new file",
          args.checkpoint);
   }
-  az::Trainer trainer(args.options);
+  AzTrainArgs resolved = args;
+  if (args.resume) adopt_checkpoint_network(resolved);
+  az::Trainer trainer(resolved.options);
   if (args.resume) trainer.load(args.checkpoint);
   if (!args.checkpoint.empty()) {
     const auto parent = std::filesystem::path(args.checkpoint).parent_path();
@@ -277,7 +305,10 @@ void add_az_command(CLI::App& app, Action& action) {
   t->add_option("--replay", o.replay_capacity, "Replay buffer capacity (samples)");
   t->add_option("--lr", o.learning_rate, "Adam learning rate");
   t->add_option("--weight-decay", o.weight_decay, "Adam's L2 weight decay");
-  t->add_option("--hidden", o.hidden, "Trunk widths, e.g. --hidden 64 64");
+  t->add_option("--trunk", o.trunk, "Network trunk: mlp (--hidden) or conv (--channels, --blocks)");
+  t->add_option("--hidden", o.hidden, "mlp trunk widths, e.g. --hidden 64 64");
+  t->add_option("--channels", o.channels, "conv trunk: channels of each 3x3 convolution");
+  t->add_option("--blocks", o.blocks, "conv trunk: residual blocks");
   t->add_option("--value-head", o.value_head, "scalar (tanh, MSE) or hl_gauss")
       ->check(CLI::IsMember({"scalar", "hl_gauss"}));
   t->add_option("--bins", o.bins, "hl_gauss: bins on [-1, 1]");
@@ -297,7 +328,12 @@ void add_az_command(CLI::App& app, Action& action) {
   t->add_option("--checkpoint", a->checkpoint, "Checkpoint file, rewritten after each iteration");
   t->add_flag("--resume", a->resume, "Continue from --checkpoint");
   t->add_flag("--quiet", a->quiet, "No progress lines");
-  t->callback([a, &action] { action = [a] { return run_az_train(*a); }; });
+  t->callback([a, t, &action] {
+    for (const char* flag : kNetworkFlags) {
+      if (t->get_option(flag)->count() > 0) a->given.insert(flag);
+    }
+    action = [a] { return run_az_train(*a); };
+  });
 
   auto e = std::make_shared<AzEvalArgs>();
   auto* ev = az->add_subcommand(

@@ -1,0 +1,60 @@
+// A policy/value network described by its checkpoint alone. Trainer::save (trainer.h) writes,
+// besides the weights under "network", the game's name under "game" and the NetworkSpec as text
+// under "network_spec" (one "key value" line per field, the keys being the az.* names without
+// "az."). From that:
+//   - load_network(path) builds the network the spec describes and loads its weights, ready to
+//     play (eval mode); use it for agents that play from a checkpoint;
+//   - read_checkpoint_info(path) gives the game, the spec and the iteration count, e.g. to build
+//     the game's states for the network or to default a resumed run's options;
+//   - network_spec_difference names the first az.* key in which two specs differ, so that a
+//     resumed run whose options describe another network fails with that key, not with
+//     LibTorch's message about tensor shapes.
+// Checkpoints written before the spec was stored are refused with a valor::Error saying so.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "valor/az/network.h"
+
+namespace valor::az {
+
+// The spec as text: "valor.az.network_spec 1", then one "key value" line per field.
+std::string network_spec_to_text(const NetworkSpec& spec);
+// The inverse; valor::Error for text that is not such a spec (unknown version, missing or unknown
+// key, a malformed value). The result is not checked against check_network_spec.
+NetworkSpec network_spec_from_text(std::string_view text);
+
+// nullopt if the specs are equal in every field, else a message naming the first differing key
+// with both values: "az.trunk: the checkpoint has conv, these options give mlp". Every field
+// counts, also those the trunk does not use (hidden for conv), and the loss settings (bins,
+// sigma_ratio, value_weight): a resumed run continues the same training.
+std::optional<std::string> network_spec_difference(const NetworkSpec& checkpoint,
+                                                   const NetworkSpec& options);
+
+struct CheckpointInfo {
+  std::string game;  // a game of game/registry.h
+  NetworkSpec spec;
+  int iteration = 0;  // completed training iterations
+};
+
+// valor::Error if the file is missing, is not a LibTorch archive, or has no stored spec.
+CheckpointInfo read_checkpoint_info(const std::filesystem::path& path);
+
+// The network of a trainer checkpoint (Trainer::save), built from its stored spec, with the
+// saved weights, in eval mode; the same outputs as the saved trainer's network() for the same
+// inputs. Errors as read_checkpoint_info. LibTorch's global random stream is left as it was.
+PolicyValueNet load_network(const std::filesystem::path& path);
+
+// Archive helpers shared with trainer.cc: the archive of a checkpoint file (valor::Error naming
+// the file if it is missing or not an archive), and text stored as a uint8 tensor.
+torch::serialize::InputArchive read_checkpoint_archive(const std::filesystem::path& path);
+torch::Tensor text_tensor(std::string_view text);
+std::string tensor_text(const torch::Tensor& t);
+// The stored spec of an archive read from `path`; valor::Error if it has none.
+NetworkSpec read_archive_spec(torch::serialize::InputArchive& archive,
+                              const std::filesystem::path& path);
+
+}  // namespace valor::az
