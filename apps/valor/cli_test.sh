@@ -663,7 +663,7 @@ EOF2
     run_valor 2 az eval missing.pt set.txt
     expect_in err.txt "missing.pt: no such checkpoint file"
     run_valor 2 az eval set.txt set.txt
-    expect_in err.txt "set.txt: not a readable valor az checkpoint"
+    expect_in err.txt "'set.txt' is not a valor az checkpoint"
     # A ladder: round-robin games as comparisons that valor rank reads, rated on the Elo scale.
     run_valor 0 az ladder ttt.pt --anchor random --anchor solver --games 4 --sims 4 --out ladder.csv
     expect_in out.txt "az:ttt.pt:4 vs random: "
