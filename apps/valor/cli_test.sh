@@ -590,6 +590,16 @@ EOF2
       --resume
     expect_in out.txt "iteration 3 games 2"
     grep -q "iteration 1 " out.txt && fail "resume started over"
+    # Snapshots every 2 iterations beside the checkpoint; they load as checkpoints.
+    run_valor 0 az train --iterations 4 --games 2 --steps 2 --simulations 4 --checkpoint ck/s.pt \
+      --snapshot-every 2 --quiet
+    [ -f ck/s.iter000002.pt ] && [ -f ck/s.iter000004.pt ] || fail "snapshots missing"
+    [ -f ck/s.iter000001.pt ] && fail "a snapshot off the period"
+    run_valor 0 game match az:ck/s.iter000002.pt random --game tictactoe --games 2
+    run_valor 2 az train --iterations 1 --snapshot-every 2
+    expect_in err.txt "--snapshot-every needs --checkpoint"
+    run_valor 2 az train --iterations 1 --snapshot-every -1 --checkpoint ck/x.pt
+    expect_in err.txt "--snapshot-every must be >= 0"
     run_valor 0 az train --game connect4 --iterations 1 --games 1 --steps 1 --simulations 2 \
       --value-head hl_gauss --quiet
     run_valor 0 az train --game connect4 --iterations 1 --games 3 --steps 1 --simulations 8 \

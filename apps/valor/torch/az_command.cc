@@ -10,6 +10,8 @@
 #include <fmt/ranges.h>
 
 #include <chrono>
+#include <cstdio>
+#include <ctime>
 #include <filesystem>
 #include <iostream>
 #include <memory>
@@ -37,6 +39,7 @@ namespace {
 struct AzTrainArgs {
   az::TrainerOptions options;
   int iterations = 100;
+  int snapshot_every = 0;  // also keep a copy of the checkpoint every so many iterations
   std::string checkpoint;
   bool resume = false;
   bool quiet = false;
@@ -65,9 +68,23 @@ void adopt_checkpoint_network(AzTrainArgs& args) {
   o.value_weight = info.spec.value_weight;  // no flag
 }
 
+// The snapshot of `checkpoint` after `iteration`: DIR/STEM.iter000120.pt for DIR/STEM.pt.
+std::string snapshot_path(const std::string& checkpoint, int iteration) {
+  const std::filesystem::path p(checkpoint);
+  return (p.parent_path() /
+          fmt::format("{}.iter{:06d}{}", p.stem().string(), iteration, p.extension().string()))
+      .string();
+}
+
 int run_az_train(const AzTrainArgs& args) {
   if (args.resume && args.checkpoint.empty()) fail("--resume needs --checkpoint FILE");
   if (args.iterations < 0) fail("--iterations must be >= 0, got {}", args.iterations);
+  if (args.snapshot_every < 0) {
+    fail("--snapshot-every must be >= 0 (0: no snapshots), got {}", args.snapshot_every);
+  }
+  if (args.snapshot_every > 0 && args.checkpoint.empty()) {
+    fail("--snapshot-every needs --checkpoint FILE (snapshots are kept beside it)");
+  }
   if (!args.resume && !args.checkpoint.empty() && std::filesystem::exists(args.checkpoint)) {
     fail("--checkpoint {} exists: add --resume to continue it, or name a new file",
          args.checkpoint);
@@ -82,16 +99,24 @@ int run_az_train(const AzTrainArgs& args) {
   }
   const auto start = std::chrono::steady_clock::now();
   while (trainer.iteration() < args.iterations) {
+    const std::clock_t cpu_before = std::clock();
     const az::IterationStats s = trainer.iterate();
-    if (!args.checkpoint.empty()) trainer.save(args.checkpoint);
+    const double cpu = static_cast<double>(std::clock() - cpu_before) / CLOCKS_PER_SEC;
+    if (!args.checkpoint.empty()) {
+      trainer.save(args.checkpoint);
+      if (args.snapshot_every > 0 && s.iteration % args.snapshot_every == 0) {
+        trainer.save(snapshot_path(args.checkpoint, s.iteration));
+      }
+    }
     if (!args.quiet) {
       const double seconds =
           std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       fmt::print(
           "iteration {} games {} mean_return0 {:.3f} policy_loss {:.4f} value_loss {:.4f} "
-          "replay {} time {:.1f}s\n",
-          s.iteration, s.games, s.mean_return0, s.policy_loss, s.value_loss, s.replay_size,
-          seconds);
+          "replay {} time {:.1f}s cpu {:.2f}s\n",
+          s.iteration, s.games, s.mean_return0, s.policy_loss, s.value_loss, s.replay_size, seconds,
+          cpu);
+      std::fflush(stdout);
     }
   }
   return 0;
@@ -327,6 +352,9 @@ void add_az_command(CLI::App& app, Action& action) {
   t->add_option("--seed", o.seed, "Seed of the network and of self-play");
   t->add_option("--checkpoint", a->checkpoint, "Checkpoint file, rewritten after each iteration");
   t->add_flag("--resume", a->resume, "Continue from --checkpoint");
+  t->add_option("--snapshot-every", a->snapshot_every,
+                "Also keep a copy of the checkpoint every N iterations, as STEM.iterNNNNNN.pt "
+                "beside it (default 0: none)");
   t->add_flag("--quiet", a->quiet, "No progress lines");
   t->callback([a, t, &action] {
     for (const char* flag : kNetworkFlags) {
