@@ -4,7 +4,7 @@
 
 namespace valor::game {
 
-void SearchTree::reset(const State& root, Evaluator& evaluator) {
+void SearchTree::init_root(const State& root) {
   VALOR_CHECK(!root.is_terminal(), "searching a finished position");
   nodes_.clear();
   state_ = root.clone();
@@ -12,23 +12,21 @@ void SearchTree::reset(const State& root, Evaluator& evaluator) {
   r.chooser = static_cast<int8_t>(1 - root.current_player());
   nodes_.push_back(r);
   path_.assign(1, 0);
+}
+
+void SearchTree::reset(const State& root, Evaluator& evaluator) {
+  init_root(root);
   backup(expand(0, evaluator));
 }
 
 void SearchTree::begin(const State& root) {
-  VALOR_CHECK(!root.is_terminal(), "searching a finished position");
-  nodes_.clear();
-  state_ = root.clone();
-  SearchNode r;
-  r.chooser = static_cast<int8_t>(1 - root.current_player());
-  nodes_.push_back(r);
+  init_root(root);
   pending_nodes_.clear();
   pending_owned_.clear();
   pending_states_.clear();
   descent_nodes_.clear();
   descent_ends_.clear();
   descent_leaf_.clear();
-  path_.assign(1, 0);
   add_waiting_descent(0);
 }
 
