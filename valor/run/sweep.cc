@@ -151,7 +151,7 @@ std::string format_iqm(const std::vector<double>& values) {
   if (v.empty()) return "-";
   const double iqm = interquartile_mean(v);
   if (v.size() == 1) return fmt::format("{:.1f}", iqm);
-  const Interval ci = stratified_bootstrap_iqm({v}, 2000, 0.95, 0);
+  const Interval ci = stratified_bootstrap_iqm({v}, 10000, 0.95, 0);
   return fmt::format("{:.1f} [{:.1f}, {:.1f}]", iqm, ci.low, ci.high);
 }
 
@@ -686,7 +686,7 @@ SweepReport report_sweep(const SweepSpec& spec, const std::vector<SweepRun>& run
       "- *final eval return*: the run's last evaluation (`final_eval_return`: eval.episodes "
       "episodes at eval.epsilon), '-' when the runs do not evaluate.\n"
       "- IQM: interquartile mean over seeds; 95% CI: percentile bootstrap over seeds "
-      "(2000 replicates, stratified by cell; with 3 seeds the IQM is the mean).\n"
+      "(10,000 replicates, stratified by cell; with 3 seeds the IQM is the mean).\n"
       "- frames/s and wall time: mean per run, wall-clock; runs shared the machine ({} processes "
       "at a time{}).\n\n",
       spec.source, runs.size(), spec.presets.size(),
