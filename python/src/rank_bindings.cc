@@ -30,8 +30,13 @@ py::array_t<double> to_numpy(const std::vector<double>& v) {
 
 rank::LeaderboardOptions fit_options(const std::string& model, const std::string& ties,
                                      double prior, const std::string& scale, int bootstrap,
-                                     uint64_t seed, double k, bool intervals, int threads) {
+                                     uint64_t seed, double k, bool intervals, int threads,
+                                     bool order_effect = false, bool firth = false,
+                                     bool covariance = false) {
   rank::LeaderboardOptions o;
+  o.order_effect = order_effect;
+  o.bias_reduced = firth;
+  o.covariance = covariance;
   o.model = model;
   o.ties = ties;
   o.prior = prior;
@@ -225,6 +230,27 @@ void bind_rank(py::module_& m) {
                              })
       .def_property_readonly("rankings_input",
                              [](const PyLeaderboard& p) { return p.lb.rankings_input; })
+      .def_property_readonly("log_likelihood",
+                             [](const PyLeaderboard& p) { return p.lb.log_likelihood; })
+      .def_property_readonly("deviance", [](const PyLeaderboard& p) { return p.lb.deviance; })
+      .def_property_readonly("aic", [](const PyLeaderboard& p) { return p.lb.aic; })
+      .def_property_readonly("num_parameters",
+                             [](const PyLeaderboard& p) { return p.lb.num_parameters; })
+      .def_property_readonly("order_effect",
+                             [](const PyLeaderboard& p) { return p.lb.order_effect; })
+      .def_property_readonly("order_effect_sd",
+                             [](const PyLeaderboard& p) { return p.lb.order_effect_sd; })
+      .def_property_readonly(
+          "covariance",
+          [](const PyLeaderboard& p) -> py::object {
+            if (p.lb.covariance.empty()) return py::none();
+            const auto n = static_cast<py::ssize_t>(p.lb.covariance_dim);
+            py::array_t<double> out({n, n});
+            std::copy(p.lb.covariance.begin(), p.lb.covariance.end(), out.mutable_data());
+            return out;
+          },
+          "With covariance=True (bt): the covariance of the natural-scale ratings, item order, "
+          "with the order effect last when fitted; None otherwise.")
       .def_readonly("used", &PyLeaderboard::used)
       .def_readonly("skipped", &PyLeaderboard::skipped)
       .def(
@@ -263,15 +289,16 @@ void bind_rank(py::module_& m) {
       [](const py::object& winners, const py::object& losers, const py::object& outcomes,
          const py::object& weights, const py::object& names, const std::string& model,
          const std::string& ties, double prior, const std::string& scale, int bootstrap,
-         uint64_t seed, double k, bool intervals, int threads) {
-        return fit_ratings(
-            winners, losers, outcomes, weights, names,
-            fit_options(model, ties, prior, scale, bootstrap, seed, k, intervals, threads));
+         uint64_t seed, double k, bool intervals, int threads, bool order_effect, bool firth,
+         bool covariance) {
+        return fit_ratings(winners, losers, outcomes, weights, names,
+                           fit_options(model, ties, prior, scale, bootstrap, seed, k, intervals,
+                                       threads, order_effect, firth, covariance));
       },
       "winners"_a, "losers"_a, py::kw_only(), "outcomes"_a = py::none(), "weights"_a = py::none(),
       "names"_a = py::none(), "model"_a = "bt", "ties"_a = "half", "prior"_a = 0.0,
       "scale"_a = "elo", "bootstrap"_a = 0, "seed"_a = 0, "k"_a = 4.0, "intervals"_a = true,
-      "threads"_a = 0);
+      "threads"_a = 0, "order_effect"_a = false, "firth"_a = false, "covariance"_a = false);
   m.def(
       "fit_rankings",
       [](const py::object& rankings, const py::object& unranked, const py::object& weights,
@@ -291,7 +318,8 @@ void bind_rank(py::module_& m) {
          bool intervals, int threads, const std::string& col_a, const std::string& col_b,
          const std::string& col_winner, const std::string& col_outcome,
          const std::string& col_weight, const std::string& col_ranking, bool skip_bad,
-         const std::string& input_format, size_t max_line_bytes) {
+         const std::string& input_format, size_t max_line_bytes, bool order_effect, bool firth,
+         bool covariance) {
         rank::ReadOptions read;
         read.col_a = col_a;
         read.col_b = col_b;
@@ -301,15 +329,16 @@ void bind_rank(py::module_& m) {
         read.col_ranking = col_ranking;
         read.skip_bad = skip_bad;
         read.max_line_bytes = max_line_bytes;
-        return rank_file(
-            path, read, input_format,
-            fit_options(model, ties, prior, scale, bootstrap, seed, k, intervals, threads));
+        return rank_file(path, read, input_format,
+                         fit_options(model, ties, prior, scale, bootstrap, seed, k, intervals,
+                                     threads, order_effect, firth, covariance));
       },
       "path"_a, py::kw_only(), "model"_a = "bt", "ties"_a = "half", "prior"_a = 0.0,
       "scale"_a = "elo", "bootstrap"_a = 0, "seed"_a = 0, "k"_a = 4.0, "intervals"_a = true,
       "threads"_a = 0, "col_a"_a = "model_a", "col_b"_a = "model_b", "col_winner"_a = "winner",
       "col_outcome"_a = "", "col_weight"_a = "", "col_ranking"_a = "ranking", "skip_bad"_a = false,
-      "input_format"_a = "auto", "max_line_bytes"_a = rank::kDefaultMaxLineBytes);
+      "input_format"_a = "auto", "max_line_bytes"_a = rank::kDefaultMaxLineBytes,
+      "order_effect"_a = false, "firth"_a = false, "covariance"_a = false);
 }
 
 }  // namespace valor::python

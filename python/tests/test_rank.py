@@ -37,6 +37,8 @@ CASES = [
     ({"model": "pl", "prior": 2.0}, ["--model", "pl", "--prior", "2"]),
     ({"model": "elo", "k": 8.0}, ["--model", "elo", "--k", "8"]),
     ({"intervals": False}, ["--no-intervals"]),
+    ({"order_effect": True}, ["--order-effect"]),
+    ({"firth": True, "order_effect": True}, ["--firth", "--order-effect"]),
 ]
 
 
@@ -55,6 +57,14 @@ def assert_same(fit, expected):
         assert fit.nu == expected["nu"]
     if "sigma" in expected:
         assert {n: s for n, s in zip(fit.names, fit.sigma)} == expected["sigma"]
+    for key in ("log_likelihood", "deviance", "aic"):
+        if expected.get(key) is not None:
+            assert getattr(fit, key) == expected[key]
+    if "order_effect" in expected:
+        assert fit.order_effect == expected["order_effect"]["estimate"]
+        assert fit.order_effect_sd == expected["order_effect"]["sd"]
+    else:
+        assert np.isnan(fit.order_effect)
 
 
 @pytest.mark.parametrize("options,flags", CASES)
@@ -145,3 +155,17 @@ def test_rank_errors():
         valor.rank_file("/nonexistent/battles.csv")
     with pytest.raises(valor.Error, match="Davidson|davidson"):
         valor.fit_ratings(["a", "b"], ["b", "a"], model="elo", ties="davidson")
+
+
+def test_covariance_equals_the_cli_file(valor_cli, battles, tmp_path):
+    cov_file = tmp_path / "cov.csv"
+    subprocess.run([valor_cli, "rank", str(battles), "--order-effect", "--covariance",
+                    str(cov_file)], check=True, capture_output=True)
+    lines = cov_file.read_text().splitlines()
+    header = lines[0].split(",")[1:]
+    expected = np.array([[float(x) for x in line.split(",")[1:]] for line in lines[1:]])
+    fit = valor.rank_file(battles, order_effect=True, covariance=True)
+    assert fit.covariance.shape == (len(fit.names) + 1,) * 2
+    assert header == fit.names + ["(order effect)"]
+    np.testing.assert_allclose(fit.covariance, expected, rtol=1e-15, atol=0)
+    assert valor.rank_file(battles).covariance is None
