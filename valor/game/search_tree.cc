@@ -21,12 +21,7 @@ void SearchTree::reset(const State& root, Evaluator& evaluator) {
 
 void SearchTree::begin(const State& root) {
   init_root(root);
-  pending_nodes_.clear();
-  pending_owned_.clear();
-  pending_states_.clear();
-  descent_nodes_.clear();
-  descent_ends_.clear();
-  descent_leaf_.clear();
+  clear_round();
   add_waiting_descent(0);
 }
 
@@ -60,6 +55,10 @@ void SearchTree::supply(std::span<const Evaluation> evaluations) {
     backup(leaf_values_[static_cast<size_t>(descent_leaf_[d])]);
     begin = descent_ends_[d];
   }
+  clear_round();
+}
+
+void SearchTree::clear_round() {
   pending_nodes_.clear();
   pending_owned_.clear();
   pending_states_.clear();

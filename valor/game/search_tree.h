@@ -115,6 +115,8 @@ class SearchTree {
  private:
   // An unexpanded root for `root` (non-terminal), the working state at it, the path at the root.
   void init_root(const State& root);
+  // Forgets the round's pending leaves and descents.
+  void clear_round();
   // Expands `node` (the working state is there, not terminal); returns the value for player 0.
   double expand(int node, Evaluator& evaluator);
   // Expands `node` whose state is `state` with `evaluation`; returns the value for player 0.
