@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "valor/core/math.h"
 #include "valor/game/evaluator.h"
 #include "valor/game/labelled_positions.h"
 
@@ -31,7 +32,7 @@ struct Interval {
   double high = 1.0;
 };
 // The Wilson score interval of `p` at normal quantile z (1.96: 95%); [0, 1] without trials.
-Interval wilson_interval(const Proportion& p, double z = 1.96);
+Interval wilson_interval(const Proportion& p, double z = kNormalQuantile975);
 
 struct MoveChooser {
   enum class Kind { kPolicy, kPuct, kGumbel };
