@@ -664,6 +664,13 @@ EOF2
     expect_in out.txt '"puct:4"'
     expect_in out.txt '"ci95"'
     grep -q gumbel out.txt && fail "--search puct still ran gumbel"
+    # --json writes the same document beside the text tables, from one evaluation.
+    cp out.txt eval.json
+    run_valor 0 az eval ttt.pt set.txt --sims 4 --search puct --json both.json
+    expect_in out.txt "puct:4"
+    python3 -c 'import json,sys; a,b=(json.load(open(f)) for f in sys.argv[1:]); a.pop("seconds"); b.pop("seconds"); sys.exit(a != b)' eval.json both.json || fail "--json differs from --format json"
+    run_valor 2 az eval ttt.pt set.txt --sims 4 --json no/such/dir/e.json
+    expect_in err.txt "--json no/such/dir/e.json: no directory no/such/dir"
     head -n 3 set.txt > bad.txt
     echo "12 0 - - 0 0 0 0 0 0" >> bad.txt
     run_valor 2 az eval ttt.pt bad.txt

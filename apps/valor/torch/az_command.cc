@@ -129,6 +129,7 @@ struct AzEvalArgs {
   std::vector<std::string> searches = {"puct", "gumbel"};
   game::PositionEvalOptions options;
   std::string format = "text";
+  std::string json_out;  // also write the JSON document here
 };
 
 nlohmann::json proportion_json(const game::Proportion& p) {
@@ -163,6 +164,12 @@ int run_az_eval(const AzEvalArgs& args) {
     for (auto& p : read) positions.push_back(std::move(p));
   }
   if (positions.empty()) fail("{}: no positions", fmt::join(args.positions, ", "));
+  if (!args.json_out.empty()) {  // refuse before the searches, not after them
+    const auto dir = std::filesystem::path(args.json_out).parent_path();
+    if (!dir.empty() && !std::filesystem::is_directory(dir)) {
+      fail("--json {}: no directory {}", args.json_out, dir.string());
+    }
+  }
   az::NetworkEvaluator evaluator(loaded.network);
   const auto start = std::chrono::steady_clock::now();
   const game::PositionEval eval = game::evaluate_positions(positions, evaluator, options);
@@ -172,7 +179,7 @@ int run_az_eval(const AzEvalArgs& args) {
   std::vector<const game::BucketEval*> rows;
   for (const auto& b : eval.buckets) rows.push_back(&b);
   rows.push_back(&eval.all);
-  if (args.format == "json") {
+  if (args.format == "json" || !args.json_out.empty()) {
     nlohmann::json buckets = nlohmann::json::array();
     for (const auto* b : rows) {
       nlohmann::json moves = nlohmann::json::object();
@@ -187,15 +194,19 @@ int run_az_eval(const AzEvalArgs& args) {
                          {"drawn_mean_abs_value", b->drawn_mean_abs_value},
                          {"outcome_preserving", moves}});
     }
-    std::cout << nlohmann::json{{"checkpoint", args.checkpoint},
-                                {"game", std::string(loaded.game->name)},
-                                {"positions", args.positions},
-                                {"interval", "Wilson score, 95%"},
-                                {"seconds", seconds},
-                                {"buckets", buckets}}
-                     .dump(1)
-              << '\n';
-    return 0;
+    const std::string doc = nlohmann::json{{"checkpoint", args.checkpoint},
+                                           {"game", std::string(loaded.game->name)},
+                                           {"positions", args.positions},
+                                           {"interval", "Wilson score, 95%"},
+                                           {"seconds", seconds},
+                                           {"buckets", buckets}}
+                                .dump(1) +
+                            "\n";
+    if (!args.json_out.empty()) write_file_atomically(args.json_out, doc);
+    if (args.format == "json") {
+      std::cout << doc;
+      return 0;
+    }
   }
   fmt::print("{} on {} ({} {} positions), {:.1f}s; rates with 95% Wilson intervals\n",
              args.checkpoint, fmt::join(args.positions, ", "), positions.size(), loaded.game->name,
@@ -387,6 +398,8 @@ void add_az_command(CLI::App& app, Action& action) {
                  "Gumbel's actions considered at the root (default 16)");
   ev->add_option("--format", e->format, "text (tables) or json")
       ->check(CLI::IsMember({"text", "json"}));
+  ev->add_option("--json", e->json_out,
+                 "Also write the JSON document to this file (one search for both forms)");
   ev->callback([e, &action] { action = [e] { return run_az_eval(*e); }; });
 
   auto l = std::make_shared<AzLadderArgs>();
