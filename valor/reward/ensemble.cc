@@ -62,8 +62,11 @@ std::optional<std::vector<MlpReward>> train_mlp_ensemble_resumable(
     const bool finished = continue_mlp_training(
         state, data, o,
         [&](const EpochReport& r) {
-          write_file_atomically(path, state.save());
+          // The caller's record of the epoch (a metrics row) first, the checkpoint after: a
+          // process killed between the two leaves the checkpoint behind the record, never ahead
+          // of it, and a resume drops the records past the checkpoint.
           if (on_epoch) on_epoch(k, r);
+          write_file_atomically(path, state.save());
         },
         stop);
     if (!finished) return std::nullopt;

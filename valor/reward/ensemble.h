@@ -27,8 +27,9 @@ std::vector<MlpReward> train_mlp_ensemble(
 // MlpTrainState, written atomically after every epoch): members whose checkpoint exists continue
 // from it (a finished one is not trained again), so a run interrupted by *stop, a kill or a crash
 // resumes at the end of its last whole epoch and gives the same models as an uninterrupted run.
-// Returns nullopt when *stop was set before all members finished. on_epoch is called after the
-// epoch's checkpoint is written.
+// Returns nullopt when *stop was set before all members finished. on_epoch is called before the
+// epoch's checkpoint is written, so a kill between the two leaves the checkpoint behind what
+// on_epoch recorded (drop the records past checkpointed_epochs to resume), never ahead of it.
 std::optional<std::vector<MlpReward>> train_mlp_ensemble_resumable(
     const PairDataset& data, const MlpOptions& options, size_t members,
     const std::filesystem::path& checkpoints,

@@ -8,8 +8,10 @@
 #include "valor/agent/torch_runtime.h"
 #include "valor/core/error.h"
 #include "valor/core/math.h"
+#include "valor/reward/ensemble.h"
 #include "valor/reward/evaluation.h"
 #include "valor/reward/synthetic.h"
+#include "valor/run/testing_temp_dir.h"
 
 namespace valor::reward {
 namespace {
@@ -202,6 +204,38 @@ TEST(MlpRewardTest, ResumedTrainingEqualsUninterruptedTraining) {
   EXPECT_EQ(restored.epoch, 4);
   EXPECT_EQ(restored.best.parameters(), whole.best.parameters());
   EXPECT_EQ(restored.model.parameters(), whole.model.parameters());
+}
+
+// A process killed as an epoch ends leaves the checkpoints behind the epochs on_epoch has seen,
+// never ahead (valor reward fit's metrics rows are written in on_epoch and truncated to the
+// checkpoint on resume; the other order made a resume find fewer rows than the checkpoint).
+TEST(MlpRewardTest, EnsembleCheckpointsNeverRunAheadOfTheEpochReports) {
+  const SyntheticPreferences s = make_synthetic_preferences(4, 200, 3);
+  const PairDataset data = make_pair_dataset(s.data);
+  MlpOptions options;
+  options.hidden = {4};
+  options.max_epochs = 3;
+  options.validation_fraction = 0.2;
+  options.patience = 10;
+  for (int die_at = 1; die_at <= 5; ++die_at) {
+    run::testing::TempDir dir;
+    int reported = 0;
+    struct Killed {};
+    EXPECT_THROW(train_mlp_ensemble_resumable(data, options, 2, dir.path(),
+                                              [&](size_t, const EpochReport&) {
+                                                if (reported + 1 == die_at) throw Killed{};
+                                                ++reported;
+                                              }),
+                 Killed);
+    EXPECT_EQ(reported, die_at - 1);
+    EXPECT_LE(checkpointed_epochs(dir.path(), 2), reported) << "killed at epoch report " << die_at;
+    // The resume trains the rest and reports each remaining epoch once.
+    const int done = checkpointed_epochs(dir.path(), 2);
+    int more = 0;
+    ASSERT_TRUE(train_mlp_ensemble_resumable(data, options, 2, dir.path(),
+                                             [&](size_t, const EpochReport&) { ++more; }));
+    EXPECT_EQ(done + more, 6);
+  }
 }
 
 TEST(MlpRewardTest, EarlyStoppingKeepsTheBestEpoch) {
