@@ -669,6 +669,20 @@ EOF2
     run_valor 0 az eval ttt.pt set.txt --sims 4 --search puct --json both.json
     expect_in out.txt "puct:4"
     python3 -c 'import json,sys; a,b=(json.load(open(f)) for f in sys.argv[1:]); a.pop("seconds"); b.pop("seconds"); sys.exit(a != b)' eval.json both.json || fail "--json differs from --format json"
+    # az export: the network alone evaluates exactly as its checkpoint, and cannot resume.
+    run_valor 0 az export ttt.pt --out net.pt
+    expect_in out.txt "net.pt: the network of ttt.pt (tictactoe, iteration 2)"
+    [ "$(stat -c %s net.pt)" -lt "$(stat -c %s ttt.pt)" ] || fail "the export is not smaller"
+    run_valor 0 az eval net.pt set.txt --sims 4 --search puct --format json
+    python3 -c 'import json,sys; a,b=(json.load(open(f)) for f in sys.argv[1:]); [d.pop(k) for d in (a,b) for k in ("seconds","checkpoint")]; sys.exit(a != b)' eval.json out.txt || fail "the exported network evaluates differently"
+    run_valor 0 game match az:net.pt random --game tictactoe --games 2 --seed 1
+    run_valor 2 az train --iterations 3 --games 2 --steps 2 --simulations 4 --checkpoint net.pt \
+      --resume
+    expect_in err.txt "holds a network only (valor az export)"
+    run_valor 2 az export ttt.pt --out ./ttt.pt
+    expect_in err.txt "is the checkpoint itself"
+    run_valor 2 az export set.txt --out n.pt
+    expect_in err.txt "'set.txt' is not a valor az checkpoint"
     run_valor 2 az eval ttt.pt set.txt --sims 4 --json no/such/dir/e.json
     expect_in err.txt "--json no/such/dir/e.json: no directory no/such/dir"
     head -n 3 set.txt > bad.txt

@@ -23,7 +23,7 @@ constexpr std::array<TorchCommand, 5> kTorchCommands = {{
      "Reward models from comparisons on features: fit (linear or MLP, ensembles), score, eval"},
     {"az",
      "AlphaZero: self-play training of a policy/value network for a game, its measurement "
-     "against the exact solver, and ladders between checkpoints (az train|eval|ladder)"},
+     "against the exact solver, and ladders between checkpoints (az train|eval|ladder|export)"},
 }};
 
 std::string missing_message(const std::filesystem::path& path, const char* why) {

@@ -184,6 +184,20 @@ CheckpointInfo read_checkpoint_info(const std::filesystem::path& path) {
   return info;
 }
 
+void save_network_file(const std::filesystem::path& path, std::string_view game,
+                       const PolicyValueNet& network, int iteration) {
+  torch::serialize::OutputArchive archive;
+  torch::serialize::OutputArchive net;
+  network->save(net);
+  archive.write("game", text_tensor(game));
+  archive.write("network_spec", text_tensor(network_spec_to_text(network->spec())));
+  archive.write("network", net);
+  archive.write("iteration", torch::tensor({static_cast<int64_t>(iteration)}, torch::kInt64));
+  std::ostringstream out;
+  archive.save_to(out);
+  write_file_atomically(path, out.str());
+}
+
 PolicyValueNet load_network(const std::filesystem::path& path) {
   torch::serialize::InputArchive archive = read_checkpoint_archive(path);
   const NetworkSpec spec = read_archive_spec(archive, path);

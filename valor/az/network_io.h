@@ -48,6 +48,14 @@ CheckpointInfo read_checkpoint_info(const std::filesystem::path& path);
 // inputs. Errors as read_checkpoint_info. LibTorch's global random stream is left as it was.
 PolicyValueNet load_network(const std::filesystem::path& path);
 
+// A network-only file: the game, the spec, the weights and the iteration count of a checkpoint,
+// without the optimiser, the replay buffer and the random state (a trainer checkpoint of
+// Connect Four with a full replay is ~80 MB, its network ~1 MB). load_network and
+// read_checkpoint_info read it as they read a checkpoint, so it plays and evaluates; Trainer::load
+// refuses it (it cannot resume training). Written atomically.
+void save_network_file(const std::filesystem::path& path, std::string_view game,
+                       const PolicyValueNet& network, int iteration);
+
 // Archive helpers shared with trainer.cc: the archive of a checkpoint file (valor::Error naming
 // the file if it is missing or not an archive), and text stored as a uint8 tensor.
 torch::serialize::InputArchive read_checkpoint_archive(const std::filesystem::path& path);

@@ -131,8 +131,14 @@ void Trainer::load(const std::filesystem::path& path) {
     fail("resuming '{}': {}", path.string(), *difference);
   }
   torch::serialize::InputArchive net, adam, replay;
+  if (!archive.try_read("adam", adam)) {
+    fail(
+        "resuming '{}': the file holds a network only (valor az export), without the optimiser "
+        "and the replay buffer; it plays and evaluates, but training resumes from the full "
+        "checkpoint",
+        path.string());
+  }
   archive.read("network", net);
-  archive.read("adam", adam);
   archive.read("replay", replay);
   network_->load(net);
   adam_->load(adam);

@@ -325,6 +325,26 @@ int run_az_ladder(const AzLadderArgs& args) {
   return 0;
 }
 
+struct AzExportArgs {
+  std::string checkpoint;
+  std::string out;
+};
+
+// The network of a checkpoint alone (network_io.h's save_network_file), small enough to share or
+// commit; az eval, az ladder and the az: agents read it as they read a checkpoint.
+int run_az_export(const AzExportArgs& args) {
+  const az::CheckpointNetwork loaded = az::load_checkpoint_network(args.checkpoint);
+  const az::CheckpointInfo info = az::read_checkpoint_info(args.checkpoint);
+  if (std::filesystem::weakly_canonical(args.out) ==
+      std::filesystem::weakly_canonical(args.checkpoint)) {
+    fail("--out {} is the checkpoint itself; name another file", args.out);
+  }
+  az::save_network_file(args.out, info.game, loaded.network, info.iteration);
+  fmt::print("{}: the network of {} ({}, iteration {}), {} bytes\n", args.out, args.checkpoint,
+             info.game, info.iteration, std::filesystem::file_size(args.out));
+  return 0;
+}
+
 }  // namespace
 
 void add_az_command(CLI::App& app, Action& action) {
@@ -420,6 +440,15 @@ void add_az_command(CLI::App& app, Action& action) {
   la->add_option("--seed", l->seed, "Seed of the openings and the agents");
   la->add_option("--out", l->out, "The comparisons CSV to write")->required();
   la->callback([l, &action] { action = [l] { return run_az_ladder(*l); }; });
+
+  auto x = std::make_shared<AzExportArgs>();
+  auto* ex = az->add_subcommand(
+      "export",
+      "Write the network of a checkpoint alone (no optimiser, replay or random state): a small "
+      "file that az eval, az ladder and az: agents read, but that cannot resume training");
+  ex->add_option("checkpoint", x->checkpoint, "A checkpoint of valor az train")->required();
+  ex->add_option("--out", x->out, "The network file to write")->required();
+  ex->callback([x, &action] { action = [x] { return run_az_export(*x); }; });
 }
 
 }  // namespace valor::app
