@@ -13,9 +13,11 @@ namespace valor::az {
 struct CheckpointNetwork {
   const game::GameInfo* game = nullptr;
   PolicyValueNet network{nullptr};  // in eval mode
+  int iteration = 0;                // the training iterations behind it
 };
 
-// valor::Error naming `path` when it is missing, not a checkpoint, or of a game valor lacks.
+// The file is read once. valor::Error naming `path` when it is missing, not a checkpoint, or of a
+// game valor lacks.
 CheckpointNetwork load_checkpoint_network(const std::filesystem::path& path);
 
 }  // namespace valor::az

@@ -171,8 +171,8 @@ NetworkSpec read_archive_spec(torch::serialize::InputArchive& archive,
   }
 }
 
-CheckpointInfo read_checkpoint_info(const std::filesystem::path& path) {
-  torch::serialize::InputArchive archive = read_checkpoint_archive(path);
+CheckpointInfo read_archive_info(torch::serialize::InputArchive& archive,
+                                 const std::filesystem::path& path) {
   CheckpointInfo info;
   info.spec = read_archive_spec(archive, path);
   torch::Tensor game, iteration;
@@ -184,23 +184,37 @@ CheckpointInfo read_checkpoint_info(const std::filesystem::path& path) {
   return info;
 }
 
-void save_network_file(const std::filesystem::path& path, std::string_view game,
-                       const PolicyValueNet& network, int iteration) {
-  torch::serialize::OutputArchive archive;
+CheckpointInfo read_checkpoint_info(const std::filesystem::path& path) {
+  torch::serialize::InputArchive archive = read_checkpoint_archive(path);
+  return read_archive_info(archive, path);
+}
+
+void write_network_entries(torch::serialize::OutputArchive& archive, std::string_view game,
+                           const PolicyValueNet& network, int iteration) {
   torch::serialize::OutputArchive net;
   network->save(net);
   archive.write("game", text_tensor(game));
   archive.write("network_spec", text_tensor(network_spec_to_text(network->spec())));
   archive.write("network", net);
   archive.write("iteration", torch::tensor({static_cast<int64_t>(iteration)}, torch::kInt64));
+}
+
+void write_archive_atomically(const std::filesystem::path& path,
+                              torch::serialize::OutputArchive& archive) {
   std::ostringstream out;
   archive.save_to(out);
   write_file_atomically(path, out.str());
 }
 
-PolicyValueNet load_network(const std::filesystem::path& path) {
-  torch::serialize::InputArchive archive = read_checkpoint_archive(path);
-  const NetworkSpec spec = read_archive_spec(archive, path);
+void save_network_file(const std::filesystem::path& path, std::string_view game,
+                       const PolicyValueNet& network, int iteration) {
+  torch::serialize::OutputArchive archive;
+  write_network_entries(archive, game, network, iteration);
+  write_archive_atomically(path, archive);
+}
+
+PolicyValueNet load_archive_network(torch::serialize::InputArchive& archive,
+                                    const NetworkSpec& spec) {
   // Building the network draws its (soon replaced) initial weights from LibTorch's global
   // generator; put that back so that loading a network does not shift the caller's stream.
   at::Generator generator = at::detail::getDefaultCPUGenerator();
@@ -212,6 +226,11 @@ PolicyValueNet load_network(const std::filesystem::path& path) {
   net->load(weights);
   net->eval();
   return net;
+}
+
+PolicyValueNet load_network(const std::filesystem::path& path) {
+  torch::serialize::InputArchive archive = read_checkpoint_archive(path);
+  return load_archive_network(archive, read_archive_spec(archive, path));
 }
 
 }  // namespace valor::az

@@ -56,13 +56,29 @@ PolicyValueNet load_network(const std::filesystem::path& path);
 void save_network_file(const std::filesystem::path& path, std::string_view game,
                        const PolicyValueNet& network, int iteration);
 
-// Archive helpers shared with trainer.cc: the archive of a checkpoint file (valor::Error naming
-// the file if it is missing or not an archive), and text stored as a uint8 tensor.
+// The same, one archive at a time, for callers that read or write other entries of the same
+// file (Trainer::save/load, load_checkpoint_network): each file is read once.
+//   - read_checkpoint_archive: the archive of a file (valor::Error naming the file if it is
+//     missing or not an archive);
+//   - read_archive_spec / read_archive_info: its stored spec / game, spec and iteration
+//     (valor::Error naming `path` if absent);
+//   - load_archive_network: its network, built from `spec`, in eval mode (as load_network);
+//   - write_network_entries: the entries a network file holds (game, network_spec, network,
+//     iteration), which a trainer checkpoint holds too;
+//   - write_archive_atomically: the archive as `path`, written atomically;
+//   - text_tensor / tensor_text: text stored as a uint8 tensor.
 torch::serialize::InputArchive read_checkpoint_archive(const std::filesystem::path& path);
-torch::Tensor text_tensor(std::string_view text);
-std::string tensor_text(const torch::Tensor& t);
-// The stored spec of an archive read from `path`; valor::Error if it has none.
 NetworkSpec read_archive_spec(torch::serialize::InputArchive& archive,
                               const std::filesystem::path& path);
+CheckpointInfo read_archive_info(torch::serialize::InputArchive& archive,
+                                 const std::filesystem::path& path);
+PolicyValueNet load_archive_network(torch::serialize::InputArchive& archive,
+                                    const NetworkSpec& spec);
+void write_network_entries(torch::serialize::OutputArchive& archive, std::string_view game,
+                           const PolicyValueNet& network, int iteration);
+void write_archive_atomically(const std::filesystem::path& path,
+                              torch::serialize::OutputArchive& archive);
+torch::Tensor text_tensor(std::string_view text);
+std::string tensor_text(const torch::Tensor& t);
 
 }  // namespace valor::az

@@ -102,20 +102,14 @@ IterationStats Trainer::iterate() {
 
 void Trainer::save(const std::filesystem::path& path) const {
   torch::serialize::OutputArchive archive;
-  torch::serialize::OutputArchive net, adam, replay;
-  network_->save(net);
+  write_network_entries(archive, options_.game, network_, iteration_);
+  torch::serialize::OutputArchive adam, replay;
   adam_->save(adam);
   replay_.save(replay);
-  archive.write("game", text_tensor(options_.game));
-  archive.write("network_spec", text_tensor(network_spec_to_text(network_->spec())));
-  archive.write("network", net);
   archive.write("adam", adam);
   archive.write("replay", replay);
   archive.write("rng", text_tensor(rng_.save_state()));
-  archive.write("iteration", torch::tensor({static_cast<int64_t>(iteration_)}, torch::kInt64));
-  std::ostringstream out;
-  archive.save_to(out);
-  write_file_atomically(path, out.str());
+  write_archive_atomically(path, archive);
 }
 
 void Trainer::load(const std::filesystem::path& path) {

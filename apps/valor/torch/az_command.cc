@@ -333,15 +333,14 @@ struct AzExportArgs {
 // The network of a checkpoint alone (network_io.h's save_network_file), small enough to share or
 // commit; az eval, az ladder and the az: agents read it as they read a checkpoint.
 int run_az_export(const AzExportArgs& args) {
-  const az::CheckpointNetwork loaded = az::load_checkpoint_network(args.checkpoint);
-  const az::CheckpointInfo info = az::read_checkpoint_info(args.checkpoint);
   if (std::filesystem::weakly_canonical(args.out) ==
       std::filesystem::weakly_canonical(args.checkpoint)) {
     fail("--out {} is the checkpoint itself; name another file", args.out);
   }
-  az::save_network_file(args.out, info.game, loaded.network, info.iteration);
+  const az::CheckpointNetwork loaded = az::load_checkpoint_network(args.checkpoint);
+  az::save_network_file(args.out, loaded.game->name, loaded.network, loaded.iteration);
   fmt::print("{}: the network of {} ({}, iteration {}), {} bytes\n", args.out, args.checkpoint,
-             info.game, info.iteration, std::filesystem::file_size(args.out));
+             loaded.game->name, loaded.iteration, std::filesystem::file_size(args.out));
   return 0;
 }
 
