@@ -168,28 +168,46 @@ UpdateStats DqnAgent::update(const ReplayBatch& batch, value::TargetRange* range
   head_.targets(next_sel_, batch.returns, batch.discounts, targets_, range,
                 have_next_q ? std::span<const float>(next_q_) : std::span<const float>());
 
-  // The online outputs for the taken actions, the head's loss and gradient, then backprop of
-  // the gradient spread over all outputs (zero for the actions not taken).
-  const auto obs = observations(batch.obs, b_size);
-  const auto out = online_->forward(obs);
-  VALOR_CHECK(out.is_contiguous());
-  const float* o = out.data_ptr<float>();
-  selected_.resize(b_size * k);
-  for (size_t b = 0; b < b_size; ++b) {
-    const auto a = static_cast<size_t>(batch.actions[b]);
-    VALOR_CHECK(a < actions);
-    std::copy_n(o + (b * actions + a) * k, k, selected_.data() + b * k);
-  }
-  grad_.resize(b_size * k);
+  // The online outputs for the taken actions, the head's loss and gradient, then backprop.
   UpdateStats stats;
-  stats.loss = head_.loss(selected_, targets_, grad_);
-  out_grad_.assign(b_size * actions * k, 0.0f);
-  for (size_t b = 0; b < b_size; ++b) {
-    const auto a = static_cast<size_t>(batch.actions[b]);
-    std::copy_n(grad_.data() + b * k, k, out_grad_.data() + (b * actions + a) * k);
+  const auto obs = observations(batch.obs, b_size);
+  selected_.resize(b_size * k);
+  grad_.resize(b_size * k);
+  if (k > 1) {
+    // A categorical head: the output layer computes only the taken action's K outputs, forward
+    // and backward (q_network.h's taken_outputs), the rest of the network goes through autograd.
+    const auto h = online_->features(obs).contiguous();
+    const size_t width = static_cast<size_t>(h.size(1));
+    const std::span<const float> hs(h.data_ptr<float>(), b_size * width);
+    online_->taken_outputs(hs, batch.actions, selected_);
+    stats.loss = head_.loss(selected_, targets_, grad_);
+    optimizer_->zero_grad();
+    features_grad_.resize(b_size * width);
+    online_->taken_outputs_backward(hs, batch.actions, grad_, features_grad_);
+    if (h.requires_grad()) {  // false for an MLP without hidden layers
+      h.backward(torch::from_blob(features_grad_.data(), {B, static_cast<int64_t>(width)},
+                                  torch::kFloat32));
+    }
+  } else {
+    // One output per action (huber, mse): the full output layer, then its gradient spread over
+    // all outputs (zero for the actions not taken), as the reference protocol computes it.
+    const auto out = online_->forward(obs);
+    VALOR_CHECK(out.is_contiguous());
+    const float* o = out.data_ptr<float>();
+    for (size_t b = 0; b < b_size; ++b) {
+      const auto a = static_cast<size_t>(batch.actions[b]);
+      VALOR_CHECK(a < actions);
+      std::copy_n(o + (b * actions + a) * k, k, selected_.data() + b * k);
+    }
+    stats.loss = head_.loss(selected_, targets_, grad_);
+    out_grad_.assign(b_size * actions * k, 0.0f);
+    for (size_t b = 0; b < b_size; ++b) {
+      const auto a = static_cast<size_t>(batch.actions[b]);
+      std::copy_n(grad_.data() + b * k, k, out_grad_.data() + (b * actions + a) * k);
+    }
+    optimizer_->zero_grad();
+    out.backward(torch::from_blob(out_grad_.data(), {B, A * K}, torch::kFloat32));
   }
-  optimizer_->zero_grad();
-  out.backward(torch::from_blob(out_grad_.data(), {B, A * K}, torch::kFloat32));
   stats.grad_norm =
       options_.grad_clip_norm > 0 ? optimizer_->clip_grad_norm(options_.grad_clip_norm) : 0.0;
   optimizer_->step();

@@ -87,7 +87,7 @@ class DqnAgent {
   std::vector<int64_t> obs_shape_;  // {obs...} without the batch dimension
   // Scratch reused by every update (no allocation once sized).
   std::vector<float> q_scratch_, next_sel_, next_q_, targets_, grad_, selected_, out_grad_,
-      act_out_, act_scratch_;
+      act_out_, act_scratch_, features_grad_;
   std::vector<int64_t> next_action_;
 };
 

@@ -1,5 +1,7 @@
 #include "valor/agent/q_network.h"
 
+#include <cblas.h>
+
 #include <algorithm>
 #include <charconv>
 
@@ -54,11 +56,107 @@ void QNetworkImpl::set_output_bias(std::span<const float> per_action) {
   }
 }
 
-torch::Tensor QNetworkImpl::forward(torch::Tensor x) {
+torch::Tensor QNetworkImpl::features(torch::Tensor x) {
   if (conv_) x = torch::relu(conv_->forward(x));
   x = x.flatten(1);
   for (size_t i = 0; i + 1 < layers_.size(); ++i) x = torch::relu(layers_[i]->forward(x));
-  return layers_.back()->forward(x);
+  return x;
+}
+
+torch::Tensor QNetworkImpl::forward(torch::Tensor x) {
+  return layers_.back()->forward(features(x));
+}
+
+int64_t QNetworkImpl::hidden_width() const { return layers_.back()->weight.size(1); }
+
+void QNetworkImpl::group_by_action(std::span<const int64_t> actions) {
+  const auto num = static_cast<size_t>(spec_.num_actions);
+  group_start_.assign(num + 1, 0);
+  for (const int64_t a : actions) {
+    VALOR_CHECK(a >= 0 && static_cast<size_t>(a) < num);
+    ++group_start_[static_cast<size_t>(a) + 1];
+  }
+  for (size_t a = 0; a < num; ++a) group_start_[a + 1] += group_start_[a];
+  order_.resize(actions.size());
+  std::vector<int64_t> next(group_start_.begin(), group_start_.end() - 1);
+  for (size_t b = 0; b < actions.size(); ++b) {
+    order_[static_cast<size_t>(next[static_cast<size_t>(actions[b])]++)] = static_cast<int64_t>(b);
+  }
+}
+
+void QNetworkImpl::taken_outputs(std::span<const float> h, std::span<const int64_t> actions,
+                                 std::span<float> out) {
+  const size_t batch = actions.size(), width = static_cast<size_t>(hidden_width());
+  const size_t k = static_cast<size_t>(spec_.outputs_per_action);
+  VALOR_CHECK(h.size() == batch * width && out.size() == batch * k);
+  group_by_action(actions);
+  rows_.resize(batch * width);
+  results_.resize(batch * k);
+  for (size_t i = 0; i < batch; ++i) {
+    std::copy_n(h.data() + static_cast<size_t>(order_[i]) * width, width, rows_.data() + i * width);
+  }
+  const float* w = layers_.back()->weight.data_ptr<float>();
+  const float* bias = layers_.back()->bias.data_ptr<float>();
+  for (size_t a = 0; a + 1 < group_start_.size(); ++a) {
+    const auto begin = static_cast<size_t>(group_start_[a]);
+    const auto n = static_cast<size_t>(group_start_[a + 1]) - begin;
+    if (n == 0) continue;
+    float* z = results_.data() + begin * k;
+    for (size_t i = 0; i < n; ++i) std::copy_n(bias + a * k, k, z + i * k);
+    // z (n x K) += rows (n x H) . W_a^T, W_a the K x H block of action a.
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(n), static_cast<int>(k),
+                static_cast<int>(width), 1.0f, rows_.data() + begin * width,
+                static_cast<int>(width), w + a * k * width, static_cast<int>(width), 1.0f, z,
+                static_cast<int>(k));
+  }
+  for (size_t i = 0; i < batch; ++i) {
+    std::copy_n(results_.data() + i * k, k, out.data() + static_cast<size_t>(order_[i]) * k);
+  }
+}
+
+void QNetworkImpl::taken_outputs_backward(std::span<const float> h,
+                                          std::span<const int64_t> actions,
+                                          std::span<const float> grad, std::span<float> dh) {
+  const size_t batch = actions.size(), width = static_cast<size_t>(hidden_width());
+  const size_t k = static_cast<size_t>(spec_.outputs_per_action);
+  VALOR_CHECK(h.size() == batch * width && grad.size() == batch * k && dh.size() == batch * width);
+  group_by_action(actions);
+  rows_.resize(batch * width);
+  grads_.resize(batch * k);
+  results_.resize(batch * width);
+  for (size_t i = 0; i < batch; ++i) {
+    const auto b = static_cast<size_t>(order_[i]);
+    std::copy_n(h.data() + b * width, width, rows_.data() + i * width);
+    std::copy_n(grad.data() + b * k, k, grads_.data() + i * k);
+  }
+  torch::nn::Linear& out = layers_.back();
+  if (!out->weight.grad().defined()) out->weight.mutable_grad() = torch::zeros_like(out->weight);
+  if (!out->bias.grad().defined()) out->bias.mutable_grad() = torch::zeros_like(out->bias);
+  const float* w = out->weight.data_ptr<float>();
+  float* dw = out->weight.mutable_grad().data_ptr<float>();
+  float* db = out->bias.mutable_grad().data_ptr<float>();
+  for (size_t a = 0; a + 1 < group_start_.size(); ++a) {
+    const auto begin = static_cast<size_t>(group_start_[a]);
+    const auto n = static_cast<size_t>(group_start_[a + 1]) - begin;
+    if (n == 0) continue;
+    const float* g = grads_.data() + begin * k;
+    for (size_t i = 0; i < n; ++i) {
+      for (size_t j = 0; j < k; ++j) db[a * k + j] += g[i * k + j];
+    }
+    // dW_a (K x H) += g^T (K x n) . rows (n x H); dh (n x H) = g (n x K) . W_a (K x H).
+    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, static_cast<int>(k),
+                static_cast<int>(width), static_cast<int>(n), 1.0f, g, static_cast<int>(k),
+                rows_.data() + begin * width, static_cast<int>(width), 1.0f, dw + a * k * width,
+                static_cast<int>(width));
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, static_cast<int>(n),
+                static_cast<int>(width), static_cast<int>(k), 1.0f, g, static_cast<int>(k),
+                w + a * k * width, static_cast<int>(width), 0.0f, results_.data() + begin * width,
+                static_cast<int>(width));
+  }
+  for (size_t i = 0; i < batch; ++i) {
+    std::copy_n(results_.data() + i * width, width,
+                dh.data() + static_cast<size_t>(order_[i]) * width);
+  }
 }
 
 namespace {

@@ -31,6 +31,22 @@ class QNetworkImpl : public torch::nn::Module {
   explicit QNetworkImpl(const NetworkSpec& spec);
   // [B, obs...] -> [B, num_actions * outputs_per_action].
   torch::Tensor forward(torch::Tensor x);
+  // The network below the output layer: [B, obs...] -> [B, H], H = hidden_width() (the input
+  // flattened when there is no hidden layer). forward(x) is the output layer applied to it.
+  torch::Tensor features(torch::Tensor x);
+  int64_t hidden_width() const;
+  // The update of a categorical head needs, of the A x K outputs of a sample, only the K of the
+  // action taken: taken_outputs computes just those from the features h (B x H, row-major) and
+  // the taken actions (B, each < num_actions) into out (B x K): out[b] = W_a h_b + b_a for
+  // a = actions[b], the output layer's rows of that action; A times fewer multiply-adds than
+  // forward(). Equal to forward()'s outputs up to float rounding (OpenBLAS over the samples of
+  // each action in turn).
+  void taken_outputs(std::span<const float> h, std::span<const int64_t> actions,
+                     std::span<float> out);
+  // Its backward, for grad = dL/d(out) (B x K): adds dL/dW and dL/db to the output layer's
+  // gradients (zero elsewhere than the taken actions' rows) and writes dL/dh (B x H) to dh.
+  void taken_outputs_backward(std::span<const float> h, std::span<const int64_t> actions,
+                              std::span<const float> grad, std::span<float> dh);
   // The same function for one observation (obs_size floats) into `out` (num_actions x
   // outputs_per_action), computed in plain loops on the parameters: no autograd, no operator
   // dispatch, no allocation once `scratch` is sized. Acting calls it every frame. Equal to
@@ -44,6 +60,10 @@ class QNetworkImpl : public torch::nn::Module {
   NetworkSpec spec_;
   torch::nn::Conv2d conv_{nullptr};
   std::vector<torch::nn::Linear> layers_;
+  // taken_outputs' work space: the sample order grouped by action, group starts, gathered rows.
+  std::vector<int64_t> order_, group_start_;
+  std::vector<float> rows_, grads_, results_;
+  void group_by_action(std::span<const int64_t> actions);
 };
 TORCH_MODULE(QNetwork);
 
