@@ -19,6 +19,10 @@ void check_self_play_options(const SelfPlayOptions& o) {
     fail("az.temperature_moves must be >= 0, got {}", o.temperature_moves);
   }
   if (!(o.temperature > 0)) fail("az.temperature must be > 0, got {}", o.temperature);
+  if (o.random_opening_moves < 0) {
+    fail("az.random_opening_moves (--random-opening-moves) must be >= 0, got {}",
+         o.random_opening_moves);
+  }
 }
 
 namespace {
@@ -32,7 +36,23 @@ struct GameInPlay {
   game::PuctSearch* search = nullptr;  // the one searching the current position
   GameRecord record;
   std::vector<int> movers;
+  int searched_moves = 0;  // moves chosen by search so far (after the random opening)
 };
+
+// The position after an opening of k uniformly random legal moves, k uniform in 0..max_moves;
+// an opening that ends the game is drawn again.
+std::unique_ptr<game::State> random_opening(const game::GameInfo& info, int max_moves, Rng& rng) {
+  std::vector<game::Action> legal;
+  while (true) {
+    std::unique_ptr<game::State> state = info.new_initial_state();
+    const auto k = static_cast<int>(rng.below(static_cast<uint64_t>(max_moves) + 1));
+    for (int i = 0; i < k && !state->is_terminal(); ++i) {
+      state->legal_actions(legal);
+      state->apply(legal[rng.below(legal.size())]);
+    }
+    if (!state->is_terminal()) return state;
+  }
+}
 
 }  // namespace
 
@@ -60,19 +80,23 @@ std::vector<GameRecord> play_games(const game::GameInfo& info, game::Evaluator& 
   size_t next = 0;
   std::vector<game::Action> legal;
   const auto start_search = [&options](GameInPlay& g) {
-    g.search =
-        g.state->move_number() < options.temperature_moves ? g.explore.get() : g.exploit.get();
+    g.search = g.searched_moves < options.temperature_moves ? g.explore.get() : g.exploit.get();
     g.search->start(*g.state);
   };
   const auto refill = [&] {
     while (games.size() < static_cast<size_t>(parallel) && next < seeds.size()) {
       auto g = std::make_unique<GameInPlay>();
       g->index = next;
-      // Two streams of one seed: the exploring opening and the greedy rest.
+      // Streams of one seed: the exploring moves, the greedy rest, the random opening.
       Rng streams(seeds[next]);
       g->explore = std::make_unique<game::PuctSearch>(evaluator, puct, streams.next_u64());
       g->exploit = std::make_unique<game::PuctSearch>(evaluator, greedy, streams.next_u64());
-      g->state = info.new_initial_state();
+      if (options.random_opening_moves > 0) {
+        Rng opening(streams.next_u64());
+        g->state = random_opening(info, options.random_opening_moves, opening);
+      } else {
+        g->state = info.new_initial_state();
+      }
       start_search(*g);
       games.push_back(std::move(g));
       ++next;
@@ -93,6 +117,7 @@ std::vector<GameRecord> play_games(const game::GameInfo& info, game::Evaluator& 
     g.record.samples.push_back(std::move(sample));
     g.movers.push_back(state.current_player());
     state.apply(result.action);
+    ++g.searched_moves;
     if (!state.is_terminal()) {
       start_search(g);
       return false;

@@ -1,8 +1,11 @@
 // AlphaZero self-play (Silver et al. 2018): both sides play with PUCT search (game/puct.h) on the
 // network evaluator, with Dirichlet noise on the root priors, moves drawn with probability
 // proportional to N(a)^(1/temperature) for the first `temperature_moves` moves and the most
-// visited move after. Every position yields a sample (observation, legal actions, the root's
-// visit distribution, the final outcome for the player who was to move there), kept in a
+// visited move after. With random_opening_moves = N > 0 a game first plays k uniformly random
+// legal moves, k uniform in 0..N (an opening that ends the game is drawn again), and self-play
+// starts from there: those positions give no samples, and temperature_moves counts from the
+// first searched move. Every searched position yields a sample (observation, legal actions, the
+// root's visit distribution, the final outcome for the player who was to move there), kept in a
 // replay buffer of the most recent samples from which the learner draws minibatches.
 #pragma once
 
@@ -26,6 +29,7 @@ struct SelfPlayOptions {
   int temperature_moves = 4;     // moves drawn with `temperature`; then the most visited
   double temperature = 1.0;
   int leaf_batch = 1;  // PUCT leaves evaluated together per search step (game/puct.h); >= 1
+  int random_opening_moves = 0;  // N: each game opens with 0..N uniformly random moves
 };
 
 // Throws valor::Error naming the az.* key for a value out of range.

@@ -127,6 +127,53 @@ TEST(AzSelfPlay, LockstepGamesAreTheSequentialOnesWithABatchIndependentEvaluator
   }
 }
 
+// Random openings: self-play starts after 0..N random moves, which give no samples; an opening
+// that ends the game is drawn again, so every game has searched moves.
+TEST(AzSelfPlay, RandomOpeningsStartSelfPlayFromRandomPositions) {
+  const game::GameInfo& info = game::find_game("tictactoe");
+  game::TicTacToeSolver solver;
+  game::SolverEvaluator exact(solver, {});
+  std::vector<uint64_t> seeds;
+  for (uint64_t s = 0; s < 60; ++s) seeds.push_back(s);
+  for (const int n : {4, 9}) {
+    SCOPED_TRACE(n);
+    SelfPlayOptions o;
+    o.simulations = 16;
+    o.random_opening_moves = n;
+    const std::vector<GameRecord> games = play_games(info, exact, o, seeds, 8);
+    std::set<int> opening_lengths;
+    for (const GameRecord& r : games) {
+      ASSERT_FALSE(r.samples.empty());
+      // The stones on the board at the first searched position: the opening's length.
+      float stones = 0;
+      for (const float x : r.samples.front().observation) stones += x;
+      const int k = static_cast<int>(stones);
+      EXPECT_LE(k, n);
+      opening_lengths.insert(k);
+      // The first searched position's mover is player k % 2; outcomes alternate from there.
+      EXPECT_EQ(r.samples.front().value, static_cast<float>(k % 2 == 0 ? r.return0 : -r.return0));
+      for (size_t i = 0; i < r.samples.size(); ++i) {
+        EXPECT_EQ(r.samples[i].value,
+                  static_cast<float>(i % 2 == 0 ? 1 : -1) * r.samples.front().value);
+      }
+    }
+    EXPECT_GE(opening_lengths.size(), 4u);  // many opening lengths, 0 among them
+    EXPECT_TRUE(opening_lengths.contains(0));
+    // Lockstep and sequential games agree with openings too, and the seed decides the opening.
+    std::vector<GameRecord> sequential;
+    for (const uint64_t seed : seeds) sequential.push_back(play_game(info, exact, o, seed));
+    EXPECT_TRUE(same_games(sequential, games));
+  }
+  SelfPlayOptions bad;
+  bad.random_opening_moves = -1;
+  try {
+    check_self_play_options(bad);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("az.random_opening_moves"), std::string::npos);
+  }
+}
+
 TEST(AzSelfPlay, LockstepNetworkSelfPlayIsValidAndDeterministic) {
   torch::set_num_threads(1);
   const game::GameInfo& info = game::find_game("connect4");

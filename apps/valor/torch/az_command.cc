@@ -375,6 +375,9 @@ void add_az_command(CLI::App& app, Action& action) {
   t->add_option("--dirichlet-alpha", o.self_play.dirichlet_alpha, "Dirichlet concentration");
   t->add_option("--temperature-moves", o.self_play.temperature_moves,
                 "Moves drawn from the visit distribution before playing the most visited");
+  t->add_option("--random-opening-moves", o.self_play.random_opening_moves,
+                "Each game opens with 0..N uniformly random moves (no samples), then self-play "
+                "(default 0: from the start)");
   t->add_option("--parallel-games", o.parallel_games,
                 "Self-play games in lockstep, their leaves evaluated in one network call");
   t->add_option("--leaf-batch", o.self_play.leaf_batch,
