@@ -183,7 +183,7 @@ UpdateStats DqnAgent::update(const ReplayBatch& batch, value::TargetRange* range
     stats.loss = head_.loss(selected_, targets_, grad_);
     optimizer_->zero_grad();
     features_grad_.resize(b_size * width);
-    online_->taken_outputs_backward(hs, batch.actions, grad_, features_grad_);
+    online_->taken_outputs_backward(grad_, features_grad_);
     if (h.requires_grad()) {  // false for an MLP without hidden layers
       h.backward(torch::from_blob(features_grad_.data(), {B, static_cast<int64_t>(width)},
                                   torch::kFloat32));

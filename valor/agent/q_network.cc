@@ -78,9 +78,9 @@ void QNetworkImpl::group_by_action(std::span<const int64_t> actions) {
   }
   for (size_t a = 0; a < num; ++a) group_start_[a + 1] += group_start_[a];
   order_.resize(actions.size());
-  std::vector<int64_t> next(group_start_.begin(), group_start_.end() - 1);
+  next_.assign(group_start_.begin(), group_start_.end() - 1);
   for (size_t b = 0; b < actions.size(); ++b) {
-    order_[static_cast<size_t>(next[static_cast<size_t>(actions[b])]++)] = static_cast<int64_t>(b);
+    order_[static_cast<size_t>(next_[static_cast<size_t>(actions[b])]++)] = static_cast<int64_t>(b);
   }
 }
 
@@ -114,20 +114,15 @@ void QNetworkImpl::taken_outputs(std::span<const float> h, std::span<const int64
   }
 }
 
-void QNetworkImpl::taken_outputs_backward(std::span<const float> h,
-                                          std::span<const int64_t> actions,
-                                          std::span<const float> grad, std::span<float> dh) {
-  const size_t batch = actions.size(), width = static_cast<size_t>(hidden_width());
+void QNetworkImpl::taken_outputs_backward(std::span<const float> grad, std::span<float> dh) {
+  const size_t batch = order_.size(), width = static_cast<size_t>(hidden_width());
   const size_t k = static_cast<size_t>(spec_.outputs_per_action);
-  VALOR_CHECK(h.size() == batch * width && grad.size() == batch * k && dh.size() == batch * width);
-  group_by_action(actions);
-  rows_.resize(batch * width);
+  VALOR_CHECK(rows_.size() == batch * width && grad.size() == batch * k &&
+              dh.size() == batch * width);
   grads_.resize(batch * k);
   results_.resize(batch * width);
   for (size_t i = 0; i < batch; ++i) {
-    const auto b = static_cast<size_t>(order_[i]);
-    std::copy_n(h.data() + b * width, width, rows_.data() + i * width);
-    std::copy_n(grad.data() + b * k, k, grads_.data() + i * k);
+    std::copy_n(grad.data() + static_cast<size_t>(order_[i]) * k, k, grads_.data() + i * k);
   }
   torch::nn::Linear& out = layers_.back();
   if (!out->weight.grad().defined()) out->weight.mutable_grad() = torch::zeros_like(out->weight);

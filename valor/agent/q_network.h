@@ -43,10 +43,11 @@ class QNetworkImpl : public torch::nn::Module {
   // each action in turn).
   void taken_outputs(std::span<const float> h, std::span<const int64_t> actions,
                      std::span<float> out);
-  // Its backward, for grad = dL/d(out) (B x K): adds dL/dW and dL/db to the output layer's
-  // gradients (zero elsewhere than the taken actions' rows) and writes dL/dh (B x H) to dh.
-  void taken_outputs_backward(std::span<const float> h, std::span<const int64_t> actions,
-                              std::span<const float> grad, std::span<float> dh);
+  // Its backward, for grad = dL/d(out) (B x K) of the last taken_outputs call, whose grouping by
+  // action and gathered rows of h it reuses (h must be unchanged since): adds dL/dW and dL/db to
+  // the output layer's gradients (zero elsewhere than the taken actions' rows) and writes
+  // dL/dh (B x H) to dh.
+  void taken_outputs_backward(std::span<const float> grad, std::span<float> dh);
   // The same function for one observation (obs_size floats) into `out` (num_actions x
   // outputs_per_action), computed in plain loops on the parameters: no autograd, no operator
   // dispatch, no allocation once `scratch` is sized. Acting calls it every frame. Equal to
@@ -60,8 +61,9 @@ class QNetworkImpl : public torch::nn::Module {
   NetworkSpec spec_;
   torch::nn::Conv2d conv_{nullptr};
   std::vector<torch::nn::Linear> layers_;
-  // taken_outputs' work space: the sample order grouped by action, group starts, gathered rows.
-  std::vector<int64_t> order_, group_start_;
+  // taken_outputs' work space, kept for its backward: the sample order grouped by action, group
+  // starts, gathered rows of h.
+  std::vector<int64_t> order_, group_start_, next_;
   std::vector<float> rows_, grads_, results_;
   void group_by_action(std::span<const int64_t> actions);
 };

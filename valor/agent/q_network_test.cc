@@ -69,8 +69,7 @@ TEST(QNetworkTakenOutputs, EqualAutogradThroughTheFullOutputLayer) {
     }
     const torch::Tensor gc = g.contiguous();
     std::vector<float> dh(static_cast<size_t>(h.numel()));
-    net->taken_outputs_backward(hs, actions, {gc.data_ptr<float>(), static_cast<size_t>(g.numel())},
-                                dh);
+    net->taken_outputs_backward({gc.data_ptr<float>(), static_cast<size_t>(g.numel())}, dh);
     if (h.requires_grad()) h.backward(torch::from_blob(dh.data(), h.sizes(), torch::kFloat32));
     const auto params = net->parameters();
     ASSERT_EQ(params.size(), reference_grads.size());
