@@ -590,6 +590,20 @@ EOF2
       --resume
     expect_in out.txt "iteration 3 games 2"
     grep -q "iteration 1 " out.txt && fail "resume started over"
+    # --resume continues with the checkpoint's training options: a resume without those flags
+    # plays the stored 2 games an iteration (not the default 16), as the uninterrupted run does.
+    run_valor 0 az train --iterations 3 --games 2 --steps 2 --simulations 4 --lr 0.002 \
+      --checkpoint ck/full.pt
+    grep "^iteration 3 " out.txt | sed 's/ time .*//' > full3.txt
+    [ -s full3.txt ] || fail "no iteration 3 line"
+    run_valor 0 az train --iterations 2 --games 2 --steps 2 --simulations 4 --lr 0.002 \
+      --checkpoint ck/part.pt --quiet
+    run_valor 0 az train --iterations 3 --checkpoint ck/part.pt --resume
+    grep "^iteration 3 " out.txt | sed 's/ time .*//' > part3.txt
+    cmp full3.txt part3.txt || fail "a resume without flags did not continue with the stored options"
+    run_valor 0 az train --iterations 4 --checkpoint ck/part.pt --resume --lr 0.001
+    expect_in err.txt "az.learning_rate: the checkpoint trained with 0.002, --lr continues with 0.001"
+    expect_in out.txt "iteration 4 games 2"
     # Snapshots every 2 iterations beside the checkpoint; they load as checkpoints.
     run_valor 0 az train --iterations 4 --games 2 --steps 2 --simulations 4 --checkpoint ck/s.pt \
       --snapshot-every 2 --quiet

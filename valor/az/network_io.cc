@@ -181,6 +181,8 @@ CheckpointInfo read_archive_info(torch::serialize::InputArchive& archive,
   }
   info.game = tensor_text(game);
   info.iteration = static_cast<int>(iteration.item<int64_t>());
+  torch::Tensor training;
+  if (archive.try_read("training_options", training)) info.training_options = tensor_text(training);
   return info;
 }
 

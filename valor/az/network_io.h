@@ -38,6 +38,9 @@ struct CheckpointInfo {
   std::string game;  // a game of game/registry.h
   NetworkSpec spec;
   int iteration = 0;  // completed training iterations
+  // A trainer checkpoint's stored training options (trainer.h's training_options_to_text);
+  // nullopt for a network file and for checkpoints written before valor stored them.
+  std::optional<std::string> training_options;
 };
 
 // valor::Error if the file is missing, is not a LibTorch archive, or has no stored spec.

@@ -1,6 +1,11 @@
 #include "valor/az/trainer.h"
 
+#include <fmt/format.h>
+
+#include <charconv>
 #include <sstream>
+#include <type_traits>
+#include <variant>
 
 #include "valor/az/network_io.h"
 #include "valor/core/atomic_file.h"
@@ -31,7 +36,86 @@ PolicyValueNet make_network(const TrainerOptions& o, const game::GameInfo& info)
   return PolicyValueNet(network_spec(o, info));
 }
 
+constexpr std::string_view kTrainingOptionsHeader = "valor.az.training_options 1";
+
+// The stored training options: their keys and fields, in the order they are written.
+static_assert(std::is_same_v<size_t, uint64_t>, "az.seed is stored through a size_t field");
+using FieldRef = std::variant<int*, double*, size_t*>;
+std::vector<std::pair<std::string_view, FieldRef>> training_fields(TrainerOptions& o) {
+  SelfPlayOptions& s = o.self_play;
+  return {{"games_per_iteration", &o.games_per_iteration},
+          {"parallel_games", &o.parallel_games},
+          {"train_steps_per_iteration", &o.train_steps_per_iteration},
+          {"batch_size", &o.batch_size},
+          {"replay_capacity", &o.replay_capacity},
+          {"learning_rate", &o.learning_rate},
+          {"weight_decay", &o.weight_decay},
+          {"seed", &o.seed},
+          {"simulations", &s.simulations},
+          {"c_puct", &s.c_puct},
+          {"dirichlet_fraction", &s.dirichlet_fraction},
+          {"dirichlet_alpha", &s.dirichlet_alpha},
+          {"temperature_moves", &s.temperature_moves},
+          {"temperature", &s.temperature},
+          {"leaf_batch", &s.leaf_batch},
+          {"random_opening_moves", &s.random_opening_moves}};
+}
+
 }  // namespace
+
+std::vector<std::pair<std::string, std::string>> training_option_values(
+    const TrainerOptions& options) {
+  TrainerOptions copy = options;
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& [key, ref] : training_fields(copy)) {
+    out.emplace_back(key, std::visit([](auto* field) { return fmt::format("{}", *field); }, ref));
+  }
+  return out;
+}
+
+void set_training_option(TrainerOptions& options, std::string_view key, std::string_view value) {
+  for (const auto& [name, ref] : training_fields(options)) {
+    if (name != key) continue;
+    std::visit(
+        [&](auto* field) {
+          auto parsed = *field;
+          const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), parsed);
+          if (ec != std::errc() || end != value.data() + value.size()) {
+            fail("az.{}: '{}' is not a valid value", key, value);
+          }
+          *field = parsed;
+        },
+        ref);
+    return;
+  }
+  fail("az.{}: not a training option of this valor", key);
+}
+
+std::string training_options_to_text(const TrainerOptions& options) {
+  std::string text = fmt::format("{}\n", kTrainingOptionsHeader);
+  for (const auto& [key, value] : training_option_values(options)) {
+    text += fmt::format("{} {}\n", key, value);
+  }
+  return text;
+}
+
+std::vector<std::pair<std::string, std::string>> training_options_from_text(std::string_view text) {
+  std::istringstream in{std::string(text)};
+  std::string line;
+  if (!std::getline(in, line) || line != kTrainingOptionsHeader) {
+    fail("training options: the first line must be '{}', got '{}'", kTrainingOptionsHeader, line);
+  }
+  std::vector<std::pair<std::string, std::string>> out;
+  while (std::getline(in, line)) {
+    if (line.empty()) continue;
+    const size_t space = line.find(' ');
+    if (space == std::string::npos || space + 1 == line.size()) {
+      fail("training options: '{}' is not a 'key value' line", line);
+    }
+    out.emplace_back(line.substr(0, space), line.substr(space + 1));
+  }
+  return out;
+}
 
 void check_trainer_options(const TrainerOptions& o) {
   game::find_game(o.game);
@@ -103,6 +187,7 @@ IterationStats Trainer::iterate() {
 void Trainer::save(const std::filesystem::path& path) const {
   torch::serialize::OutputArchive archive;
   write_network_entries(archive, options_.game, network_, iteration_);
+  archive.write("training_options", text_tensor(training_options_to_text(options_)));
   torch::serialize::OutputArchive adam, replay;
   adam_->save(adam);
   replay_.save(replay);

@@ -8,6 +8,9 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
 
 #include "valor/az/network.h"
 #include "valor/az/network_evaluator.h"
@@ -42,6 +45,21 @@ struct TrainerOptions {
 // Throws valor::Error naming the az.* key for a value out of range or an unknown game.
 void check_trainer_options(const TrainerOptions& options);
 
+// The options besides the game and the network (self-play, replay, optimiser, seed), which a
+// checkpoint stores so that a resumed run continues with them (Trainer::save, entry
+// "training_options"): one (key, value) per field, the key its az.* name without "az.", the value
+// text that reads back to the same number.
+std::vector<std::pair<std::string, std::string>> training_option_values(
+    const TrainerOptions& options);
+// Sets the field named `key` from such a value; valor::Error naming az.KEY for an unknown key or a
+// value that is not a number of the field's type (ranges are check_trainer_options').
+void set_training_option(TrainerOptions& options, std::string_view key, std::string_view value);
+// All of them as text: "valor.az.training_options 1", then one "key value" line per field; and
+// back, the (key, value) pairs in order (valor::Error for another first line or a line without
+// a value; the keys are checked by set_training_option).
+std::string training_options_to_text(const TrainerOptions& options);
+std::vector<std::pair<std::string, std::string>> training_options_from_text(std::string_view text);
+
 struct IterationStats {
   int iteration = 0;  // 1-based
   int games = 0;
@@ -59,8 +77,9 @@ class Trainer {
   const ReplayBuffer& replay() const { return replay_; }
   int iteration() const { return iteration_; }
 
-  // Checkpoint: the game's name, the network's spec (network_io.h) and weights, Adam's state,
-  // the replay buffer, the random stream and the iteration count, in one file written
+  // Checkpoint: the game's name, the network's spec (network_io.h) and weights, the training
+  // options (training_options_to_text), Adam's state, the replay buffer, the random stream and
+  // the iteration count, in one file written
   // atomically (core/atomic_file.h). A trainer built with the same options and loaded from it
   // continues exactly as the saved one would have; az::load_network(path) builds the network
   // from the file alone.
@@ -68,7 +87,8 @@ class Trainer {
   // valor::Error naming the file if it is missing, not a checkpoint, or without a stored spec,
   // and naming the key (az.game, az.trunk, az.hidden, az.channels, ...) if these options'
   // game or network differ from the checkpoint's. The other options (learning rate, games,
-  // steps, self-play settings) are this trainer's own and may differ.
+  // steps, self-play settings) are this trainer's own and may differ: `valor az train --resume`
+  // takes those not given on its command line from the checkpoint's stored training options.
   void load(const std::filesystem::path& path);
 
  private:

@@ -299,6 +299,71 @@ TEST(AzTrainer, ResumesFromACheckpointExactly) {
   EXPECT_THROW(b.load(path), Error);  // gone: valor::Error naming it
 }
 
+// Every training option round-trips through the checkpoint's text exactly, doubles included,
+// and a checkpoint carries them.
+TEST(AzTrainer, TrainingOptionsRoundTripThroughTheCheckpoint) {
+  TrainerOptions o = small_options();
+  o.learning_rate = 0.1 + 0.2;  // not exactly 0.3: the text must keep every bit
+  o.weight_decay = 1.0 / 3.0;
+  o.replay_capacity = 123457;
+  o.seed = 18446744073709551557ull;
+  o.self_play.c_puct = 1.7;
+  o.self_play.temperature = 0.6;
+  o.self_play.random_opening_moves = 7;
+  o.parallel_games = 3;
+  TrainerOptions back;  // defaults everywhere
+  const auto pairs = training_options_from_text(training_options_to_text(o));
+  EXPECT_EQ(pairs.size(), training_option_values(o).size());
+  for (const auto& [key, value] : pairs) set_training_option(back, key, value);
+  EXPECT_EQ(training_option_values(back), training_option_values(o));
+  EXPECT_EQ(back.learning_rate, o.learning_rate);
+  EXPECT_EQ(back.weight_decay, o.weight_decay);
+  EXPECT_EQ(back.seed, o.seed);
+  EXPECT_EQ(back.self_play.temperature, 0.6);
+  EXPECT_EQ(back.self_play.random_opening_moves, 7);
+  EXPECT_EQ(back.train_steps_per_iteration, o.train_steps_per_iteration);
+  // The network's fields are not training options.
+  back.trunk = "conv";
+  EXPECT_EQ(training_option_values(back), training_option_values(o));
+
+  const auto path = std::filesystem::temp_directory_path() /
+                    ("valor_az_training_options_" + std::to_string(::getpid()) + ".pt");
+  Trainer t(o);
+  t.save(path);
+  const CheckpointInfo info = read_checkpoint_info(path);
+  std::filesystem::remove(path);
+  ASSERT_TRUE(info.training_options.has_value());
+  EXPECT_EQ(*info.training_options, training_options_to_text(o));
+
+  auto message = [](auto&& f) {
+    try {
+      f();
+    } catch (const Error& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  EXPECT_NE(message([&] {
+              set_training_option(back, "simulations", "8.5");
+            }).find("az.simulations: '8.5' is not a valid value"),
+            std::string::npos);
+  EXPECT_NE(
+      message([&] { set_training_option(back, "learning_rate", "fast"); }).find("az.learning_rate"),
+      std::string::npos);
+  EXPECT_NE(message([&] {
+              set_training_option(back, "trunk", "conv");
+            }).find("az.trunk: not a training option"),
+            std::string::npos);
+  EXPECT_NE(message([] {
+              training_options_from_text("valor.az.training_options 2\nseed 1\n");
+            }).find("the first line must be"),
+            std::string::npos);
+  EXPECT_NE(message([] {
+              training_options_from_text("valor.az.training_options 1\nseed\n");
+            }).find("not a 'key value' line"),
+            std::string::npos);
+}
+
 TrainerOptions small_conv_options() {
   TrainerOptions o = small_options();
   o.trunk = "conv";

@@ -2,7 +2,9 @@
 // self-play training (valor/az/trainer.h), one line per iteration; the checkpoint (network,
 // Adam, replay buffer, random stream, game and network spec) is rewritten atomically after every
 // iteration, and --resume continues from it: the game and network flags not given default to the
-// checkpoint's, and a given one that differs is an error naming its az.* key.
+// checkpoint's, and a given one that differs is an error naming its az.* key; the training flags
+// (self-play, replay, optimiser, seed) not given default to the checkpoint's too, and a given one
+// that differs is used, with a line on stderr naming its az.* key.
 // `valor az eval CKPT POSITIONS...`: the network, raw and under PUCT and Gumbel, against
 // solver-labelled positions (game/position_eval.h). `valor az ladder CKPT... --out CSV`:
 // round-robin games rated by Bradley-Terry (valor/rank).
@@ -43,16 +45,74 @@ struct AzTrainArgs {
   std::string checkpoint;
   bool resume = false;
   bool quiet = false;
-  std::set<std::string> given;  // the game and network flags given on the command line
+  std::set<std::string> given;  // the flags given on the command line
 };
 
 // The game and network flags, which --resume takes from the checkpoint unless given.
 constexpr const char* kNetworkFlags[] = {"--game",   "--trunk",      "--hidden", "--channels",
                                          "--blocks", "--value-head", "--bins",   "--sigma-ratio"};
 
-// --resume: the game and network options not given on the command line become the checkpoint's.
-void adopt_checkpoint_network(AzTrainArgs& args) {
+// The stored training options (trainer.h's training_option_values) and their flags; "" for
+// az.temperature, which has none.
+constexpr std::pair<const char*, const char*> kTrainingFlags[] = {
+    {"games_per_iteration", "--games"},
+    {"parallel_games", "--parallel-games"},
+    {"train_steps_per_iteration", "--steps"},
+    {"batch_size", "--batch"},
+    {"replay_capacity", "--replay"},
+    {"learning_rate", "--lr"},
+    {"weight_decay", "--weight-decay"},
+    {"seed", "--seed"},
+    {"simulations", "--simulations"},
+    {"c_puct", "--c-puct"},
+    {"dirichlet_fraction", "--dirichlet-fraction"},
+    {"dirichlet_alpha", "--dirichlet-alpha"},
+    {"temperature_moves", "--temperature-moves"},
+    {"temperature", ""},
+    {"leaf_batch", "--leaf-batch"},
+    {"random_opening_moves", "--random-opening-moves"}};
+
+std::string training_flag(std::string_view key) {
+  for (const auto& [k, flag] : kTrainingFlags) {
+    if (k == key) return flag;
+  }
+  return "";
+}
+
+// --resume: the training options not given on the command line become the checkpoint's; a given
+// one that differs from the checkpoint's is used and said on stderr. A checkpoint written before
+// valor stored them continues with the command line's options, and a warning says so.
+void adopt_checkpoint_training(AzTrainArgs& args, const az::CheckpointInfo& info) {
+  az::TrainerOptions& o = args.options;
+  if (!info.training_options) {
+    fmt::print(stderr,
+               "warning: {} was written before valor stored its training options: the run "
+               "continues with this command line's options (and the defaults of those not "
+               "given), not necessarily the ones it was trained with\n",
+               args.checkpoint);
+    return;
+  }
+  const auto given = az::training_option_values(o);
+  for (const auto& [key, value] : az::training_options_from_text(*info.training_options)) {
+    const std::string flag = training_flag(key);
+    if (flag.empty() || !args.given.contains(flag)) {
+      az::set_training_option(o, key, value);
+      continue;
+    }
+    for (const auto& [k, now] : given) {
+      if (k == key && now != value) {
+        fmt::print(stderr, "az.{}: the checkpoint trained with {}, {} continues with {}\n", key,
+                   value, flag, now);
+      }
+    }
+  }
+}
+
+// --resume: the game and network options not given on the command line become the checkpoint's,
+// and so do the training options (adopt_checkpoint_training).
+void adopt_checkpoint_options(AzTrainArgs& args) {
   const az::CheckpointInfo info = az::read_checkpoint_info(args.checkpoint);
+  adopt_checkpoint_training(args, info);
   az::TrainerOptions& o = args.options;
   const auto take = [&](const char* flag, auto& field, const auto& value) {
     if (!args.given.contains(flag)) field = value;
@@ -90,7 +150,7 @@ int run_az_train(const AzTrainArgs& args) {
          args.checkpoint);
   }
   AzTrainArgs resolved = args;
-  if (args.resume) adopt_checkpoint_network(resolved);
+  if (args.resume) adopt_checkpoint_options(resolved);
   az::Trainer trainer(resolved.options);
   if (args.resume) trainer.load(args.checkpoint);
   if (!args.checkpoint.empty()) {
@@ -392,6 +452,9 @@ void add_az_command(CLI::App& app, Action& action) {
   t->callback([a, t, &action] {
     for (const char* flag : kNetworkFlags) {
       if (t->get_option(flag)->count() > 0) a->given.insert(flag);
+    }
+    for (const auto& [key, flag] : kTrainingFlags) {
+      if (*flag != '\0' && t->get_option(flag)->count() > 0) a->given.insert(flag);
     }
     action = [a] { return run_az_train(*a); };
   });
