@@ -41,24 +41,28 @@ constexpr std::string_view kTrainingOptionsHeader = "valor.az.training_options 1
 // The stored training options: their keys and fields, in the order they are written.
 static_assert(std::is_same_v<size_t, uint64_t>, "az.seed is stored through a size_t field");
 using FieldRef = std::variant<int*, double*, size_t*>;
-std::vector<std::pair<std::string_view, FieldRef>> training_fields(TrainerOptions& o) {
+struct TrainingField {
+  std::string_view key, flag;
+  FieldRef ref;
+};
+std::vector<TrainingField> training_fields(TrainerOptions& o) {
   SelfPlayOptions& s = o.self_play;
-  return {{"games_per_iteration", &o.games_per_iteration},
-          {"parallel_games", &o.parallel_games},
-          {"train_steps_per_iteration", &o.train_steps_per_iteration},
-          {"batch_size", &o.batch_size},
-          {"replay_capacity", &o.replay_capacity},
-          {"learning_rate", &o.learning_rate},
-          {"weight_decay", &o.weight_decay},
-          {"seed", &o.seed},
-          {"simulations", &s.simulations},
-          {"c_puct", &s.c_puct},
-          {"dirichlet_fraction", &s.dirichlet_fraction},
-          {"dirichlet_alpha", &s.dirichlet_alpha},
-          {"temperature_moves", &s.temperature_moves},
-          {"temperature", &s.temperature},
-          {"leaf_batch", &s.leaf_batch},
-          {"random_opening_moves", &s.random_opening_moves}};
+  return {{"games_per_iteration", "--games", &o.games_per_iteration},
+          {"parallel_games", "--parallel-games", &o.parallel_games},
+          {"train_steps_per_iteration", "--steps", &o.train_steps_per_iteration},
+          {"batch_size", "--batch", &o.batch_size},
+          {"replay_capacity", "--replay", &o.replay_capacity},
+          {"learning_rate", "--lr", &o.learning_rate},
+          {"weight_decay", "--weight-decay", &o.weight_decay},
+          {"seed", "--seed", &o.seed},
+          {"simulations", "--simulations", &s.simulations},
+          {"c_puct", "--c-puct", &s.c_puct},
+          {"dirichlet_fraction", "--dirichlet-fraction", &s.dirichlet_fraction},
+          {"dirichlet_alpha", "--dirichlet-alpha", &s.dirichlet_alpha},
+          {"temperature_moves", "--temperature-moves", &s.temperature_moves},
+          {"temperature", "", &s.temperature},
+          {"leaf_batch", "--leaf-batch", &s.leaf_batch},
+          {"random_opening_moves", "--random-opening-moves", &s.random_opening_moves}};
 }
 
 }  // namespace
@@ -67,14 +71,23 @@ std::vector<std::pair<std::string, std::string>> training_option_values(
     const TrainerOptions& options) {
   TrainerOptions copy = options;
   std::vector<std::pair<std::string, std::string>> out;
-  for (const auto& [key, ref] : training_fields(copy)) {
-    out.emplace_back(key, std::visit([](auto* field) { return fmt::format("{}", *field); }, ref));
+  for (const TrainingField& f : training_fields(copy)) {
+    out.emplace_back(f.key,
+                     std::visit([](auto* field) { return fmt::format("{}", *field); }, f.ref));
   }
   return out;
 }
 
+std::string training_option_flag(std::string_view key) {
+  TrainerOptions any;
+  for (const TrainingField& f : training_fields(any)) {
+    if (f.key == key) return std::string(f.flag);
+  }
+  return "";
+}
+
 void set_training_option(TrainerOptions& options, std::string_view key, std::string_view value) {
-  for (const auto& [name, ref] : training_fields(options)) {
+  for (const auto& [name, flag, ref] : training_fields(options)) {
     if (name != key) continue;
     std::visit(
         [&](auto* field) {

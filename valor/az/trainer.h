@@ -51,6 +51,9 @@ void check_trainer_options(const TrainerOptions& options);
 // text that reads back to the same number.
 std::vector<std::pair<std::string, std::string>> training_option_values(
     const TrainerOptions& options);
+// The `valor az train` flag of a training option ("--lr" for learning_rate), "" for one without
+// a flag (temperature) or an unknown key.
+std::string training_option_flag(std::string_view key);
 // Sets the field named `key` from such a value; valor::Error naming az.KEY for an unknown key or a
 // value that is not a number of the field's type (ranges are check_trainer_options').
 void set_training_option(TrainerOptions& options, std::string_view key, std::string_view value);

@@ -322,6 +322,12 @@ TEST(AzTrainer, TrainingOptionsRoundTripThroughTheCheckpoint) {
   EXPECT_EQ(back.self_play.temperature, 0.6);
   EXPECT_EQ(back.self_play.random_opening_moves, 7);
   EXPECT_EQ(back.train_steps_per_iteration, o.train_steps_per_iteration);
+  // Every option but the temperature has a flag; unknown keys have none.
+  for (const auto& [key, value] : pairs) {
+    EXPECT_EQ(training_option_flag(key).empty(), key == "temperature") << key;
+  }
+  EXPECT_EQ(training_option_flag("learning_rate"), "--lr");
+  EXPECT_EQ(training_option_flag("trunk"), "");
   // The network's fields are not training options.
   back.trunk = "conv";
   EXPECT_EQ(training_option_values(back), training_option_values(o));

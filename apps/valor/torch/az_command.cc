@@ -52,33 +52,6 @@ struct AzTrainArgs {
 constexpr const char* kNetworkFlags[] = {"--game",   "--trunk",      "--hidden", "--channels",
                                          "--blocks", "--value-head", "--bins",   "--sigma-ratio"};
 
-// The stored training options (trainer.h's training_option_values) and their flags; "" for
-// az.temperature, which has none.
-constexpr std::pair<const char*, const char*> kTrainingFlags[] = {
-    {"games_per_iteration", "--games"},
-    {"parallel_games", "--parallel-games"},
-    {"train_steps_per_iteration", "--steps"},
-    {"batch_size", "--batch"},
-    {"replay_capacity", "--replay"},
-    {"learning_rate", "--lr"},
-    {"weight_decay", "--weight-decay"},
-    {"seed", "--seed"},
-    {"simulations", "--simulations"},
-    {"c_puct", "--c-puct"},
-    {"dirichlet_fraction", "--dirichlet-fraction"},
-    {"dirichlet_alpha", "--dirichlet-alpha"},
-    {"temperature_moves", "--temperature-moves"},
-    {"temperature", ""},
-    {"leaf_batch", "--leaf-batch"},
-    {"random_opening_moves", "--random-opening-moves"}};
-
-std::string training_flag(std::string_view key) {
-  for (const auto& [k, flag] : kTrainingFlags) {
-    if (k == key) return flag;
-  }
-  return "";
-}
-
 // --resume: the training options not given on the command line become the checkpoint's; a given
 // one that differs from the checkpoint's is used and said on stderr. A checkpoint written before
 // valor stored them continues with the command line's options, and a warning says so.
@@ -94,7 +67,7 @@ void adopt_checkpoint_training(AzTrainArgs& args, const az::CheckpointInfo& info
   }
   const auto given = az::training_option_values(o);
   for (const auto& [key, value] : az::training_options_from_text(*info.training_options)) {
-    const std::string flag = training_flag(key);
+    const std::string flag = az::training_option_flag(key);
     if (flag.empty() || !args.given.contains(flag)) {
       az::set_training_option(o, key, value);
       continue;
@@ -453,8 +426,9 @@ void add_az_command(CLI::App& app, Action& action) {
     for (const char* flag : kNetworkFlags) {
       if (t->get_option(flag)->count() > 0) a->given.insert(flag);
     }
-    for (const auto& [key, flag] : kTrainingFlags) {
-      if (*flag != '\0' && t->get_option(flag)->count() > 0) a->given.insert(flag);
+    for (const auto& [key, value] : az::training_option_values(a->options)) {
+      const std::string flag = az::training_option_flag(key);
+      if (!flag.empty() && t->get_option(flag)->count() > 0) a->given.insert(flag);
     }
     action = [a] { return run_az_train(*a); };
   });
