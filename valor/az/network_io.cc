@@ -5,6 +5,7 @@
 
 #include <charconv>
 #include <map>
+#include <set>
 #include <sstream>
 
 #include "valor/core/atomic_file.h"
@@ -68,26 +69,43 @@ int parse_int(std::string_view key, const std::string& value) {
 
 }  // namespace
 
-std::string network_spec_to_text(const NetworkSpec& spec) {
-  std::string text(kSpecHeader);
+std::string key_value_text(std::string_view header,
+                           const std::vector<std::pair<std::string, std::string>>& pairs) {
+  std::string text(header);
   text += '\n';
-  for (const auto& [key, value] : fields(spec)) text += fmt::format("{} {}\n", key, value);
+  for (const auto& [key, value] : pairs) text += fmt::format("{} {}\n", key, value);
   return text;
 }
 
-NetworkSpec network_spec_from_text(std::string_view text) {
+std::vector<std::pair<std::string, std::string>> parse_key_value_text(std::string_view text,
+                                                                      std::string_view header,
+                                                                      std::string_view what) {
   std::istringstream in{std::string(text)};
   std::string line;
-  if (!std::getline(in, line) || line != kSpecHeader) {
-    fail("network spec: the first line must be '{}', got '{}'", kSpecHeader, line);
+  if (!std::getline(in, line) || line != header) {
+    fail("{}: the first line must be '{}', got '{}'", what, header, line);
   }
-  std::map<std::string, std::string> values;
+  std::vector<std::pair<std::string, std::string>> out;
+  std::set<std::string> seen;
   while (std::getline(in, line)) {
     if (line.empty()) continue;
     const size_t space = line.find(' ');
-    const std::string key = line.substr(0, space);
-    const std::string value = space == std::string::npos ? "" : line.substr(space + 1);
-    if (!values.emplace(key, value).second) fail("network spec: {} is given twice", key);
+    if (space == std::string::npos) fail("{}: '{}' is not a 'key value' line", what, line);
+    std::string key = line.substr(0, space);
+    if (!seen.insert(key).second) fail("{}: {} is given twice", what, key);
+    out.emplace_back(std::move(key), line.substr(space + 1));
+  }
+  return out;
+}
+
+std::string network_spec_to_text(const NetworkSpec& spec) {
+  return key_value_text(kSpecHeader, fields(spec));
+}
+
+NetworkSpec network_spec_from_text(std::string_view text) {
+  std::map<std::string, std::string> values;
+  for (auto& [key, value] : parse_key_value_text(text, kSpecHeader, "network spec")) {
+    values.emplace(std::move(key), std::move(value));
   }
   const NetworkSpec defaults;
   for (const auto& [key, value] : fields(defaults)) {

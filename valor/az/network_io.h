@@ -16,10 +16,23 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "valor/az/network.h"
 
 namespace valor::az {
+
+// Versioned "key value" text, the form of a checkpoint's text entries (the network spec, the
+// trainer's training options): `header` on the first line, then one "key value" line per pair
+// (the value may be empty or hold spaces). key_value_text writes it; parse_key_value_text reads
+// the pairs back in order, skipping empty lines, with a valor::Error starting with `what` for
+// another first line, a line without a space, or a key given twice.
+std::string key_value_text(std::string_view header,
+                           const std::vector<std::pair<std::string, std::string>>& pairs);
+std::vector<std::pair<std::string, std::string>> parse_key_value_text(std::string_view text,
+                                                                      std::string_view header,
+                                                                      std::string_view what);
 
 // The spec as text: "valor.az.network_spec 1", then one "key value" line per field.
 std::string network_spec_to_text(const NetworkSpec& spec);

@@ -105,29 +105,11 @@ void set_training_option(TrainerOptions& options, std::string_view key, std::str
 }
 
 std::string training_options_to_text(const TrainerOptions& options) {
-  std::string text = fmt::format("{}\n", kTrainingOptionsHeader);
-  for (const auto& [key, value] : training_option_values(options)) {
-    text += fmt::format("{} {}\n", key, value);
-  }
-  return text;
+  return key_value_text(kTrainingOptionsHeader, training_option_values(options));
 }
 
 std::vector<std::pair<std::string, std::string>> training_options_from_text(std::string_view text) {
-  std::istringstream in{std::string(text)};
-  std::string line;
-  if (!std::getline(in, line) || line != kTrainingOptionsHeader) {
-    fail("training options: the first line must be '{}', got '{}'", kTrainingOptionsHeader, line);
-  }
-  std::vector<std::pair<std::string, std::string>> out;
-  while (std::getline(in, line)) {
-    if (line.empty()) continue;
-    const size_t space = line.find(' ');
-    if (space == std::string::npos || space + 1 == line.size()) {
-      fail("training options: '{}' is not a 'key value' line", line);
-    }
-    out.emplace_back(line.substr(0, space), line.substr(space + 1));
-  }
-  return out;
+  return parse_key_value_text(text, kTrainingOptionsHeader, "training options");
 }
 
 void check_trainer_options(const TrainerOptions& o) {

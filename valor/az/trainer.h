@@ -58,8 +58,9 @@ std::string training_option_flag(std::string_view key);
 // value that is not a number of the field's type (ranges are check_trainer_options').
 void set_training_option(TrainerOptions& options, std::string_view key, std::string_view value);
 // All of them as text: "valor.az.training_options 1", then one "key value" line per field; and
-// back, the (key, value) pairs in order (valor::Error for another first line or a line without
-// a value; the keys are checked by set_training_option).
+// back, the (key, value) pairs in order (network_io.h's parse_key_value_text: valor::Error for
+// another first line, a line without a space or a repeated key; the keys and values are checked
+// by set_training_option).
 std::string training_options_to_text(const TrainerOptions& options);
 std::vector<std::pair<std::string, std::string>> training_options_from_text(std::string_view text);
 

@@ -16,6 +16,7 @@
 #include <ctime>
 #include <filesystem>
 #include <iostream>
+#include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -65,18 +66,15 @@ void adopt_checkpoint_training(AzTrainArgs& args, const az::CheckpointInfo& info
                args.checkpoint);
     return;
   }
-  const auto given = az::training_option_values(o);
+  const auto values = az::training_option_values(o);
+  const std::map<std::string, std::string> now(values.begin(), values.end());
   for (const auto& [key, value] : az::training_options_from_text(*info.training_options)) {
     const std::string flag = az::training_option_flag(key);
     if (flag.empty() || !args.given.contains(flag)) {
-      az::set_training_option(o, key, value);
-      continue;
-    }
-    for (const auto& [k, now] : given) {
-      if (k == key && now != value) {
-        fmt::print(stderr, "az.{}: the checkpoint trained with {}, {} continues with {}\n", key,
-                   value, flag, now);
-      }
+      az::set_training_option(o, key, value);  // valor::Error for a key this valor lacks
+    } else if (now.at(key) != value) {
+      fmt::print(stderr, "az.{}: the checkpoint trained with {}, {} continues with {}\n", key,
+                 value, flag, now.at(key));
     }
   }
 }
