@@ -23,6 +23,9 @@ void check_self_play_options(const SelfPlayOptions& o) {
     fail("az.random_opening_moves (--random-opening-moves) must be >= 0, got {}",
          o.random_opening_moves);
   }
+  if (!(o.value_target_mix >= 0 && o.value_target_mix <= 1)) {
+    fail("az.value_target_mix (--value-target-mix) must be in [0, 1], got {}", o.value_target_mix);
+  }
 }
 
 namespace {
@@ -114,6 +117,7 @@ std::vector<GameRecord> play_games(const game::GameInfo& info, game::Evaluator& 
     state.legal_actions(legal);
     for (game::Action a : legal) sample.legal[static_cast<size_t>(a)] = 1;
     sample.policy = result.policy;
+    sample.value = result.value;  // the root value until the outcome is known
     g.record.samples.push_back(std::move(sample));
     g.movers.push_back(state.current_player());
     state.apply(result.action);
@@ -123,8 +127,12 @@ std::vector<GameRecord> play_games(const game::GameInfo& info, game::Evaluator& 
       return false;
     }
     g.record.return0 = state.player_return(0);
+    const double mix = options.value_target_mix;
     for (size_t i = 0; i < g.record.samples.size(); ++i) {
-      g.record.samples[i].value = static_cast<float>(state.player_return(g.movers[i]));
+      float& value = g.record.samples[i].value;
+      const double outcome = state.player_return(g.movers[i]);
+      // mix 0: exactly the outcome.
+      value = static_cast<float>(mix == 0.0 ? outcome : (1.0 - mix) * outcome + mix * value);
     }
     records[g.index] = std::move(g.record);
     return true;
@@ -173,7 +181,18 @@ void ReplayBuffer::add(Sample sample) {
   next_ = (next_ + 1) % capacity_;
 }
 
-ReplayBuffer::Batch ReplayBuffer::sample(Rng& rng, int batch_size) const {
+SampleMirror sample_mirror(const game::GameInfo& info) {
+  VALOR_CHECK(info.mirror_action != nullptr);
+  const std::unique_ptr<game::State> s = info.new_initial_state();
+  SampleMirror mirror{s->observation_shape(), {}};
+  for (game::Action a = 0; a < s->num_distinct_actions(); ++a) {
+    mirror.action.push_back(info.mirror_action(a));
+  }
+  return mirror;
+}
+
+ReplayBuffer::Batch ReplayBuffer::sample(Rng& rng, int batch_size,
+                                         const SampleMirror* mirror) const {
   VALOR_CHECK(!samples_.empty() && batch_size > 0);
   const int64_t b = batch_size;
   const int64_t n = static_cast<int64_t>(samples_.front().observation.size());
@@ -189,9 +208,18 @@ ReplayBuffer::Batch ReplayBuffer::sample(Rng& rng, int batch_size) const {
   float* val = batch.value.data_ptr<float>();
   for (int64_t i = 0; i < b; ++i) {
     const Sample& s = samples_[rng.below(samples_.size())];
-    std::copy(s.observation.begin(), s.observation.end(), obs + i * n);
-    std::copy(s.legal.begin(), s.legal.end(), lg + i * a);
-    std::copy(s.policy.begin(), s.policy.end(), pol + i * a);
+    if (mirror != nullptr && rng.below(2) == 1) {
+      game::mirror_observation(mirror->shape, s.observation, {obs + i * n, s.observation.size()});
+      for (size_t k = 0; k < s.policy.size(); ++k) {
+        const auto to = static_cast<size_t>(i * a + mirror->action[k]);
+        lg[to] = s.legal[k];
+        pol[to] = s.policy[k];
+      }
+    } else {
+      std::copy(s.observation.begin(), s.observation.end(), obs + i * n);
+      std::copy(s.legal.begin(), s.legal.end(), lg + i * a);
+      std::copy(s.policy.begin(), s.policy.end(), pol + i * a);
+    }
     val[i] = s.value;
   }
   batch.legal = legal.to(torch::kBool);

@@ -5,7 +5,8 @@
 // legal moves, k uniform in 0..N (an opening that ends the game is drawn again), and self-play
 // starts from there: those positions give no samples, and temperature_moves counts from the
 // first searched move. Every searched position yields a sample (observation, legal actions, the
-// root's visit distribution, the final outcome for the player who was to move there), kept in a
+// root's visit distribution, the final outcome for the player who was to move there, or that
+// outcome averaged with the search's root value: value_target_mix), kept in a
 // replay buffer of the most recent samples from which the learner draws minibatches.
 #pragma once
 
@@ -30,6 +31,10 @@ struct SelfPlayOptions {
   double temperature = 1.0;
   int leaf_batch = 1;  // PUCT leaves evaluated together per search step (game/puct.h); >= 1
   int random_opening_moves = 0;  // N: each game opens with 0..N uniformly random moves
+  // lambda: a sample's value target is (1 - lambda) z + lambda q, z the final outcome and q the
+  // search's root value (the mean backed-up value) for the player to move there. 0: the outcome
+  // alone, as AlphaZero; averaging in the search's value lowers the target's noise.
+  double value_target_mix = 0.0;
 };
 
 // Throws valor::Error naming the az.* key for a value out of range.
@@ -39,7 +44,8 @@ struct Sample {
   std::vector<float> observation;
   std::vector<uint8_t> legal;  // num_actions entries, 1 where legal
   std::vector<float> policy;   // the visit distribution
-  float value = 0.0f;          // the final outcome for the player to move here
+  float value = 0.0f;          // the value target: the final outcome for the player to move here
+                               // (mixed with the search's root value: value_target_mix)
 };
 
 struct GameRecord {
@@ -62,6 +68,15 @@ std::vector<GameRecord> play_games(const game::GameInfo& game, game::Evaluator& 
                                    const SelfPlayOptions& options, std::span<const uint64_t> seeds,
                                    int parallel);
 
+// A game's left-right mirror (game::GameInfo::mirror_action) for the samples' tensors:
+// observations with the columns of every plane reversed, action a's entry moved to action[a].
+struct SampleMirror {
+  game::ObservationShape shape;
+  std::vector<int> action;
+};
+// The mirror of `info` (of its observation shape and actions); `info` must have a mirror_action.
+SampleMirror sample_mirror(const game::GameInfo& info);
+
 // The most recent `capacity` samples.
 class ReplayBuffer {
  public:
@@ -76,8 +91,10 @@ class ReplayBuffer {
     torch::Tensor policy;        // [B, A]
     torch::Tensor value;         // [B]
   };
-  // `batch_size` samples drawn uniformly with replacement; the buffer must not be empty.
-  Batch sample(Rng& rng, int batch_size) const;
+  // `batch_size` samples drawn uniformly with replacement; the buffer must not be empty. With
+  // `mirror`, each drawn sample is replaced by its mirror image with probability 1/2 (one more
+  // draw from `rng` per sample): data augmentation by the game's symmetry, as AlphaGo Zero's.
+  Batch sample(Rng& rng, int batch_size, const SampleMirror* mirror = nullptr) const;
 
   // The samples as tensors (in storage order) and the ring position, for checkpoints.
   void save(torch::serialize::OutputArchive& archive) const;

@@ -62,7 +62,9 @@ std::vector<TrainingField> training_fields(TrainerOptions& o) {
           {"temperature_moves", "--temperature-moves", &s.temperature_moves},
           {"temperature", "", &s.temperature},
           {"leaf_batch", "--leaf-batch", &s.leaf_batch},
-          {"random_opening_moves", "--random-opening-moves", &s.random_opening_moves}};
+          {"random_opening_moves", "--random-opening-moves", &s.random_opening_moves},
+          {"value_target_mix", "--value-target-mix", &s.value_target_mix},
+          {"mirror", "--mirror", &o.mirror}};
 }
 
 }  // namespace
@@ -128,6 +130,10 @@ void check_trainer_options(const TrainerOptions& o) {
   if (o.replay_capacity < 1) fail("az.replay_capacity must be >= 1, got {}", o.replay_capacity);
   if (!(o.learning_rate > 0)) fail("az.learning_rate must be > 0, got {}", o.learning_rate);
   if (!(o.weight_decay >= 0)) fail("az.weight_decay must be >= 0, got {}", o.weight_decay);
+  if (o.mirror != 0 && o.mirror != 1) fail("az.mirror must be 0 or 1, got {}", o.mirror);
+  if (o.mirror == 1 && game::find_game(o.game).mirror_action == nullptr) {
+    fail("az.mirror (--mirror): the game {} has no mirror symmetry", o.game);
+  }
 }
 
 Trainer::Trainer(const TrainerOptions& options)
@@ -137,6 +143,7 @@ Trainer::Trainer(const TrainerOptions& options)
       evaluator_(network_),
       replay_(options.replay_capacity),
       rng_(options.seed, 1) {
+  if (options.mirror == 1) mirror_ = sample_mirror(game_);
   check_network_spec(network_->spec());
   adam_ = std::make_unique<torch::optim::Adam>(
       network_->parameters(),
@@ -162,7 +169,8 @@ IterationStats Trainer::iterate() {
   double policy_sum = 0.0;
   double value_sum = 0.0;
   for (int step = 0; step < options_.train_steps_per_iteration; ++step) {
-    const ReplayBuffer::Batch b = replay_.sample(rng_, options_.batch_size);
+    const ReplayBuffer::Batch b =
+        replay_.sample(rng_, options_.batch_size, mirror_ ? &*mirror_ : nullptr);
     adam_->zero_grad();
     const LossTerms loss =
         network_->loss(network_->forward(b.observations, b.legal), b.policy, b.value);

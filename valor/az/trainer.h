@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -40,6 +41,10 @@ struct TrainerOptions {
   double learning_rate = 3e-3;
   double weight_decay = 1e-4;
   uint64_t seed = 1;
+  // 1: the learner sees each sample or its mirror image (the game's left-right symmetry,
+  // game::GameInfo::mirror_action), with probability 1/2 each (ReplayBuffer::sample); 0: as
+  // played.
+  int mirror = 0;
 };
 
 // Throws valor::Error naming the az.* key for a value out of range or an unknown game.
@@ -102,6 +107,7 @@ class Trainer {
   std::unique_ptr<torch::optim::Adam> adam_;
   NetworkEvaluator evaluator_;
   ReplayBuffer replay_;
+  std::optional<SampleMirror> mirror_;  // with options.mirror
   Rng rng_;
   int iteration_ = 0;
 };

@@ -174,6 +174,130 @@ TEST(AzSelfPlay, RandomOpeningsStartSelfPlayFromRandomPositions) {
   }
 }
 
+// value_target_mix: the same games (the mix does not touch play), each sample's target
+// (1 - lambda) z + lambda q; q (from lambda = 1) is the search's root value: in [-1, 1], not the
+// outcome everywhere, and with the exact evaluator of the position's player to move the same
+// sign as the outcome whenever the search found the game decided.
+TEST(AzSelfPlay, ValueTargetMixesTheOutcomeWithTheRootValue) {
+  const game::GameInfo& info = game::find_game("tictactoe");
+  game::TicTacToeSolver solver;
+  game::SolverEvaluator exact(solver, {});
+  std::vector<uint64_t> seeds;
+  for (uint64_t s = 0; s < 30; ++s) seeds.push_back(s);
+  SelfPlayOptions o;
+  o.simulations = 16;
+  o.random_opening_moves = 4;
+  const auto with = [&](double mix) {
+    SelfPlayOptions m = o;
+    m.value_target_mix = mix;
+    return play_games(info, exact, m, seeds, 4);
+  };
+  const std::vector<GameRecord> outcome = with(0.0), root = with(1.0), half = with(0.25);
+  int differ = 0;
+  for (size_t g = 0; g < seeds.size(); ++g) {
+    ASSERT_EQ(root[g].samples.size(), outcome[g].samples.size());
+    ASSERT_EQ(half[g].samples.size(), outcome[g].samples.size());
+    EXPECT_EQ(root[g].return0, outcome[g].return0);
+    for (size_t i = 0; i < outcome[g].samples.size(); ++i) {
+      const float z = outcome[g].samples[i].value, q = root[g].samples[i].value;
+      EXPECT_EQ(root[g].samples[i].policy, outcome[g].samples[i].policy);
+      EXPECT_EQ(half[g].samples[i].observation, outcome[g].samples[i].observation);
+      EXPECT_TRUE(z == -1.0f || z == 0.0f || z == 1.0f);
+      EXPECT_GE(q, -1.0f);
+      EXPECT_LE(q, 1.0f);
+      EXPECT_FLOAT_EQ(half[g].samples[i].value, static_cast<float>(0.75 * z + 0.25 * q));
+      if (q != z) ++differ;
+    }
+  }
+  EXPECT_GT(differ, 20);
+  SelfPlayOptions bad;
+  for (const double mix : {-0.1, 1.5, std::nan("")}) {
+    bad.value_target_mix = mix;
+    try {
+      check_self_play_options(bad);
+      FAIL() << mix;
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find("az.value_target_mix (--value-target-mix) must be in "
+                                           "[0, 1]"),
+                std::string::npos);
+    }
+  }
+}
+
+// The mirror: each drawn row is its sample or the sample's mirror image (columns of the
+// observation reversed, legal and policy entries moved to the mirrored actions, the same value),
+// both occur, and without a mirror the draws are the plain ones.
+TEST(AzReplay, MirroredBatchesHoldSamplesOrTheirMirrorImages) {
+  const game::GameInfo& info = game::find_game("connect4");
+  const SampleMirror mirror = sample_mirror(info);
+  ASSERT_EQ(mirror.action, (std::vector<int>{6, 5, 4, 3, 2, 1, 0}));
+  ReplayBuffer replay(64);
+  Rng rng(3);
+  for (int g = 0; g < 8; ++g) {  // samples from random positions, with an asymmetric policy
+    auto state = info.new_initial_state();
+    for (int m = 0; m < std::min(g + 1, 6); ++m) {  // no game ends within 6 moves
+      const auto legal = state->legal_actions();
+      state->apply(legal[rng.below(legal.size())]);
+    }
+    Sample s;
+    s.observation.resize(static_cast<size_t>(state->observation_shape().size()));
+    state->observation(s.observation);
+    s.legal.assign(7, 0);
+    s.policy.assign(7, 0.0f);
+    float total = 0;
+    for (const game::Action a : state->legal_actions()) {
+      s.legal[static_cast<size_t>(a)] = 1;
+      s.policy[static_cast<size_t>(a)] = static_cast<float>(a + 1);
+      total += static_cast<float>(a + 1);
+    }
+    for (float& p : s.policy) p /= total;
+    s.value = 0.125f * static_cast<float>(g);
+    replay.add(s);
+  }
+  const auto row = [](const torch::Tensor& t, int64_t i) {
+    const torch::Tensor r = t[i].to(torch::kFloat).contiguous();
+    return std::vector<float>(r.data_ptr<float>(), r.data_ptr<float>() + r.numel());
+  };
+  const auto as_float = [](const auto& v) { return std::vector<float>(v.begin(), v.end()); };
+  Rng draw(11);
+  const ReplayBuffer::Batch b = replay.sample(draw, 256, &mirror);
+  int plain = 0, mirrored = 0;
+  for (int64_t i = 0; i < 256; ++i) {
+    bool found = false;
+    for (size_t k = 0; k < replay.size() && !found; ++k) {
+      const Sample& s = replay.at(k);
+      if (b.value[i].item<float>() != s.value) continue;
+      found = true;
+      std::vector<float> obs(s.observation.size());
+      game::mirror_observation(mirror.shape, s.observation, obs);
+      std::vector<float> legal(7), policy(7);
+      for (size_t a = 0; a < 7; ++a) {
+        legal[static_cast<size_t>(mirror.action[a])] = s.legal[a];
+        policy[static_cast<size_t>(mirror.action[a])] = s.policy[a];
+      }
+      if (row(b.observations, i) == s.observation && row(b.policy, i) == s.policy &&
+          row(b.legal, i) == as_float(s.legal)) {
+        ++plain;
+      } else {
+        EXPECT_EQ(row(b.observations, i), obs);
+        EXPECT_EQ(row(b.policy, i), policy);
+        EXPECT_EQ(row(b.legal, i), legal);
+        ++mirrored;
+      }
+    }
+    EXPECT_TRUE(found);
+  }
+  EXPECT_GT(plain, 80);
+  EXPECT_GT(mirrored, 80);
+  // Without a mirror every row is its sample as stored.
+  const ReplayBuffer::Batch p = replay.sample(draw, 64);
+  for (int64_t i = 0; i < 64; ++i) {
+    const auto g = static_cast<size_t>(std::lround(p.value[i].item<float>() / 0.125f));
+    EXPECT_EQ(row(p.observations, i), replay.at(g).observation);
+    EXPECT_EQ(row(p.policy, i), replay.at(g).policy);
+  }
+}
+
 TEST(AzSelfPlay, LockstepNetworkSelfPlayIsValidAndDeterministic) {
   torch::set_num_threads(1);
   const game::GameInfo& info = game::find_game("connect4");
@@ -259,29 +383,42 @@ TEST(AzTrainer, ConnectFourByConfig) {
   EXPECT_EQ(trainer.replay().at(0).policy.size(), 7u);
 }
 
+// The same seed gives the same network; the mirror changes what the learner sees (the same
+// games, other minibatches), so it changes the network.
 TEST(AzTrainer, SameSeedSameNetwork) {
   torch::set_num_threads(1);
-  std::vector<torch::Tensor> params[2];
-  for (int run = 0; run < 2; ++run) {
-    Trainer trainer(small_options());
+  std::vector<torch::Tensor> params[3];
+  for (int run = 0; run < 3; ++run) {
+    TrainerOptions o = small_options();
+    o.mirror = run == 2 ? 1 : 0;
+    Trainer trainer(o);
     trainer.iterate();
     trainer.iterate();
     for (const auto& p : trainer.network()->parameters()) params[run].push_back(p.detach().clone());
   }
   ASSERT_EQ(params[0].size(), params[1].size());
-  for (size_t i = 0; i < params[0].size(); ++i)
+  bool mirror_differs = false;
+  for (size_t i = 0; i < params[0].size(); ++i) {
     EXPECT_TRUE(torch::equal(params[0][i], params[1][i]));
+    mirror_differs = mirror_differs || !torch::equal(params[0][i], params[2][i]);
+  }
+  EXPECT_TRUE(mirror_differs);
 }
 
+// Also with the mirror and the mixed value target (the mirror's draws come from the trainer's
+// stream, which the checkpoint keeps).
 TEST(AzTrainer, ResumesFromACheckpointExactly) {
   torch::set_num_threads(1);
   const auto path = std::filesystem::temp_directory_path() /
                     ("valor_az_checkpoint_" + std::to_string(::getpid()) + ".pt");
-  Trainer a(small_options());
+  TrainerOptions options = small_options();
+  options.mirror = 1;
+  options.self_play.value_target_mix = 0.5;
+  Trainer a(options);
   a.iterate();
   a.iterate();
   a.save(path);
-  TrainerOptions other = small_options();
+  TrainerOptions other = options;
   other.seed = 99;  // a different start, replaced by the checkpoint
   Trainer b(other);
   b.load(path);
@@ -310,6 +447,8 @@ TEST(AzTrainer, TrainingOptionsRoundTripThroughTheCheckpoint) {
   o.self_play.c_puct = 1.7;
   o.self_play.temperature = 0.6;
   o.self_play.random_opening_moves = 7;
+  o.self_play.value_target_mix = 0.1;
+  o.mirror = 1;
   o.parallel_games = 3;
   TrainerOptions back;  // defaults everywhere
   const auto pairs = training_options_from_text(training_options_to_text(o));
@@ -321,6 +460,8 @@ TEST(AzTrainer, TrainingOptionsRoundTripThroughTheCheckpoint) {
   EXPECT_EQ(back.seed, o.seed);
   EXPECT_EQ(back.self_play.temperature, 0.6);
   EXPECT_EQ(back.self_play.random_opening_moves, 7);
+  EXPECT_EQ(back.self_play.value_target_mix, 0.1);
+  EXPECT_EQ(back.mirror, 1);
   EXPECT_EQ(back.train_steps_per_iteration, o.train_steps_per_iteration);
   // Every option but the temperature has a flag; unknown keys have none.
   for (const auto& [key, value] : pairs) {
@@ -519,6 +660,14 @@ TEST(AzTrainer, RejectsBadOptionsNamingTheKey) {
     FAIL();
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("az.temperature"), std::string::npos);
+  }
+  o = small_options();
+  o.mirror = 2;
+  try {
+    Trainer{o};
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("az.mirror must be 0 or 1, got 2"), std::string::npos);
   }
   for (const int bad : {0, -1, 5000}) {
     o = small_options();

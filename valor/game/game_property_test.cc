@@ -3,6 +3,7 @@
 // strings, and (Connect Four) no heap allocation per move.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdlib>
 #include <new>
@@ -90,6 +91,48 @@ TEST_P(GameProperty, RandomPlayoutsKeepEveryInvariant) {
   }
   EXPECT_GT(finished_with_winner, 100);
   EXPECT_GE(drawn, 0);
+}
+
+// The game's mirror image (GameInfo::mirror_action): playing the mirrored moves gives the
+// mirrored observation, the mirrored legal actions, the same player to move and the same outcome,
+// at every step of random playouts; and mirroring twice is the identity.
+TEST_P(GameProperty, MirroredPlayoutsAreMirrorImages) {
+  const GameInfo& game = GetParam();
+  if (game.mirror_action == nullptr) GTEST_SKIP() << game.name << " declares no mirror symmetry";
+  Rng rng(7);
+  int asymmetric_positions = 0;
+  for (int episode = 0; episode < 300; ++episode) {
+    auto state = game.new_initial_state();
+    auto mirrored = game.new_initial_state();
+    const ObservationShape shape = state->observation_shape();
+    std::vector<float> obs(static_cast<size_t>(shape.size())), flipped(obs.size()),
+        mirrored_obs(obs.size());
+    std::vector<Action> legal, mirrored_legal;
+    while (true) {
+      state->observation(obs);
+      mirrored->observation(mirrored_obs);
+      mirror_observation(shape, obs, flipped);
+      ASSERT_EQ(flipped, mirrored_obs) << game.name << " " << state->moves_string();
+      if (flipped != obs) ++asymmetric_positions;
+      EXPECT_EQ(mirrored->current_player(), state->current_player());
+      EXPECT_EQ(mirrored->returns(), state->returns());
+      ASSERT_EQ(mirrored->is_terminal(), state->is_terminal());
+      if (state->is_terminal()) break;
+      state->legal_actions(legal);
+      mirrored->legal_actions(mirrored_legal);
+      std::vector<Action> expected;
+      for (const Action a : legal) {
+        EXPECT_EQ(game.mirror_action(game.mirror_action(a)), a);
+        expected.push_back(game.mirror_action(a));
+      }
+      std::sort(expected.begin(), expected.end());
+      EXPECT_EQ(mirrored_legal, expected) << state->moves_string();
+      const Action a = legal[rng.below(legal.size())];
+      state->apply(a);
+      mirrored->apply(game.mirror_action(a));
+    }
+  }
+  EXPECT_GT(asymmetric_positions, 1000);  // the mirror is not the identity
 }
 
 INSTANTIATE_TEST_SUITE_P(AllGames, GameProperty, testing::ValuesIn(games().begin(), games().end()),

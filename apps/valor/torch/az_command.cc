@@ -409,6 +409,11 @@ void add_az_command(CLI::App& app, Action& action) {
   t->add_option("--random-opening-moves", o.self_play.random_opening_moves,
                 "Each game opens with 0..N uniformly random moves (no samples), then self-play "
                 "(default 0: from the start)");
+  t->add_option("--value-target-mix", o.self_play.value_target_mix,
+                "Value target (1 - X) outcome + X search's root value, X in [0, 1] (default 0: "
+                "the outcome)");
+  t->add_flag("--mirror", o.mirror,
+              "Train on each sample or its mirror image (the game's left-right symmetry)");
   t->add_option("--parallel-games", o.parallel_games,
                 "Self-play games in lockstep, their leaves evaluated in one network call");
   t->add_option("--leaf-batch", o.self_play.leaf_batch,
