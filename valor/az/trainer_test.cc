@@ -175,9 +175,8 @@ TEST(AzSelfPlay, RandomOpeningsStartSelfPlayFromRandomPositions) {
 }
 
 // value_target_mix: the same games (the mix does not touch play), each sample's target
-// (1 - lambda) z + lambda q; q (from lambda = 1) is the search's root value: in [-1, 1], not the
-// outcome everywhere, and with the exact evaluator of the position's player to move the same
-// sign as the outcome whenever the search found the game decided.
+// (1 - lambda) z + lambda q, with z from lambda = 0 (an outcome) and q from lambda = 1 (the
+// search's root value: in [-1, 1], and not the outcome everywhere).
 TEST(AzSelfPlay, ValueTargetMixesTheOutcomeWithTheRootValue) {
   const game::GameInfo& info = game::find_game("tictactoe");
   game::TicTacToeSolver solver;
