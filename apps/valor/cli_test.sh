@@ -585,6 +585,8 @@ EOF2
     expect_in out.txt "--value-head"
     run_valor 0 az train --iterations 2 --games 2 --steps 2 --simulations 4 --checkpoint ck/ttt.pt
     expect_in out.txt "iteration 2 games 2"
+    grep -Eq "^iteration 1 .* eta [0-9.]+(s|m[0-9]+s) cpu " out.txt || fail "no ETA in the progress line"
+    grep -Eq "^iteration 2 .* eta 0\.0s cpu " out.txt || fail "the last iteration's ETA is not 0"
     [ -f ck/ttt.pt ] || fail "no checkpoint"
     run_valor 0 az train --iterations 3 --games 2 --steps 2 --simulations 4 --checkpoint ck/ttt.pt \
       --resume

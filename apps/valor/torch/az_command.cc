@@ -31,6 +31,7 @@
 #include "valor/az/trainer.h"
 #include "valor/core/atomic_file.h"
 #include "valor/core/error.h"
+#include "valor/core/progress.h"
 #include "valor/core/random.h"
 #include "valor/game/labelled_positions.h"
 #include "valor/game/position_eval.h"
@@ -129,6 +130,7 @@ int run_az_train(const AzTrainArgs& args) {
     if (!parent.empty()) std::filesystem::create_directories(parent);
   }
   const auto start = std::chrono::steady_clock::now();
+  const int first_iteration = trainer.iteration();
   while (trainer.iteration() < args.iterations) {
     const std::clock_t cpu_before = std::clock();
     const az::IterationStats s = trainer.iterate();
@@ -142,11 +144,14 @@ int run_az_train(const AzTrainArgs& args) {
     if (!args.quiet) {
       const double seconds =
           std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      // The ETA from this command's iterations so far (a resumed run counts from its resume).
+      const double eta =
+          seconds / (s.iteration - first_iteration) * (args.iterations - s.iteration);
       fmt::print(
           "iteration {} games {} mean_return0 {:.3f} policy_loss {:.4f} value_loss {:.4f} "
-          "replay {} time {:.1f}s cpu {:.2f}s\n",
+          "replay {} time {:.1f}s eta {} cpu {:.2f}s\n",
           s.iteration, s.games, s.mean_return0, s.policy_loss, s.value_loss, s.replay_size, seconds,
-          cpu);
+          format_duration(eta), cpu);
       std::fflush(stdout);
     }
   }
