@@ -115,7 +115,7 @@ std::vector<std::pair<std::string, std::string>> training_options_from_text(std:
 }
 
 void check_trainer_options(const TrainerOptions& o) {
-  game::find_game(o.game);
+  const game::GameInfo& info = game::find_game(o.game);
   check_self_play_options(o.self_play);
   if (o.games_per_iteration < 1) {
     fail("az.games_per_iteration must be >= 1, got {}", o.games_per_iteration);
@@ -131,7 +131,7 @@ void check_trainer_options(const TrainerOptions& o) {
   if (!(o.learning_rate > 0)) fail("az.learning_rate must be > 0, got {}", o.learning_rate);
   if (!(o.weight_decay >= 0)) fail("az.weight_decay must be >= 0, got {}", o.weight_decay);
   if (o.mirror != 0 && o.mirror != 1) fail("az.mirror must be 0 or 1, got {}", o.mirror);
-  if (o.mirror == 1 && game::find_game(o.game).mirror_action == nullptr) {
+  if (o.mirror == 1 && info.mirror_action == nullptr) {
     fail("az.mirror (--mirror): the game {} has no mirror symmetry", o.game);
   }
 }
