@@ -35,7 +35,7 @@ def iqm(values):
 def bootstrap(values, rng):
     n = len(values)
     reps = sorted(iqm([values[rng.randrange(n)] for _ in range(n)]) for _ in range(REPLICATES))
-    return reps[int(0.025 * (REPLICATES - 1))], reps[int(round(0.975 * (REPLICATES - 1)))]
+    return reps[round(0.025 * (REPLICATES - 1))], reps[round(0.975 * (REPLICATES - 1))]
 
 
 def run_scores(run_dir):
