@@ -135,16 +135,15 @@ def main():
     final = complete == total
     report = args.eval_out / "report.md"
     tables, reported = read_poi_tables(report, baseline)
+    rewrite = f"rewrite it with `valor sweep {args.eval_sweep} --out {args.eval_out} --report-only`"
     for name, _ in variants:
         # the report counts a method only once it has runs on every env
         if reported.get(name, 0) not in (0, done[name]):
             fail(f"{report}: counts {reported[name]} runs of {name}, {args.eval_out}/runs holds "
-                 f"{done[name]} complete ones; rewrite it with `valor sweep {args.eval_sweep} "
-                 f"--out {args.eval_out} --report-only`")
+                 f"{done[name]} complete ones; {rewrite}")
         if final and name != baseline and None in (t.get(name) for t in tables.values()):
             fail(f"{report}: no probability of improvement for {name} although every run is "
-                 f"complete; rewrite it with `valor sweep {args.eval_sweep} --out "
-                 f"{args.eval_out} --report-only`")
+                 f"complete; {rewrite}")
     out = []
     if final:
         out.append(f"All {total} runs of the sweep are complete.\n")
