@@ -205,8 +205,12 @@ SlurmOutcome execute_sweep_slurm(const std::vector<SweepRun>& runs, const SlurmO
   po.total = static_cast<uint64_t>(total_frames);
   po.plain_interval_seconds = control.progress_seconds;
   std::optional<Progress> progress;
+  // As in run_sweep: a task resumes from its run's checkpoint, so rows of metrics.csv written
+  // before the array was submitted (when its record was written) count only once the task writes
+  // the file again.
+  const auto submitted = fs::last_write_time(record);
   int64_t started_at = done_before;
-  for (const SweepRun* r : todo) started_at += frames_done(r->dir);
+  for (const SweepRun* r : todo) started_at += frames_done(r->dir, submitted);
   if (log) progress.emplace(log, po, static_cast<uint64_t>(started_at));
   int64_t shown = started_at;
   int failures_in_a_row = 0;
@@ -229,10 +233,10 @@ SlurmOutcome execute_sweep_slurm(const std::vector<SweepRun>& runs, const SlurmO
       int64_t frames = done_before;
       size_t complete = outcome.sweep.skipped;
       for (const SweepRun* r : todo) {
-        frames += frames_done(r->dir);
+        frames += frames_done(r->dir, submitted);
         if (run_state(r->dir) == RunState::kComplete) ++complete;
       }
-      frames = std::max(frames, shown);  // a resumed run cuts its metrics back to its checkpoint
+      frames = std::max(frames, shown);  // a run whose newest checkpoint is unreadable goes back
       shown = frames;
       size_t running = 0, pending = 0;
       for (const auto& s : states) {

@@ -443,8 +443,11 @@ RunState run_state(const std::filesystem::path& dir) {
   return std::filesystem::exists(dir / "config.toml", ec) ? RunState::kPartial : RunState::kPending;
 }
 
-int64_t frames_done(const std::filesystem::path& run_dir) {
-  return std::max(logged_frames(run_dir), checkpointed_frames(run_dir));
+int64_t frames_done(const std::filesystem::path& run_dir, std::filesystem::file_time_type since) {
+  std::error_code ec;
+  const auto written = std::filesystem::last_write_time(run_dir / "metrics.csv", ec);
+  const int64_t logged = !ec && written >= since ? logged_frames(run_dir) : 0;
+  return std::max(logged, checkpointed_frames(run_dir));
 }
 
 std::vector<SweepBatch> batch_sweep_runs(const std::vector<const SweepRun*>& runs,
@@ -536,11 +539,13 @@ SweepOutcome execute_sweep(const std::vector<SweepRun>& runs, int processes,
   po.plain_interval_seconds = control.progress_seconds;
   std::optional<Progress> progress;
   // Frames an interrupted run did before this invocation are not progress made now: they start
-  // the counter, so the rate and ETA count only new frames (from its checkpoint, where it resumes).
+  // the counter, so the rate and ETA count only new frames. A run resumes from its checkpoint
+  // (from frame 0 without one), so its metrics rows count only once this invocation writes them.
+  const auto invoked = std::filesystem::file_time_type::clock::now();
   std::vector<int64_t> logged_before(queue.size(), 0);
   int64_t pending_before = 0;
   for (size_t j = 0; j < queue.size(); ++j) {
-    for (const SweepRun* r : queue[j].runs) logged_before[j] += frames_done(r->dir);
+    for (const SweepRun* r : queue[j].runs) logged_before[j] += frames_done(r->dir, invoked);
     pending_before += logged_before[j];
   }
   if (control.progress) {
@@ -595,10 +600,10 @@ SweepOutcome execute_sweep(const std::vector<SweepRun>& runs, int processes,
       int64_t frames = finished_frames + pending_before;
       size_t running_runs = 0;
       for (const SweepJob* job : running) {
-        for (const SweepRun* r : job->runs) frames += frames_done(r->dir);
+        for (const SweepRun* r : job->runs) frames += frames_done(r->dir, invoked);
         running_runs += job->runs.size();
       }
-      // A run resumed after SIGKILL cuts metrics.csv back to its checkpoint: never show less.
+      // Never show less: a run whose newest checkpoint is unreadable resumes from an older one.
       frames = std::max(frames, shown_frames);
       shown_frames = frames;
       progress->update(static_cast<uint64_t>(frames),

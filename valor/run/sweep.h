@@ -107,8 +107,12 @@ RunState run_state(const std::filesystem::path& run_dir);
 
 // Frames a run has done so far: the later of its last metrics.csv row and its newest checkpoint
 // (rows come once per log interval, and a resumed run restarts at the checkpoint, which can be
-// past the last row). 0 for a run with neither. Unreadable files count as absent.
-int64_t frames_done(const std::filesystem::path& run_dir);
+// past the last row). A metrics.csv last written before `since` does not count: a run restarted
+// at `since` goes back to its checkpoint (cutting later rows) or, with none, begins the file anew,
+// so until it writes, the file holds rows it will do again. 0 for a run with neither. Unreadable
+// files count as absent.
+int64_t frames_done(const std::filesystem::path& run_dir,
+                    std::filesystem::file_time_type since = std::filesystem::file_time_type::min());
 
 struct SweepControl {
   std::filesystem::path executable;  // the valor binary

@@ -4,6 +4,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <filesystem>
 #include <map>
 #include <string>
 #include <vector>
@@ -65,6 +67,25 @@ TEST(FramesDone, AnUnreadableMetricsFileCountsAsAbsent) {
   EXPECT_EQ(frames_done(dir.path()), 0);
   CheckpointStore(dir / "checkpoints", 1).save(5000, Checkpoint{{"x", "1"}});
   EXPECT_EQ(frames_done(dir.path()), 5000);
+}
+
+TEST(FramesDone, RowsWrittenBeforeTheRunRestartedCountOnlyOnceItWritesAgain) {
+  // A run interrupted at 839077 whose checkpoints were lost (a fresh clone holds light files
+  // only) starts again from frame 0: its old rows are not done, until it writes metrics.csv anew.
+  testing::TempDir dir;
+  write_metrics(dir.path(), 830000);
+  const auto since = fs::last_write_time(dir / "metrics.csv") + std::chrono::seconds(1);
+  EXPECT_EQ(frames_done(dir.path(), since), 0);
+  EXPECT_EQ(frames_done(dir.path()), 830000);
+  // With a checkpoint it resumes there, and the rows past it are done again.
+  CheckpointStore(dir / "checkpoints", 1).save(800000, Checkpoint{{"x", "1"}});
+  EXPECT_EQ(frames_done(dir.path(), since), 800000);
+  // The restarted run writes its rows: they count.
+  write_metrics(dir.path(), 820000);
+  fs::last_write_time(dir / "metrics.csv", since + std::chrono::seconds(1));
+  EXPECT_EQ(frames_done(dir.path(), since), 820000);
+  fs::last_write_time(dir / "metrics.csv", since);
+  EXPECT_EQ(frames_done(dir.path(), since), 820000);
 }
 
 // Runs of two cells (heads a and b) with seeds 0-3, every override as plan_sweep writes them.
