@@ -208,7 +208,9 @@ SlurmOutcome execute_sweep_slurm(const std::vector<SweepRun>& runs, const SlurmO
   // As in run_sweep: a task resumes from its run's checkpoint, so rows of metrics.csv written
   // before the array was submitted (when its record was written) count only once the task writes
   // the file again.
-  const auto submitted = fs::last_write_time(record);
+  std::error_code ec;
+  auto submitted = fs::last_write_time(record, ec);
+  if (ec) submitted = fs::file_time_type::min();  // every row counts, as before this rule
   int64_t started_at = done_before;
   for (const SweepRun* r : todo) started_at += frames_done(r->dir, submitted);
   if (log) progress.emplace(log, po, static_cast<uint64_t>(started_at));
